@@ -189,6 +189,141 @@ typedef struct {
 
 #define CD_RING_HDR_CRC_LEN 48u
 
+
+/* ---------------------------------------------------------------- crash dumps */
+
+/*
+ * A dump slot in flash (docs/dump-format.md): the header at offset 0, then
+ * sections, each a cd_dump_section_t followed by `len` data bytes padded with
+ * zeros to a multiple of 4. The header is programmed LAST: it is the commit
+ * record. A slot is valid only if magic, version, hdr_len, hdr_crc and body_crc
+ * all match; anything else (erased, torn, foreign) is not a dump.
+ */
+#define CD_DUMP_MAGIC 0x504D4443u  /* "CDMP" */
+#define CD_DUMP_VERSION 1u
+
+/* cd_dump_hdr_t.reason */
+enum {
+    CD_REASON_FAULT = 1,     /* hardware exception; code = exception number */
+    CD_REASON_BUGCHECK = 2,  /* cd_bugcheck(); code and params are the caller's */
+    CD_REASON_WATCHDOG = 3,  /* cd_watchdog_warning() from an early-warning IRQ */
+};
+
+/* cd_dump_hdr_t.flags */
+#define CD_DUMP_F_TRUNCATED (1u << 0)   /* sections were cut: the slot was too small */
+#define CD_DUMP_F_NESTED (1u << 1)      /* a fault hit inside the fault path; see stage */
+#define CD_DUMP_F_BAD_SP (1u << 2)      /* faulting SP was unusable: no stacked frame */
+#define CD_DUMP_F_FPU (1u << 3)         /* an FPU section is present */
+
+/* cd_dump_hdr_t.arch */
+enum { CD_ARCH_V6M = 1, CD_ARCH_V7M = 2, CD_ARCH_V7EM = 3, CD_ARCH_V8MBASE = 4, CD_ARCH_V8MMAIN = 5 };
+
+typedef struct {
+    uint32_t magic;           /* CD_DUMP_MAGIC */
+    uint16_t version;         /* CD_DUMP_VERSION */
+    uint16_t hdr_len;         /* sizeof(cd_dump_hdr_t) */
+    uint32_t total_len;       /* header + all sections, bytes */
+    uint32_t body_crc;        /* CRC-32 of bytes [hdr_len, total_len) */
+    uint32_t crash_count;     /* crashes since storage was initialised, this one included */
+    uint32_t boot_count;      /* the boot in which the crash happened */
+    uint32_t reason;          /* CD_REASON_* */
+    uint32_t code;            /* fault: exception number; bugcheck: caller's code */
+    uint32_t param[4];        /* fault: CFSR, HFSR, fault address, PC; bugcheck: caller's */
+    uint32_t flags;           /* CD_DUMP_F_* */
+    uint32_t stage;           /* fault-path stage reached when a nested fault hit */
+    uint32_t cpuid;           /* SCB->CPUID (0 where absent) */
+    uint8_t arch;             /* CD_ARCH_* */
+    uint8_t build_id_len;
+    uint16_t n_sections;
+    uint8_t build_id[CD_BUILD_ID_MAX];
+    char component[CD_NAME_LEN];
+    uint32_t reserved[2];
+    uint32_t hdr_crc;         /* CRC-32 of the 124 bytes above */
+} cd_dump_hdr_t;
+
+#define CD_DUMP_HDR_CRC_LEN 124u
+
+/* Section types. */
+enum {
+    CD_SEC_REGS = 1,        /* cd_dump_regs_t */
+    CD_SEC_FAULT = 2,       /* cd_dump_fault_t */
+    CD_SEC_FPU = 3,         /* cd_dump_fpu_t */
+    CD_SEC_STACK = 4,       /* cd_dump_mem_t + bytes from SP upward */
+    CD_SEC_RING = 5,        /* a ring verbatim: cd_ring_hdr_t + slots */
+    CD_SEC_TRIAGE = 6,      /* cd_dump_mem_t + bytes of a triage range */
+    CD_SEC_ADDITIONAL = 7,  /* cd_guid_t + the client's blob */
+};
+
+/* cd_dump_section_t.flags */
+#define CD_SEC_F_TRUNCATED (1u << 0)  /* data shorter than the source: slot full */
+#define CD_SEC_F_SELF (1u << 1)       /* CD_SEC_RING: the self ring */
+
+typedef struct {
+    uint16_t type;            /* CD_SEC_* */
+    uint16_t flags;           /* CD_SEC_F_* */
+    uint32_t len;             /* data bytes that follow (before padding) */
+    uint32_t crc;             /* CRC-32 of those bytes */
+} cd_dump_section_t;
+
+/* cd_dump_regs_t.valid bits: which registers hold captured values. */
+#define CD_REGS_V_FRAME (1u << 0)     /* r0-r3, r12, lr, pc, xpsr from the stacked frame */
+#define CD_REGS_V_CALLEE (1u << 1)    /* r4-r11 */
+#define CD_REGS_V_SPECIAL (1u << 2)   /* msp, psp, control, primask, exc_return */
+#define CD_REGS_V_BASEPRI (1u << 3)   /* basepri, faultmask (v7-M, v8-M mainline) */
+#define CD_REGS_V_SPLIM (1u << 4)     /* msplim, psplim (v8-M) */
+
+typedef struct {
+    uint32_t r[13];           /* r0-r12 */
+    uint32_t sp;              /* SP of the interrupted code, stacked frame undone */
+    uint32_t lr;
+    uint32_t pc;
+    uint32_t xpsr;
+    uint32_t msp;             /* at fault entry, before the switch to the fault stack */
+    uint32_t psp;
+    uint32_t exc_return;      /* 0 for a bugcheck (no exception frame) */
+    uint32_t control;
+    uint32_t primask;
+    uint32_t basepri;
+    uint32_t faultmask;
+    uint32_t msplim;
+    uint32_t psplim;
+    uint32_t valid;           /* CD_REGS_V_* */
+} cd_dump_regs_t;
+
+typedef struct {
+    uint32_t cfsr, hfsr, dfsr, mmfar, bfar, afsr, shcsr, ccr;
+} cd_dump_fault_t;
+
+typedef struct {
+    uint32_t s[32];
+    uint32_t fpscr;
+} cd_dump_fpu_t;
+
+/* cd_dump_mem_t.status: CD_OK, or CD_E_TRIAGE_RANGE when the range could not
+ * be read safely (then no bytes follow). */
+typedef struct {
+    uint32_t addr;
+    uint32_t len;             /* bytes that follow */
+    int32_t status;
+    uint32_t reserved;
+} cd_dump_mem_t;
+
+/* Crash record: a small CRC-protected note kept in .noinit, written before the
+ * dump itself, so even a failed dump leaves the reason behind. */
+#define CD_CRASH_MAGIC 0x52434443u  /* "CDCR" */
+
+typedef struct {
+    uint32_t magic;
+    uint32_t crash_count;
+    uint32_t consecutive;     /* crashes since the firmware last called cd_mark_healthy() */
+    uint32_t reason, code;
+    uint32_t pc, lr;
+    uint32_t stage;           /* last fault-path stage reached */
+    int32_t result;           /* status of the dump write (CD_OK, CD_E_NOSPACE, ...) */
+    uint32_t slot;            /* slot written, 0xFFFFFFFF if none */
+    uint32_t crc;             /* CRC-32 of the 40 bytes above */
+} cd_crash_record_t;
+
 /* ---------------------------------------------------------------- layout checks */
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
@@ -205,6 +340,14 @@ _Static_assert(sizeof(cd_wire_items_t) == 16, "items");
 _Static_assert(sizeof(cd_wire_range_t) == 8, "range");
 _Static_assert(sizeof(cd_ring_hdr_t) == 68, "ring header");
 _Static_assert(offsetof(cd_ring_hdr_t, hdr_crc) == CD_RING_HDR_CRC_LEN, "ring crc");
+_Static_assert(sizeof(cd_dump_hdr_t) == 128, "dump header");
+_Static_assert(offsetof(cd_dump_hdr_t, hdr_crc) == CD_DUMP_HDR_CRC_LEN, "dump header crc");
+_Static_assert(sizeof(cd_dump_section_t) == 12, "section");
+_Static_assert(sizeof(cd_dump_regs_t) == 108, "regs");
+_Static_assert(sizeof(cd_dump_fault_t) == 32, "fault");
+_Static_assert(sizeof(cd_dump_fpu_t) == 132, "fpu");
+_Static_assert(sizeof(cd_dump_mem_t) == 16, "mem");
+_Static_assert(sizeof(cd_crash_record_t) == 44, "crash record");
 #endif
 
 #endif /* CD_FORMAT_H */
