@@ -1,0 +1,2 @@
+# Sourced by the scripts: the boards CI builds and runs in QEMU.
+QEMU_BOARDS=(qemu-mps2-an385)
