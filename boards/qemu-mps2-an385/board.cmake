@@ -1,0 +1,4 @@
+# Arm MPS2 AN385 (Cortex-M3) as emulated by QEMU's `mps2-an385` machine.
+set(CD_CPU_FLAGS -mcpu=cortex-m3 -mthumb)
+# Large frames and items: the emulated UART is fast and RAM is plentiful.
+set(CD_BOARD_DEFS CD_FRAME_MAX=4096u CD_ITEM_MAX=1024u)
