@@ -1,0 +1,6 @@
+"""python -m crashdump"""
+import sys
+
+from .cli import main
+
+sys.exit(main())

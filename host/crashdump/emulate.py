@@ -1,0 +1,303 @@
+"""Runs a board's firmware in QEMU with its UART on a local TCP port.
+
+    with Emulator("qemu-mps2-an385") as emu:      # builds the demo ELF if missing
+        with Client.open(emu.serial_url) as dev:  # socket://127.0.0.1:PORT
+            print(dev.info())
+
+QEMU runs headless with the UART on -serial tcp:...,server=on,wait=off,nodelay=on
+(wait=off: QEMU does not block for a client, and drops what the firmware prints
+while none is connected; nodelay=on avoids ~44 ms of Nagle delay per reply).
+Only one client can be connected to the UART at a time.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+from .errors import EmulatorError
+
+QEMU_LOCKUP_EXIT = 134  # QEMU aborts when the CPU locks up (e.g. a fault in HardFault)
+
+# Where a board's demo firmware is built and found, relative to the source tree.
+BUILD_DIR = "build/{board}"
+DEMO_ELF = BUILD_DIR + "/boards/{board}/crashdump-demo.elf"
+
+
+@dataclass(frozen=True)
+class Board:
+    """A board QEMU can run: our board folder name and QEMU's machine name.
+    The firmware is always loaded as an ELF with -kernel (mps2-an505 needs that)."""
+
+    name: str
+    machine: str
+    qemu: str = "qemu-system-arm"
+    extra_args: Tuple[str, ...] = ()
+
+
+# One line per board, e.g. Board("qemu-mps2-an386", "mps2-an386") for the M4F,
+# "mps2-an500" (M7), "mps2-an505" (M33), "microbit" (nRF51, M0).
+BOARDS: Dict[str, Board] = {b.name: b for b in (
+    Board("qemu-mps2-an385", "mps2-an385"),
+)}
+
+
+def get_board(name: str) -> Board:
+    try:
+        return BOARDS[name]
+    except KeyError:
+        raise EmulatorError(f"unknown board {name!r} (known: {', '.join(sorted(BOARDS))})",
+                            operation="emulate") from None
+
+
+def find_root(start: Optional[Path] = None) -> Path:
+    """The crashdump source tree: the first of `start` (default: the current
+    directory) and its parents, then this package's own tree, that holds
+    firmware/include/crashdump/cd_format.h."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents, Path(__file__).resolve().parents[2]):
+        if (candidate / "firmware/include/crashdump/cd_format.h").is_file():
+            return candidate
+    raise EmulatorError(f"no crashdump source tree at or above {here}; run from inside one "
+                        "or pass the firmware with --elf")
+
+
+def demo_elf(board: Board, root: Path) -> Path:
+    return root / DEMO_ELF.format(board=board.name)
+
+
+def _run(cmd: Sequence[str], what: str) -> None:
+    try:
+        done = subprocess.run(list(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    except FileNotFoundError:
+        raise EmulatorError(f"{cmd[0]} not found; install it (scripts/setup.sh does)",
+                            operation=what) from None
+    if done.returncode != 0:
+        tail = "\n".join(done.stdout.splitlines()[-30:])
+        raise EmulatorError(f"{' '.join(cmd)} exited with {done.returncode}:\n{tail}",
+                            returncode=done.returncode, operation=what)
+
+
+def build_demo(board: Board, root: Path,
+               on_status: Optional[Callable[[str], None]] = None) -> Path:
+    """Configures (once) and builds the board's demo firmware; returns its ELF."""
+    build_dir = root / BUILD_DIR.format(board=board.name)
+    what = f"build {board.name}"
+    if not (build_dir / "CMakeCache.txt").is_file():
+        if on_status:
+            on_status(f"configuring {build_dir}")
+        _run(["cmake", "-S", str(root), "-B", str(build_dir), f"-DBOARD={board.name}"], what)
+    if on_status:
+        on_status(f"building {board.name} demo firmware in {build_dir}")
+    _run(["cmake", "--build", str(build_dir)], what)
+    elf = demo_elf(board, root)
+    if not elf.is_file():
+        raise EmulatorError(f"the build finished but {elf} does not exist", operation=what)
+    return elf
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def describe_exit(returncode: int) -> str:
+    if returncode == QEMU_LOCKUP_EXIT:
+        return f"QEMU exited with {returncode}: the firmware locked up (fault in a fault handler)"
+    return f"QEMU exited with {returncode}"
+
+
+class Emulator:
+    """One QEMU process running one firmware image.
+
+    Life cycle: Emulator(...) -> start() (or `with`) -> use serial_url /
+    gdb_address -> stop(). Without `elf`, the board's demo firmware is used,
+    built first if it does not exist (or always, with build=True). A serial
+    port of None and a gdb port of 0 are picked free; a gdb port of None means
+    no GDB stub.
+    """
+
+    def __init__(self, board: Union[str, Board], elf: Union[str, Path, None] = None,
+                 serial_port: Optional[int] = None, gdb_port: Optional[int] = None, *,
+                 root: Union[str, Path, None] = None, build: bool = False,
+                 paused: bool = False, extra_args: Sequence[str] = (),
+                 on_status: Optional[Callable[[str], None]] = None) -> None:
+        self.board = board if isinstance(board, Board) else get_board(board)
+        self.elf = Path(elf) if elf is not None else None
+        self.serial_port = serial_port
+        self.gdb_port = gdb_port
+        self.root = Path(root) if root is not None else None
+        self.build = build
+        self.paused = paused
+        self.extra_args = tuple(extra_args)
+        self.on_status = on_status
+        self.command: List[str] = []
+        self._proc: Optional[subprocess.Popen] = None
+        self._log_path: Optional[Path] = None
+        self._output = ""
+
+    # ------------------------------------------------------------ addresses
+
+    @property
+    def serial_url(self) -> str:
+        """The UART as a pyserial URL: socket://127.0.0.1:PORT."""
+        return f"socket://127.0.0.1:{self.serial_port}"
+
+    @property
+    def gdb_address(self) -> Optional[str]:
+        """The GDB stub as host:port (for `target remote`), or None if not enabled."""
+        return None if self.gdb_port is None else f"127.0.0.1:{self.gdb_port}"
+
+    @property
+    def pid(self) -> Optional[int]:
+        return None if self._proc is None else self._proc.pid
+
+    @property
+    def returncode(self) -> Optional[int]:
+        return None if self._proc is None else self._proc.poll()
+
+    @property
+    def locked_up(self) -> bool:
+        """True once QEMU has exited because the firmware locked up."""
+        return self.returncode == QEMU_LOCKUP_EXIT
+
+    def output(self) -> str:
+        """What QEMU printed (its own messages, not the UART)."""
+        if self._log_path is not None and self._log_path.exists():
+            return self._log_path.read_text(errors="replace")
+        return self._output
+
+    # ------------------------------------------------------------ life cycle
+
+    def start(self, timeout: float = 10.0) -> "Emulator":
+        """Starts QEMU and returns once its UART port accepts connections."""
+        if self._proc is not None:
+            raise EmulatorError("already started", operation="emulate")
+        if self.elf is None or self.build:
+            root = self.root or find_root()
+            elf = demo_elf(self.board, root)
+            if self.build or not elf.is_file():
+                elf = build_demo(self.board, root, self.on_status)
+            self.elf = elf
+        if not self.elf.is_file():
+            raise EmulatorError(f"no firmware at {self.elf}", operation="emulate")
+        auto_serial, auto_gdb = self.serial_port is None, self.gdb_port == 0
+        attempt = 1
+        while True:
+            try:
+                self._launch(timeout)
+                return self
+            except EmulatorError as e:
+                # A port picked free may be taken by someone else before QEMU binds it.
+                if not ((auto_serial or auto_gdb) and "in use" in str(e) and attempt < 3):
+                    raise
+            attempt += 1
+            self._proc = None
+            if auto_serial:
+                self.serial_port = None
+            if auto_gdb:
+                self.gdb_port = 0
+
+    def _launch(self, timeout: float) -> None:
+        if self.serial_port is None:
+            self.serial_port = free_port()
+        if self.gdb_port == 0:
+            self.gdb_port = free_port()
+        self.command = [
+            self.board.qemu, "-machine", self.board.machine,
+            "-display", "none", "-monitor", "none",
+            "-serial", f"tcp:127.0.0.1:{self.serial_port},server=on,wait=off,nodelay=on",
+            "-kernel", str(self.elf),
+        ]
+        if self.gdb_port is not None:
+            self.command += ["-gdb", f"tcp:127.0.0.1:{self.gdb_port}"]
+        if self.paused:
+            self.command.append("-S")
+        self.command += [*self.board.extra_args, *self.extra_args]
+
+        fd, name = tempfile.mkstemp(prefix=f"crashdump-{self.board.name}-", suffix=".log")
+        self._log_path = Path(name)
+        try:
+            # Own session: a Ctrl-C in the terminal reaches us, and we stop QEMU.
+            self._proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=fd,
+                                          stderr=subprocess.STDOUT, start_new_session=True)
+        except FileNotFoundError:
+            self._discard_log()
+            raise EmulatorError(f"{self.board.qemu} not found; install qemu-system-arm "
+                                "(scripts/setup.sh does)", operation="emulate") from None
+        finally:
+            os.close(fd)
+        self._wait_listening(timeout)
+
+    def _wait_listening(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            rc = self.returncode
+            if rc is not None:
+                output = self.output().strip()
+                self.stop()
+                last = output.splitlines()[-1] if output else "no output"
+                raise EmulatorError(f"{describe_exit(rc)} while starting: {last}",
+                                    returncode=rc, operation="emulate")
+            try:
+                with socket.create_connection(("127.0.0.1", self.serial_port), timeout=0.2):
+                    return
+            except OSError:
+                pass
+            if time.monotonic() >= deadline:
+                self.stop()
+                raise EmulatorError(f"QEMU's UART port {self.serial_port} did not open within "
+                                    f"{timeout:g} s", operation="emulate")
+            time.sleep(0.05)
+
+    def check(self) -> None:
+        """Raises EmulatorError if QEMU has exited."""
+        rc = self.returncode
+        if rc is not None:
+            raise EmulatorError(describe_exit(rc), returncode=rc, operation="emulate")
+
+    def wait(self, timeout: Optional[float] = None) -> int:
+        """Blocks until QEMU exits; returns its exit code."""
+        if self._proc is None:
+            raise EmulatorError("not started", operation="emulate")
+        try:
+            return self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise EmulatorError(f"QEMU still running after {timeout:g} s",
+                                operation="emulate") from None
+
+    def stop(self, timeout: float = 5.0) -> Optional[int]:
+        """Stops QEMU (SIGTERM, then SIGKILL) and returns its exit code, or
+        None if it was never started. Safe to call more than once."""
+        proc = self._proc
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self._discard_log()
+        return proc.returncode
+
+    def _discard_log(self) -> None:
+        if self._log_path is not None:
+            self._output = self.output()
+            self._log_path.unlink(missing_ok=True)
+            self._log_path = None
+
+    def __enter__(self) -> "Emulator":
+        return self.start() if self._proc is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

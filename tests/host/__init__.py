@@ -1,0 +1,1 @@
+# A package, so these test modules get distinct names (host.test_*) from tests elsewhere.

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from crashdump import Client
+
+from .fake_device import FakeDevice, FakeServer, FakeTransport
+
+
+@pytest.fixture
+def device() -> FakeDevice:
+    return FakeDevice()
+
+
+@pytest.fixture
+def client(device: FakeDevice) -> Iterator[Client]:
+    with Client(FakeTransport(device), timeout=0.3) as c:
+        yield c
+
+
+@pytest.fixture
+def server(device: FakeDevice) -> Iterator[FakeServer]:
+    with FakeServer(device) as s:
+        yield s
