@@ -21,6 +21,16 @@ extern volatile uint32_t board_rx_event;
  * library initialised, since RX bytes go straight to the library. */
 void board_uart_start(void);
 
+/* Thread. Hold off / resume the UART RX interrupt. While held, a received byte
+ * waits in the UART and QEMU keeps the rest in its socket (flow control), so
+ * nothing reaches the protocol parser while cd_proto_poll() is answering.
+ * This matters because the parser drops bytes until poll has finished, and a
+ * fast host starts its next request as soon as it has the response's last byte,
+ * which can be before poll returns. (Real hardware without a deeper RX buffer
+ * would overrun instead after one byte.) */
+void board_rx_hold(void);
+void board_rx_resume(void);
+
 /* Thread. Writes a line of text to UART0, blocking, followed by "\r\n" and one
  * 0x00. The 0x00 is the protocol's frame delimiter: a host frame parser drops
  * the text as one bad frame and starts clean on the next real one. Without it,

@@ -108,8 +108,12 @@ int main(void)
     cm_irq_enable();
 
     for (;;) {
-        while (cd_proto_poll()) {
+        board_rx_hold();
+        int handled = cd_proto_poll();
+        board_rx_resume();
+        if (handled) {
             demo.frames++;
+            continue;
         }
         /* Sleep only if no byte came in since the poll above; with PRIMASK set,
          * an interrupt still ends WFI and is taken right after cpsie. */

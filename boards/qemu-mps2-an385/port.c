@@ -78,6 +78,17 @@ void board_uart_start(void)
     cmsdk_uart_rx_irq_start(UART0, BOARD_UART0_RX_IRQN);
 }
 
+void board_rx_hold(void)
+{
+    cm_nvic_disable(BOARD_UART0_RX_IRQN);
+}
+
+void board_rx_resume(void)
+{
+    /* A byte that arrived meanwhile left the interrupt pending in the NVIC. */
+    cm_nvic_enable(BOARD_UART0_RX_IRQN);
+}
+
 void board_print_line(const char *s)
 {
     static const uint8_t eol[] = {'\r', '\n', 0x00};
