@@ -1,0 +1,110 @@
+"""The `crashdump` command. The only layer that prints, draws progress or exits.
+
+main() parses the command line, runs one command handler (crashdump.cli.commands),
+prints its result as text or, with --json, as one JSON document, and turns every
+error into `error: <what failed>: <why>` plus a hint; a traceback only with --debug.
+Exit codes: 0 ok, 1 error, 2 usage error, 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import traceback
+from typing import Any, Dict, Optional, Sequence
+
+from ..client import DEFAULT_TIMEOUT
+from ..errors import (CrashdumpError, DeviceError, EmulatorError, ProtocolError, TransportError,
+                      TransportTimeoutError)
+from ..transport import DEFAULT_BAUD
+from .commands import UsageError, err, open_client
+from .parser import build_parser
+
+__all__ = ["main", "build_parser", "UsageError"]
+
+_STATUS_HINTS = {
+    "UNKNOWN_SOURCE": "`crashdump source list` shows the device's sources; "
+                      "`crashdump source create NAME --item-size N --count N` makes one",
+    "SOURCE_LIMIT": "destroy one you no longer need: `crashdump source list`, "
+                    "`crashdump source destroy NAME`",
+    "RING_TOO_LARGE": "count x (4 + item size rounded up to 4) must not exceed the ring "
+                      "limit that `crashdump info` shows",
+    "ITEM_TOO_LARGE": "`crashdump source open NAME` shows the item size; `crashdump info` "
+                      "shows the largest item size a source may have",
+    "GEOMETRY": "`crashdump source open NAME` shows its item size and count; destroy it "
+                "first to change them",
+    "INVAL": "GUIDs must not be all zero; item size, count and data must not be empty",
+    "UNKNOWN_CMD": "the firmware does not know this command; is it older than this tool?",
+    "UNSUPPORTED": "the firmware was built without this command",
+    "MALFORMED": "the host tool and the firmware disagree on the protocol; compare "
+                 "`crashdump info` with this tool's version",
+}
+
+
+def _hint(e: BaseException) -> Optional[str]:
+    if isinstance(e, UsageError):
+        return e.hint
+    if isinstance(e, DeviceError):
+        return _STATUS_HINTS.get(e.name)
+    if isinstance(e, TransportTimeoutError):
+        return (f"is the device on {e.port} running crashdump firmware, and does --baud match? "
+                "--timeout waits longer; --trace shows the traffic")
+    if isinstance(e, TransportError):
+        return ("--port takes a serial device (/dev/ttyACM0, COM3), socket://HOST:PORT "
+                "(e.g. from `crashdump emulate`) or rfc2217://HOST:PORT")
+    if isinstance(e, ProtocolError):
+        return "--trace shows the traffic"
+    if isinstance(e, EmulatorError) and e.returncode == 134:
+        return "debug it with --gdb-port N and `gdb-multiarch -ex 'target remote :N'`"
+    return None
+
+
+_DEFAULTS: Dict[str, Any] = {"port": None, "baud": DEFAULT_BAUD, "timeout": DEFAULT_TIMEOUT,
+                             "json": False, "debug": False, "trace": False, "device": True}
+
+
+def _operation(args: argparse.Namespace) -> str:
+    return " ".join(x for x in (args.command, getattr(args, "subcommand", None)) if x)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version or a usage error (argparse printed it)
+        return e.code if isinstance(e.code, int) else 2
+    for key, value in _DEFAULTS.items():
+        if not hasattr(args, key):
+            setattr(args, key, value)
+    try:
+        if not args.device:
+            return args.func(args)
+        with open_client(args) as dev:
+            doc, text = args.func(args, dev)
+        print(json.dumps(doc, indent=2) if args.json else text)
+        return 0
+    except KeyboardInterrupt:
+        err("interrupted")
+        return 130
+    except Exception as e:  # noqa: BLE001 -- the one place that turns errors into messages
+        return _report(e, args)
+
+
+def _report(e: Exception, args: argparse.Namespace) -> int:
+    if args.debug:
+        traceback.print_exc()
+    if isinstance(e, CrashdumpError):
+        what, why = e.operation or _operation(args), str(e)
+    else:
+        what, why = _operation(args), f"internal error: {type(e).__name__}: {e}"
+    lines = why.splitlines() or [""]
+    err(f"error: {what}: {lines[0]}", *lines[1:])
+    hint = _hint(e) if isinstance(e, CrashdumpError) else \
+        "this is a bug in crashdump; run again with --debug and report the traceback"
+    if hint:
+        err(f"hint: {hint}")
+    if args.json:
+        doc: Dict[str, Any] = {"operation": what, "message": why, "type": type(e).__name__}
+        if isinstance(e, DeviceError):
+            doc.update(status=e.status, status_name=e.name)
+        print(json.dumps({"error": doc}, indent=2))
+    return 2 if isinstance(e, UsageError) else 1

@@ -1,0 +1,246 @@
+"""The CLI's command handlers. A device command takes the parsed arguments and
+an open Client and returns (JSON document, text for people), which crashdump.cli
+prints. From here only the progress bar and --trace go to stderr, except for
+`emulate`, which prints its addresses itself because it runs until stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Callable, Optional, TextIO, Tuple
+
+from .. import render
+from ..client import Capture, Client
+from ..emulate import Emulator, describe_exit
+from ..errors import CrashdumpError, EmulatorError
+from ..guid import SourceRef, label_from_name, parse_guid, resolve_source
+
+PORT_ENV = "CRASHDUMP_PORT"
+Result = Tuple[Any, str]  # (JSON document, text for people)
+
+
+class UsageError(CrashdumpError):
+    """The command line asks for something that cannot be done (exit code 2)."""
+
+    def __init__(self, message: str, hint: Optional[str] = None,
+                 operation: Optional[str] = None) -> None:
+        super().__init__(message, operation=operation)
+        self.hint = hint
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def err(*lines: str) -> None:
+    for line in lines:
+        print(line, file=sys.stderr)
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, label: str, stream: TextIO) -> None:
+        self.label, self.stream = label, stream
+        self.enabled = stream.isatty()
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        filled = min(30, 30 * done // total)
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _trace(direction: str, data: bytes) -> None:
+    err(*(f"{direction} {line}" for line in render.hexdump(data, indent=" ")))
+
+
+def open_client(args: argparse.Namespace) -> Client:
+    port = args.port or os.environ.get(PORT_ENV)
+    if not port:
+        raise UsageError("no port given",
+                         hint=f"pass --port URL (/dev/ttyACM0, socket://127.0.0.1:PORT from "
+                              f"`crashdump emulate`, ...) or set {PORT_ENV}")
+    return Client.open(port, baud=args.baud, timeout=args.timeout,
+                       trace=_trace if args.trace else None)
+
+
+def _data_arg(args: argparse.Namespace) -> bytes:
+    given = [x for x in (args.data, args.text, args.file) if x is not None]
+    if len(given) != 1:
+        raise UsageError("give exactly one of DATA (hex), --text STR or --file PATH")
+    if args.text is not None:
+        return args.text.encode("utf-8")
+    if args.file is not None:
+        try:
+            return Path(args.file).read_bytes()
+        except OSError as e:
+            raise UsageError(f"cannot read {args.file}: {e.strerror or e}") from None
+    try:
+        return bytes.fromhex(args.data.replace(":", " "))
+    except ValueError:
+        raise UsageError(f"DATA {args.data!r} is not hex",
+                         hint="write text with --text STR, a file with --file PATH") from None
+
+
+def _save(path: str, capture: Capture, raw: bool) -> None:
+    try:
+        if raw:
+            Path(path).write_bytes(b"".join(r.data for r in capture.records))
+        else:
+            Path(path).write_text(json.dumps(render.capture_json(capture), indent=2) + "\n")
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_info(args: argparse.Namespace, dev: Client) -> Result:
+    info = dev.info()
+    return render.info_json(info), render.info_text(info)
+
+
+def cmd_reset(args: argparse.Namespace, dev: Client) -> Result:
+    took = dev.reset(wait=not args.no_wait)
+    text = "reset sent" if args.no_wait else f"device reset; answering again after {took:.2f} s"
+    return {"reset": True, "waited": not args.no_wait, "seconds": round(took, 3)}, text
+
+
+def cmd_source_create(args: argparse.Namespace, dev: Client) -> Result:
+    ref = resolve_source(args.name)
+    if args.guid is not None:
+        guid = parse_guid(args.guid)
+        if guid is None:
+            raise UsageError(f"--guid {args.guid!r} is not a GUID",
+                             hint="write it as 00112233-4455-6677-8899-aabbccddeeff")
+        ref = SourceRef(guid, b"", args.name)
+    src = dev.source_create(ref, args.item_size, args.count, label=label_from_name(args.name))
+    verb = "re-attached" if src.reattached else "created"
+    return render.source_json(src), render.source_text(src, verb)
+
+
+def cmd_source_open(args: argparse.Namespace, dev: Client) -> Result:
+    src = dev.source_open(resolve_source(args.source))
+    return render.source_json(src), render.source_text(src)
+
+
+def cmd_source_write(args: argparse.Namespace, dev: Client) -> Result:
+    data = _data_arg(args)
+    ref = resolve_source(args.source)
+    size = dev.source_open(ref).item_size
+    if len(data) > size and args.file is None:
+        raise UsageError(f"{len(data)} bytes do not fit one item of source {ref} "
+                         f"(items hold up to {size} bytes)",
+                         hint="--file PATH splits a larger file into items",
+                         operation=f"source write {ref}")
+    chunks = [data[i:i + size] for i in range(0, len(data), size)] or [b""]
+    written = [(dev.source_write(ref, chunk), len(chunk)) for chunk in chunks]
+    seqs = [s for s, _ in written]
+    where = f"#{seqs[0]}" if len(seqs) == 1 else \
+        f"{len(seqs)} items #{seqs[0]}..#{seqs[-1]}"
+    doc = {"guid": str(ref.guid), "written": [{"seq": s, "len": n} for s, n in written]}
+    return doc, f"wrote {render.plural(len(data), 'byte')} to {ref} as {where}"
+
+
+def cmd_source_read(args: argparse.Namespace, dev: Client) -> Result:
+    result = dev.source_read(resolve_source(args.source), max_items=args.max)
+    return render.read_json(result), render.read_text(result)
+
+
+def _capture_result(args: argparse.Namespace, run: Callable[[Any], Capture]) -> Result:
+    bar = _ProgressBar("capture", sys.stderr)
+    try:
+        capture = run(bar)
+    finally:
+        bar.close()
+    doc = render.capture_json(capture)
+    if args.output:
+        _save(args.output, capture, args.raw)
+        doc = dict(doc, output=args.output)
+        return doc, "\n".join(render.capture_summary(capture, where=args.output))
+    return doc, render.capture_text(capture)
+
+
+def cmd_source_capture(args: argparse.Namespace, dev: Client) -> Result:
+    ref = resolve_source(args.source)
+    return _capture_result(args, lambda bar: dev.source_capture(ref, progress=bar))
+
+
+def cmd_source_destroy(args: argparse.Namespace, dev: Client) -> Result:
+    ref = resolve_source(args.source)
+    dev.source_destroy(ref)
+    return {"guid": str(ref.guid), "destroyed": True}, f"destroyed {ref}"
+
+
+def cmd_source_list(args: argparse.Namespace, dev: Client) -> Result:
+    sources = dev.source_list()
+    return [render.source_json(s) for s in sources], render.source_table(sources)
+
+
+def cmd_self_read(args: argparse.Namespace, dev: Client) -> Result:
+    result = dev.self_read(max_items=args.max)
+    return render.read_json(result), render.read_text(result)
+
+
+def cmd_self_capture(args: argparse.Namespace, dev: Client) -> Result:
+    return _capture_result(args, lambda bar: dev.self_capture(progress=bar))
+
+
+def cmd_triage_list(args: argparse.Namespace, dev: Client) -> Result:
+    ranges = dev.triage_list()
+    return [render.range_json(r) for r in ranges], render.range_text(ranges)
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGHUP arrived while `emulate` runs."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop()
+
+
+def cmd_emulate(args: argparse.Namespace) -> int:
+    emu = Emulator(args.board, elf=args.elf, serial_port=args.serial_port,
+                   gdb_port=args.gdb_port, build=args.build, paused=args.paused,
+                   on_status=lambda msg: err(msg))
+    # `kill PID` must stop QEMU too: it runs in its own session, so nothing else would.
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with emu:
+            doc = {"board": emu.board.name, "machine": emu.board.machine, "elf": str(emu.elf),
+                   "serial_url": emu.serial_url, "gdb": emu.gdb_address, "pid": emu.pid,
+                   "command": emu.command}
+            if args.json:
+                print(json.dumps(doc), flush=True)
+            else:
+                print(f"{emu.board.name} ({emu.board.machine}) running {emu.elf}")
+                print(f"serial  {emu.serial_url}")
+                if emu.gdb_address:
+                    print(f"gdb     {emu.gdb_address}  (gdb-multiarch {emu.elf} "
+                          f"-ex 'target remote {emu.gdb_address}')")
+                print(f"QEMU pid {emu.pid}; Ctrl-C stops it", flush=True)
+            rc = emu.wait()
+            if rc != 0:
+                raise EmulatorError(describe_exit(rc), returncode=rc, operation="emulate")
+            err("QEMU exited")
+    except (KeyboardInterrupt, _Stop):
+        err("stopping QEMU")
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return 0

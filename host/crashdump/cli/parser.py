@@ -1,0 +1,129 @@
+"""The `crashdump` command line: global options, commands and their arguments."""
+from __future__ import annotations
+
+import argparse
+from typing import Any, Callable
+
+from .. import __version__
+from ..client import DEFAULT_TIMEOUT
+from ..emulate import BOARDS
+from ..transport import DEFAULT_BAUD
+from . import commands
+from .commands import PORT_ENV
+
+
+def _uint(bits: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text, 0)
+        if not 0 <= value < 1 << bits:
+            raise argparse.ArgumentTypeError(f"{text} is not in 0..{(1 << bits) - 1}")
+        return value
+    parse.__name__ = f"u{bits}"
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Global options are accepted before and after the command; SUPPRESS keeps a
+    # subcommand's unset copy from overwriting a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    g = common.add_argument_group("global options")
+    g.add_argument("--port", "-p", default=argparse.SUPPRESS,
+                   help=f"device URL for pyserial: /dev/ttyACM0, COM3, socket://HOST:PORT, "
+                        f"rfc2217://HOST:PORT (default: ${PORT_ENV})")
+    g.add_argument("--baud", "-b", type=int, default=argparse.SUPPRESS,
+                   help=f"baud rate (default {DEFAULT_BAUD})")
+    g.add_argument("--timeout", "-t", type=float, default=argparse.SUPPRESS,
+                   help=f"seconds to wait for each response (default {DEFAULT_TIMEOUT:g})")
+    g.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help="print one JSON document instead of text")
+    g.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show a traceback on errors")
+    g.add_argument("--trace", action="store_true", default=argparse.SUPPRESS,
+                   help="hex-dump all serial traffic to stderr")
+
+    parser = argparse.ArgumentParser(
+        prog="crashdump", parents=[common],
+        description="Talk to a device running crashdump firmware, or run one in QEMU.")
+    parser.add_argument("--version", action="version", version=f"crashdump {__version__}")
+    cmds = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def leaf(sub: Any, name: str, func: Callable[..., Any], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    def capture_opts(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-o", "--output", metavar="FILE",
+                       help="write the records to FILE (JSON, as --json prints) instead of "
+                            "listing them")
+        p.add_argument("--raw", action="store_true",
+                       help="with -o: write the items' bytes back to back instead of JSON")
+
+    src_help = "a source name (its GUID is derived from it) or a GUID"
+    leaf(cmds, "info", commands.cmd_info, "show the device's identity, limits and counters")
+    p = leaf(cmds, "reset", commands.cmd_reset, "warm-reset the device (rings survive)")
+    p.add_argument("--no-wait", action="store_true",
+                   help="do not wait for the device to answer again")
+
+    source = cmds.add_parser("source", help="data sources: rings the host creates and uses",
+                             description="Data sources: rings the host creates and uses.")
+    scmds = source.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+    p = leaf(scmds, "create", commands.cmd_source_create,
+             "create a data source, or re-attach to an existing one with the same geometry")
+    p.add_argument("name", metavar="NAME",
+                   help="name; its first 16 bytes become the label and, without --guid, "
+                        "it gives the GUID")
+    p.add_argument("--item-size", type=_uint(16), required=True, metavar="N",
+                   help="largest item, bytes")
+    p.add_argument("--count", type=_uint(32), required=True, metavar="N", help="items held")
+    p.add_argument("--guid", help="use this GUID instead of deriving one from NAME")
+    for name, func, help in (("open", commands.cmd_source_open, "describe a data source"),
+                             ("destroy", commands.cmd_source_destroy,
+                              "destroy a data source and its items")):
+        leaf(scmds, name, func, help).add_argument("source", metavar="NAME|GUID", help=src_help)
+    p = leaf(scmds, "write", commands.cmd_source_write, "write one item to a data source")
+    p.add_argument("source", metavar="NAME|GUID", help=src_help)
+    p.add_argument("data", metavar="DATA", nargs="?", help="item bytes as hex (01ab..)")
+    p.add_argument("--text", metavar="STR", help="write STR (UTF-8) as the item")
+    p.add_argument("--file", metavar="PATH",
+                   help="write the file's bytes; a file larger than the item size is written "
+                        "as consecutive items of item-size bytes (the last may be shorter)")
+    p = leaf(scmds, "read", commands.cmd_source_read, "remove and show the oldest items")
+    p.add_argument("source", metavar="NAME|GUID", help=src_help)
+    p.add_argument("--max", type=_uint(16), default=0, metavar="N",
+                   help="at most N items (default: as many as fit one frame)")
+    p = leaf(scmds, "capture", commands.cmd_source_capture,
+             "show every item, oldest first, without removing any")
+    p.add_argument("source", metavar="NAME|GUID", help=src_help)
+    capture_opts(p)
+    leaf(scmds, "list", commands.cmd_source_list, "list the data sources in use")
+
+    self_ = cmds.add_parser("self", help="the firmware's own ring",
+                            description="The firmware's own ring.")
+    selfcmds = self_.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+    p = leaf(selfcmds, "read", commands.cmd_self_read, "remove and show the self ring's oldest items")
+    p.add_argument("--max", type=_uint(16), default=0, metavar="N",
+                   help="at most N items (default: as many as fit one frame)")
+    capture_opts(leaf(selfcmds, "capture", commands.cmd_self_capture,
+                      "show every item of the self ring without removing any"))
+
+    triage = cmds.add_parser("triage", help="triage ranges", description="Triage ranges.")
+    tcmds = triage.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+    leaf(tcmds, "list", commands.cmd_triage_list, "list the registered triage ranges")
+
+    p = leaf(cmds, "emulate", commands.cmd_emulate,
+             "run a board's firmware in QEMU with its UART on a local TCP port")
+    p.add_argument("board", metavar="BOARD", choices=sorted(BOARDS),
+                   help=f"one of: {', '.join(sorted(BOARDS))}")
+    p.add_argument("--elf", metavar="PATH",
+                   help="firmware to run (default: the board's demo, built if missing)")
+    p.add_argument("--serial-port", type=_uint(16), metavar="N",
+                   help="TCP port for the UART (default: a free one)")
+    p.add_argument("--gdb-port", type=_uint(16), metavar="N",
+                   help="also open QEMU's GDB stub on this TCP port (0: a free one)")
+    p.add_argument("--build", action="store_true",
+                   help="rebuild the demo firmware even if it exists")
+    p.add_argument("--paused", action="store_true",
+                   help="start with the CPU halted, for a debugger (QEMU -S)")
+    p.set_defaults(device=False)
+    return parser

@@ -1,0 +1,109 @@
+"""The host's copies of the C format and status definitions must match the C
+headers exactly: firmware/include/crashdump/cd_status.h and cd_format.h."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Dict, Tuple
+
+import pytest
+
+from crashdump import formats
+from crashdump.status import MESSAGES, Status
+
+ROOT = Path(__file__).resolve().parents[2]
+INCLUDE = ROOT / "firmware" / "include"
+STATUS_H = INCLUDE / "crashdump" / "cd_status.h"
+FORMAT_H = INCLUDE / "crashdump" / "cd_format.h"
+
+
+def c_statuses() -> Dict[str, Tuple[int, str]]:
+    text = STATUS_H.read_text()
+    entries = re.findall(r'X\(\s*(CD_\w+)\s*,\s*(-?\d+)\s*,\s*"((?:[^"\\]|\\.)*)"\s*\)', text)
+    assert len(entries) >= 20, "the X(...) list in cd_status.h was not found"
+    return {re.sub(r"^CD_(E_)?", "", name): (int(value), msg) for name, value, msg in entries}
+
+
+def test_status_table_matches_cd_status_h() -> None:
+    python = {s.name: (int(s), MESSAGES[s]) for s in Status}
+    assert python == c_statuses()
+
+
+def c_constants() -> Dict[str, int]:
+    """Every constant cd_format.h defines, with its Python counterpart."""
+    consts: Dict[str, int] = {
+        "CD_PROTO_VERSION": formats.PROTO_VERSION,
+        "CD_FRAME_HDR_LEN": formats.FRAME_HDR_LEN,
+        "CD_FRAME_CRC_LEN": formats.FRAME_CRC_LEN,
+        "CD_FRAME_OVERHEAD": formats.FRAME_OVERHEAD,
+        "CD_FRAME_DELIM": formats.FRAME_DELIM,
+        "CD_CMD_RESPONSE": formats.CMD_RESPONSE,
+        "CD_LABEL_LEN": formats.LABEL_LEN,
+        "CD_NAME_LEN": formats.NAME_LEN,
+        "CD_BUILD_ID_MAX": formats.BUILD_ID_MAX,
+        "CD_SRC_F_REATTACHED": formats.SRC_F_REATTACHED,
+        "CD_SRC_F_SELF": formats.SRC_F_SELF,
+        "CD_CAPTURE_F_FROM": formats.CAPTURE_F_FROM,
+        "CD_SLOT_HDR_LEN": formats.SLOT_HDR_LEN,
+        "sizeof(cd_guid_t)": formats.GUID_LEN,
+    }
+    consts.update({f"CD_CMD_{c.name}": int(c) for c in formats.Cmd})
+    consts.update({f"CD_CAP_{c.name}": int(c) for c in formats.Caps if c.name})
+    consts.update({f"CD_RING_STRIDE({n})": formats.ring_stride(n) for n in (1, 3, 4, 5, 64, 255)})
+    return consts
+
+
+def test_every_command_and_capability_in_the_header_is_known() -> None:
+    text = FORMAT_H.read_text()
+    c_cmds = set(re.findall(r"\b(CD_CMD_\w+)\s*=", text))
+    c_caps = set(re.findall(r"#define\s+(CD_CAP_\w+)\b", text))
+    known = set(c_constants())
+    assert c_cmds and c_caps
+    assert c_cmds <= known, f"commands missing in formats.Cmd: {sorted(c_cmds - known)}"
+    assert c_caps <= known, f"capabilities missing in formats.Caps: {sorted(c_caps - known)}"
+
+
+def c_program() -> str:
+    lines = ['#include <stddef.h>', '#include <stdio.h>', '#include "crashdump/cd_format.h"',
+             "int main(void) {"]
+    for s in formats.WIRE_STRUCTS:
+        lines.append(f'printf("S {s.c_name} %zu\\n", sizeof({s.c_name}));')
+        for name, _ in s.fields:
+            lines.append(f'printf("F {s.c_name}.{name} %zu %zu\\n", offsetof({s.c_name}, {name}),'
+                         f' sizeof((({s.c_name} *)0)->{name}));')
+    for expr in c_constants():
+        lines.append(f'printf("C {expr.replace(" ", "")} %lld\\n", (long long)({expr}));')
+    lines += ["return 0;", "}"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def c_layout(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Tuple[int, ...]]:
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if cc is None:
+        pytest.skip("no host C compiler (cc, gcc or clang)")
+    tmp = tmp_path_factory.mktemp("format_sync")
+    src, exe = tmp / "layout.c", tmp / "layout"
+    src.write_text(c_program())
+    build = subprocess.run([cc, "-std=c11", "-Wall", "-Werror", f"-I{INCLUDE}", str(src), "-o",
+                            str(exe)], capture_output=True, text=True)
+    assert build.returncode == 0, f"compiling against cd_format.h failed:\n{build.stderr}"
+    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+    return {key: tuple(int(v) for v in values)
+            for _, key, *values in (line.split() for line in out.splitlines())}
+
+
+@pytest.mark.parametrize("struct", formats.WIRE_STRUCTS, ids=lambda s: s.c_name)
+def test_struct_layout_matches_cd_format_h(struct: formats.WireStruct,
+                                           c_layout: Dict[str, Tuple[int, ...]]) -> None:
+    assert c_layout[struct.c_name] == (struct.size,)
+    for name, _ in struct.fields:
+        assert c_layout[f"{struct.c_name}.{name}"] == (struct.offsets[name], struct.sizes[name]), \
+            f"{struct.c_name}.{name}: (offset, size) differ between C and Python"
+
+
+def test_constants_match_cd_format_h(c_layout: Dict[str, Tuple[int, ...]]) -> None:
+    for expr, value in c_constants().items():
+        assert c_layout[expr.replace(" ", "")] == (value,), expr
