@@ -169,8 +169,9 @@ class Emulator:
         """True once QEMU has exited because the firmware locked up."""
         return self.returncode == QEMU_LOCKUP_EXIT
 
+    @property
     def output(self) -> str:
-        """What QEMU printed (its own messages, not the UART)."""
+        """What QEMU printed so far (its own messages, not the UART)."""
         if self._log_path is not None and self._log_path.exists():
             return self._log_path.read_text(errors="replace")
         return self._output
@@ -242,7 +243,7 @@ class Emulator:
         while True:
             rc = self.returncode
             if rc is not None:
-                output = self.output().strip()
+                output = self.output.strip()
                 self.stop()
                 last = output.splitlines()[-1] if output else "no output"
                 raise EmulatorError(f"{describe_exit(rc)} while starting: {last}",
@@ -292,7 +293,7 @@ class Emulator:
 
     def _discard_log(self) -> None:
         if self._log_path is not None:
-            self._output = self.output()
+            self._output = self.output
             self._log_path.unlink(missing_ok=True)
             self._log_path = None
 
