@@ -16,7 +16,7 @@ import uuid
 import zlib
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Deque, Dict, List, Optional, Tuple
+from typing import Callable, Deque, List, Optional, Tuple
 
 from crashdump.framing import cobs_decode, cobs_encode
 from crashdump.transport import Transport
