@@ -121,8 +121,8 @@ class Emulator:
     Life cycle: Emulator(...) -> start() (or `with`) -> use serial_url /
     gdb_address -> stop(). Without `elf`, the board's demo firmware is used,
     built first if it does not exist (or always, with build=True). A serial
-    port of None and a gdb port of 0 are picked free; a gdb port of None means
-    no GDB stub.
+    port of None or 0 and a gdb port of 0 are picked free; a gdb port of None
+    means no GDB stub.
     """
 
     def __init__(self, board: Union[str, Board], elf: Union[str, Path, None] = None,
@@ -132,7 +132,7 @@ class Emulator:
                  on_status: Optional[Callable[[str], None]] = None) -> None:
         self.board = board if isinstance(board, Board) else get_board(board)
         self.elf = Path(elf) if elf is not None else None
-        self.serial_port = serial_port
+        self.serial_port = serial_port or None
         self.gdb_port = gdb_port
         self.root = Path(root) if root is not None else None
         self.build = build

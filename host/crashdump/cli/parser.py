@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--raw", action="store_true",
                        help="with -o: write the items' bytes back to back instead of JSON")
 
+    def max_opt(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--max", type=_uint(16), default=0, metavar="N",
+                       help="at most N items (default: as many as fit one frame)")
+
     src_help = "a source name (its GUID is derived from it) or a GUID"
     leaf(cmds, "info", commands.cmd_info, "show the device's identity, limits and counters")
     p = leaf(cmds, "reset", commands.cmd_reset, "warm-reset the device (rings survive)")
@@ -90,8 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "as consecutive items of item-size bytes (the last may be shorter)")
     p = leaf(scmds, "read", commands.cmd_source_read, "remove and show the oldest items")
     p.add_argument("source", metavar="NAME|GUID", help=src_help)
-    p.add_argument("--max", type=_uint(16), default=0, metavar="N",
-                   help="at most N items (default: as many as fit one frame)")
+    max_opt(p)
     p = leaf(scmds, "capture", commands.cmd_source_capture,
              "show every item, oldest first, without removing any")
     p.add_argument("source", metavar="NAME|GUID", help=src_help)
@@ -101,9 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     self_ = cmds.add_parser("self", help="the firmware's own ring",
                             description="The firmware's own ring.")
     selfcmds = self_.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
-    p = leaf(selfcmds, "read", commands.cmd_self_read, "remove and show the self ring's oldest items")
-    p.add_argument("--max", type=_uint(16), default=0, metavar="N",
-                   help="at most N items (default: as many as fit one frame)")
+    max_opt(leaf(selfcmds, "read", commands.cmd_self_read,
+                 "remove and show the self ring's oldest items"))
     capture_opts(leaf(selfcmds, "capture", commands.cmd_self_capture,
                       "show every item of the self ring without removing any"))
 
@@ -118,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--elf", metavar="PATH",
                    help="firmware to run (default: the board's demo, built if missing)")
     p.add_argument("--serial-port", type=_uint(16), metavar="N",
-                   help="TCP port for the UART (default: a free one)")
+                   help="TCP port for the UART (default or 0: a free one)")
     p.add_argument("--gdb-port", type=_uint(16), metavar="N",
                    help="also open QEMU's GDB stub on this TCP port (0: a free one)")
     p.add_argument("--build", action="store_true",
