@@ -74,7 +74,8 @@ typedef struct {
 
     /* Host-created data sources. */
     uint32_t source_count;        /* slots, 0..65535; 0 disables sources */
-    uint32_t source_max_bytes;    /* cap per source: count * CD_RING_STRIDE(item_size) */
+    uint32_t source_max_bytes;    /* cap per source: count * CD_RING_STRIDE(item_size);
+                                     a multiple of 4 when source_count > 0 */
 
     /* Additional data: both callbacks or neither; guid non-zero when set. */
     cd_guid_t additional_guid;
