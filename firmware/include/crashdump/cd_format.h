@@ -57,6 +57,10 @@ enum {
     CD_CMD_SELF_READ = 0x20,     /* cd_wire_read_t (guid ignored) -> as SRC_READ */
     CD_CMD_SELF_CAPTURE = 0x21,  /* cd_wire_capture_t (guid ignored) -> as SRC_CAPTURE */
     CD_CMD_TRIAGE_LIST = 0x30,   /* cd_wire_page_t -> cd_wire_list_t + cd_wire_range_t[] */
+    CD_CMD_DUMP_STATUS = 0x40,   /* empty -> cd_wire_dump_status_t + cd_wire_slot_t[n_slots] */
+    CD_CMD_DUMP_READ = 0x41,     /* cd_wire_dump_read_t -> the bytes (fewer at the end) */
+    CD_CMD_DUMP_ERASE = 0x42,    /* cd_wire_dump_erase_t -> empty */
+    CD_CMD_FAULT = 0x50,         /* cd_wire_fault_t -> no answer: the device crashes */
 };
 
 /* Capability bits in cd_wire_info_t.caps. */
@@ -65,6 +69,7 @@ enum {
 #define CD_CAP_RESET (1u << 2)     /* warm reset command */
 #define CD_CAP_DUMP (1u << 3)      /* crash dump commands (dump status/read/erase) */
 #define CD_CAP_FAULT_CMDS (1u << 4) /* test-only fault injection commands */
+#define CD_CAP_FPU (1u << 5)       /* the firmware saves FPU registers in dumps */
 
 typedef struct {
     uint16_t proto_version;   /* CD_PROTO_VERSION */
@@ -154,6 +159,68 @@ typedef struct {
     uint32_t addr;
     uint32_t len;
 } cd_wire_range_t;
+
+/* cd_wire_slot_t.state */
+enum {
+    CD_SLOT_EMPTY = 0,    /* erased, ready for a dump */
+    CD_SLOT_VALID = 1,    /* a committed dump whose header and body CRCs match */
+    CD_SLOT_INVALID = 2,  /* neither: torn or foreign bytes, erased at the next boot */
+};
+
+typedef struct {
+    uint8_t state;            /* CD_SLOT_* */
+    uint8_t reserved[3];
+    uint32_t total_len;       /* VALID: the dump's length, else 0 */
+    uint32_t crash_count;     /* VALID: copied from the dump header */
+    uint32_t reason;
+    uint32_t code;
+    uint32_t body_crc;
+    uint32_t flags;           /* cd_dump_hdr_t.flags */
+} cd_wire_slot_t;
+
+typedef struct {
+    uint32_t partition_base;  /* CPU address of the dump partition (for debug probes) */
+    uint32_t slot_size;       /* bytes per slot; slot i starts at partition_base + i * slot_size */
+    uint16_t n_slots;
+    uint16_t record_valid;    /* 1 if `record` holds a valid crash record */
+    uint32_t dropped;         /* crashes whose dump could not be stored since storage init */
+    uint8_t record[44];       /* cd_crash_record_t of the last crash */
+} cd_wire_dump_status_t;
+
+typedef struct {
+    uint16_t slot;
+    uint16_t reserved;
+    uint32_t offset;          /* within the slot */
+    uint32_t len;             /* at most frame_max - 8 */
+} cd_wire_dump_read_t;
+
+#define CD_ERASE_F_FORCE (1u << 0) /* erase even if body_crc does not match */
+
+typedef struct {
+    uint16_t slot;
+    uint16_t flags;           /* CD_ERASE_F_* */
+    uint32_t body_crc;        /* the pulled dump's body CRC: proves the host holds it */
+} cd_wire_dump_erase_t;
+
+/* Fault kinds for CD_CMD_FAULT (test builds only, CD_ENABLE_FAULT_CMDS). */
+enum {
+    CD_FAULT_BAD_READ = 1,       /* load from unmapped memory: precise bus fault */
+    CD_FAULT_BAD_WRITE = 2,      /* store to unmapped memory: bus fault (imprecise on hardware) */
+    CD_FAULT_UNDEF = 3,          /* undefined instruction */
+    CD_FAULT_DIV0 = 4,           /* integer divide by zero, DIV_0_TRP on */
+    CD_FAULT_UNALIGNED = 5,      /* unaligned word load, UNALIGN_TRP on */
+    CD_FAULT_BAD_BRANCH = 6,     /* BX to an address with bit 0 clear (no Thumb) */
+    CD_FAULT_STACK_OVERFLOW = 7, /* runaway recursion off the end of the stack */
+    CD_FAULT_BUGCHECK = 8,       /* cd_bugcheck() with known code and parameters */
+    CD_FAULT_NMI = 9,            /* NMI pended by software */
+    CD_FAULT_TRIAGE_UNMAPPED = 10, /* fault-time triage callback adds an unmapped range */
+    CD_FAULT_WATCHDOG = 11,      /* cd_watchdog_warning() from an interrupt */
+    CD_FAULT_NESTED = 12,        /* a fault inside the fault path (triage callback faults) */
+};
+
+typedef struct {
+    uint32_t kind;            /* CD_FAULT_* */
+} cd_wire_fault_t;
 
 /* ---------------------------------------------------------------- rings */
 
@@ -348,6 +415,10 @@ _Static_assert(sizeof(cd_dump_fault_t) == 32, "fault");
 _Static_assert(sizeof(cd_dump_fpu_t) == 132, "fpu");
 _Static_assert(sizeof(cd_dump_mem_t) == 16, "mem");
 _Static_assert(sizeof(cd_crash_record_t) == 44, "crash record");
+_Static_assert(sizeof(cd_wire_slot_t) == 28, "slot");
+_Static_assert(sizeof(cd_wire_dump_status_t) == 60, "dump status");
+_Static_assert(sizeof(cd_wire_dump_read_t) == 12, "dump read");
+_Static_assert(sizeof(cd_wire_dump_erase_t) == 8, "dump erase");
 #endif
 
 #endif /* CD_FORMAT_H */

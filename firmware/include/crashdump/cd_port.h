@@ -39,6 +39,31 @@ void cd_port_tx(const uint8_t *buf, size_t len);
  * Does not return. */
 void cd_port_reset(void);
 
+/* ---- dump storage (flash) */
+
+/* Geometry of the dump partition. Offsets passed to the functions below are
+ * relative to its start. */
+typedef struct {
+    uintptr_t base;       /* CPU address of the partition (debug probes read it there) */
+    uint32_t size;        /* bytes, a multiple of erase_size */
+    uint32_t erase_size;  /* erase unit, bytes */
+    uint32_t write_size;  /* program unit: 1, 2, 4 or 8 bytes; offsets and lengths are multiples */
+} cd_flash_geometry_t;
+
+/* Any, fault. The partition's geometry (a constant). */
+const cd_flash_geometry_t *cd_port_flash_geometry(void);
+
+/* Thread or fault. Erases [offset, offset + len), both multiples of erase_size;
+ * erased bytes read 0xFF. Returns CD_OK or CD_E_IO. Must not use interrupts. */
+int cd_port_flash_erase(uint32_t offset, uint32_t len);
+
+/* Thread or fault. Programs len bytes (offset and len multiples of write_size)
+ * into erased flash. Returns CD_OK or CD_E_IO (e.g. verify failed). */
+int cd_port_flash_program(uint32_t offset, const void *data, uint32_t len);
+
+/* Any, fault. Reads len bytes from the partition. Returns CD_OK or CD_E_IO. */
+int cd_port_flash_read(uint32_t offset, void *buf, uint32_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -88,6 +88,13 @@ typedef struct {
 
     void *user;                   /* passed to every callback */
 
+    /* Crash dumps (the partition comes from cd_port_flash_geometry()). */
+    uint32_t dump_slots;          /* slots, >= 2; 0 = 2. With 3 or more, the first crash of
+                                     a loop and the most recent are both always kept */
+    uint32_t stack_dump_bytes;    /* stack bytes above SP saved in a dump; 0 = 1024 */
+    uint32_t crash_loop_limit;    /* consecutive crashes (without cd_mark_healthy()) after
+                                     which dumps are no longer written; 0 = no limit */
+
     /* Persistent storage: CD_NOINIT, 8-byte aligned, at least CD_STORAGE_SIZE(...). */
     void *storage;
     size_t storage_size;
@@ -181,6 +188,44 @@ int cd_triage_remove(const void *addr, size_t len);
 
 /* Any. The index-th range or NULL; *total gets the number in use. */
 const cd_triage_range_t *cd_triage_at(uint32_t index, uint32_t *total);
+
+/* ---- crashes */
+
+/* Any, fault. Software bug check for asserts and panics: captures the caller's
+ * registers, writes a dump with reason CD_REASON_BUGCHECK and these code and
+ * parameters, and resets. Does not return. */
+__attribute__((noreturn)) void cd_bugcheck(uint32_t code, uint32_t p1, uint32_t p2, uint32_t p3,
+                                           uint32_t p4);
+
+/* Bug check with code CD_BUGCHECK_ASSERT, p1 = line, p2 = address of the file name. */
+#define CD_BUGCHECK_ASSERT 0xA55E0000u
+#define CD_ASSERT(expr)                                                                   \
+    do {                                                                                  \
+        if (!(expr)) {                                                                    \
+            cd_bugcheck(CD_BUGCHECK_ASSERT, (uint32_t)__LINE__, (uint32_t)(uintptr_t)__FILE__, \
+                        0u, 0u);                                                          \
+        }                                                                                 \
+    } while (0)
+
+/* Interrupt. Call from a watchdog's early-warning interrupt: dumps the
+ * interrupted context with reason CD_REASON_WATCHDOG and resets. Does not return. */
+__attribute__((noreturn)) void cd_watchdog_warning(void);
+
+/* Thread. Tells crashdump the firmware is healthy (e.g. after a minute of
+ * uptime): resets the consecutive-crash counter used by crash_loop_limit. */
+void cd_mark_healthy(void);
+
+/* Any. Crashes since the last cd_mark_healthy() (0 after a clean start). */
+uint32_t cd_crash_loop_count(void);
+
+/* Any. Copies the crash record of the last crash (kept in .noinit, written
+ * before the dump itself). CD_OK, or CD_E_NOT_FOUND if there is none. */
+int cd_last_crash(cd_crash_record_t *out);
+
+/* Fault (from the additional-data write callback). Appends len bytes to the
+ * additional-data section. Returns CD_OK, or CD_E_NOSPACE once the bytes
+ * promised by the query callback are used up (the excess is dropped). */
+int cd_writer_put(cd_writer_t *w, const void *data, size_t len);
 
 /* ---- serial protocol (docs/protocol.md) */
 

@@ -1,0 +1,52 @@
+/*
+ * Internal interface between the architecture's fault entry
+ * (firmware/arch/cortex-m/) and the portable crash path (cd_dump.c).
+ */
+#ifndef CD_CRASH_H
+#define CD_CRASH_H
+
+#include <stdint.h>
+
+#include "crashdump/cd_format.h"
+
+/* Everything the fault entry captured, handed to the portable crash path. */
+typedef struct {
+    uint32_t reason;          /* CD_REASON_* */
+    uint32_t code;            /* fault: exception number; bugcheck: caller's code */
+    uint32_t param[4];        /* fault: CFSR, HFSR, fault address (0 if none valid), PC */
+    uint32_t flags;           /* CD_DUMP_F_BAD_SP, CD_DUMP_F_FPU as known at capture */
+    uint32_t cpuid;
+    uint8_t arch;             /* CD_ARCH_* */
+    cd_dump_regs_t regs;
+    cd_dump_fault_t fault;    /* zero on v6-M, which has no fault status registers */
+    cd_dump_fpu_t fpu;        /* meaningful when flags has CD_DUMP_F_FPU */
+} cd_crash_ctx_t;
+
+/* Fault-path stages, recorded in the crash record as they are reached, so a
+ * nested fault tells where the first one's handling stopped. */
+enum {
+    CD_STAGE_ENTRY = 1,       /* fault entry, on the fault stack */
+    CD_STAGE_RECORD = 2,      /* crash record stored in .noinit */
+    CD_STAGE_TRIAGE = 3,      /* inside the client's triage callback */
+    CD_STAGE_ADDITIONAL = 4,  /* inside the client's additional-data callbacks */
+    CD_STAGE_WRITE = 5,       /* programming sections */
+    CD_STAGE_COMMIT = 6,      /* programming the header */
+    CD_STAGE_DONE = 7,        /* dump committed (or skipped), about to reset */
+};
+
+/* Fault context, on the fault stack, interrupts masked. Stores the crash
+ * record, runs the client callbacks, writes the dump, and resets through
+ * cd_arch_reset(). A fault inside this path re-enters the fault entry, which
+ * calls it again: the second call finishes the dump with what the first one
+ * wrote (flag CD_DUMP_F_NESTED, stage recorded) and resets; a third resets at
+ * once. Never returns. */
+__attribute__((noreturn)) void cd_crash_handle(cd_crash_ctx_t *ctx);
+
+/* Fault. Immediate warm reset (SYSRESETREQ), without waiting for anything. */
+__attribute__((noreturn)) void cd_arch_reset(void);
+
+/* Any, fault. 1 if [addr, addr + len) lies inside one region of the port's
+ * memory map (so reading it cannot bus-fault), else 0. */
+int cd_mem_readable(uintptr_t addr, uint32_t len);
+
+#endif /* CD_CRASH_H */
