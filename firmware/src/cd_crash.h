@@ -49,4 +49,16 @@ __attribute__((noreturn)) void cd_arch_reset(void);
  * memory map (so reading it cannot bus-fault), else 0. */
 int cd_mem_readable(uintptr_t addr, uint32_t len);
 
+/* Thread (test builds, CD_ENABLE_FAULT_CMDS). Triggers fault `kind` (CD_FAULT_*)
+ * with known values in r0-r12 (see firmware/arch/cortex-m/cd_fault_inject.c) from a
+ * dedicated noinline function per kind, so a decoded dump names it. Returns
+ * CD_E_INVAL for an unknown kind, CD_E_UNSUPPORTED for one this core or board
+ * cannot do (e.g. divide by zero on v6-M, watchdog without CD_FAULT_WDT_IRQ);
+ * otherwise does not return. The protocol answers OK before calling it. */
+int cd_fault_inject(uint32_t kind);
+
+/* The CD_FAULT_* kind being injected, 0 when none; read through
+ * cd_fault_injected() (crashdump.h). Set by cd_fault_inject(). */
+extern volatile uint32_t cd_fault_injecting;
+
 #endif /* CD_CRASH_H */

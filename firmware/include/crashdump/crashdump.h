@@ -227,6 +227,11 @@ int cd_last_crash(cd_crash_record_t *out);
  * promised by the query callback are used up (the excess is dropped). */
 int cd_writer_put(cd_writer_t *w, const void *data, size_t len);
 
+/* Any. Test builds (CD_ENABLE_FAULT_CMDS): the CD_FAULT_* kind the host asked to
+ * inject, so a demo's triage callback can misbehave on purpose
+ * (CD_FAULT_TRIAGE_UNMAPPED, CD_FAULT_NESTED); 0 otherwise and in release builds. */
+uint32_t cd_fault_injected(void);
+
 /* ---- serial protocol (docs/protocol.md) */
 
 /* Any (UART RX interrupt or a polling loop). Feeds one received byte to the
