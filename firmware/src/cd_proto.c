@@ -474,8 +474,10 @@ static int cmd_triage_list(const uint8_t *req, size_t len, uint8_t *rsp)
 }
 
 /* The command table: request code, allowed payload length range, handler.
- * Later commands (crash dump status/read/erase; the CD_ENABLE_FAULT_CMDS fault
- * injection commands) are added here as rows, under #if where optional. */
+ * The crash-dump commands (CD_CMD_DUMP_STATUS/READ/ERASE) join as rows; the
+ * test-only CD_CMD_FAULT row goes under #if CD_ENABLE_FAULT_CMDS (its handler
+ * never returns, so it sends no response). A handler that must act after its
+ * response is sent sets a flag for cd_proto_poll(), as RESET does. */
 typedef struct {
     uint8_t cmd;
     uint16_t min_len;
@@ -496,7 +498,7 @@ static const cmd_entry_t s_cmds[] = {
     {CD_CMD_SELF_READ, sizeof(cd_wire_read_t), sizeof(cd_wire_read_t), cmd_self_read},
     {CD_CMD_SELF_CAPTURE, sizeof(cd_wire_capture_t), sizeof(cd_wire_capture_t), cmd_self_capture},
     {CD_CMD_TRIAGE_LIST, sizeof(cd_wire_page_t), sizeof(cd_wire_page_t), cmd_triage_list},
-    /* dump commands: issue "dumps"; fault commands: #if CD_ENABLE_FAULT_CMDS */
+    /* 0x40..0x42 dump commands, 0x50 fault injection: later issues */
 };
 
 /* Thread. Runs the request in frame[0..len) (CRC already checked) and builds
