@@ -349,3 +349,170 @@ def parse_source_list(payload: bytes) -> Tuple[int, List[SourceInfo]]:
 def parse_range_list(payload: bytes) -> Tuple[int, List[Range]]:
     total, entries = parse_list(payload, RANGE)
     return total, [Range(**e) for e in entries]
+
+
+# ================================================================ crash dumps
+# cd_format.h, "crash dumps" and the dump/fault commands (docs/dump-format.md).
+# Arrays of integers are listed as byte strings ("52s" for uint32_t r[13]) so that
+# WireStruct keeps one value per field; dump.py unpacks them.
+
+
+class DumpCmd(enum.IntEnum):
+    """Crash dump and fault injection commands (CD_CMD_DUMP_*, CD_CMD_FAULT)."""
+
+    DUMP_STATUS = 0x40
+    DUMP_READ = 0x41
+    DUMP_ERASE = 0x42
+    FAULT = 0x50
+
+
+CAP_FPU = 1 << 5              # CD_CAP_FPU
+ERASE_F_FORCE = 1 << 0        # CD_ERASE_F_FORCE
+
+RING_MAGIC = 0x47524443       # CD_RING_MAGIC "CDRG"
+RING_VERSION = 1              # CD_RING_VERSION
+RING_HDR_CRC_LEN = 48         # CD_RING_HDR_CRC_LEN
+
+DUMP_MAGIC = 0x504D4443       # CD_DUMP_MAGIC "CDMP"
+DUMP_VERSION = 1              # CD_DUMP_VERSION
+DUMP_HDR_CRC_LEN = 124        # CD_DUMP_HDR_CRC_LEN
+CRASH_MAGIC = 0x52434443      # CD_CRASH_MAGIC "CDCR"
+CRASH_RECORD_CRC_LEN = 40
+
+DUMP_F_TRUNCATED = 1 << 0     # CD_DUMP_F_TRUNCATED
+DUMP_F_NESTED = 1 << 1        # CD_DUMP_F_NESTED
+DUMP_F_BAD_SP = 1 << 2        # CD_DUMP_F_BAD_SP
+DUMP_F_FPU = 1 << 3           # CD_DUMP_F_FPU
+
+SEC_F_TRUNCATED = 1 << 0      # CD_SEC_F_TRUNCATED
+SEC_F_SELF = 1 << 1           # CD_SEC_F_SELF
+
+REGS_V_FRAME = 1 << 0         # CD_REGS_V_FRAME
+REGS_V_CALLEE = 1 << 1        # CD_REGS_V_CALLEE
+REGS_V_SPECIAL = 1 << 2       # CD_REGS_V_SPECIAL
+REGS_V_BASEPRI = 1 << 3       # CD_REGS_V_BASEPRI
+REGS_V_SPLIM = 1 << 4         # CD_REGS_V_SPLIM
+
+
+class SlotState(enum.IntEnum):
+    """cd_wire_slot_t.state (CD_SLOT_*)."""
+
+    EMPTY = 0
+    VALID = 1
+    INVALID = 2
+
+
+class Reason(enum.IntEnum):
+    """cd_dump_hdr_t.reason (CD_REASON_*)."""
+
+    FAULT = 1
+    BUGCHECK = 2
+    WATCHDOG = 3
+
+
+class Arch(enum.IntEnum):
+    """cd_dump_hdr_t.arch (CD_ARCH_*)."""
+
+    V6M = 1
+    V7M = 2
+    V7EM = 3
+    V8MBASE = 4
+    V8MMAIN = 5
+
+
+class SecType(enum.IntEnum):
+    """cd_dump_section_t.type (CD_SEC_*)."""
+
+    REGS = 1
+    FAULT = 2
+    FPU = 3
+    STACK = 4
+    RING = 5
+    TRIAGE = 6
+    ADDITIONAL = 7
+
+
+class FaultKind(enum.IntEnum):
+    """CD_CMD_FAULT kinds (CD_FAULT_*), test builds only."""
+
+    BAD_READ = 1
+    BAD_WRITE = 2
+    UNDEF = 3
+    DIV0 = 4
+    UNALIGNED = 5
+    BAD_BRANCH = 6
+    STACK_OVERFLOW = 7
+    BUGCHECK = 8
+    NMI = 9
+    TRIAGE_UNMAPPED = 10
+    WATCHDOG = 11
+    NESTED = 12
+
+
+FAULT_KIND_HELP: Dict[FaultKind, str] = {
+    FaultKind.BAD_READ: "load from unmapped memory: precise bus fault",
+    FaultKind.BAD_WRITE: "store to unmapped memory: bus fault (imprecise on hardware)",
+    FaultKind.UNDEF: "undefined instruction",
+    FaultKind.DIV0: "integer divide by zero (DIV_0_TRP on)",
+    FaultKind.UNALIGNED: "unaligned word load (UNALIGN_TRP on)",
+    FaultKind.BAD_BRANCH: "BX to an address with bit 0 clear (no Thumb)",
+    FaultKind.STACK_OVERFLOW: "runaway recursion off the end of the stack",
+    FaultKind.BUGCHECK: "cd_bugcheck() with known code and parameters",
+    FaultKind.NMI: "NMI pended by software",
+    FaultKind.TRIAGE_UNMAPPED: "fault-time triage callback adds an unmapped range",
+    FaultKind.WATCHDOG: "cd_watchdog_warning() from an interrupt",
+    FaultKind.NESTED: "a fault inside the fault path (triage callback faults)",
+}
+
+RING_HDR = WireStruct("cd_ring_hdr_t", [
+    ("magic", "I"), ("version", "H"), ("item_size", "H"), ("count", "I"), ("stride", "I"),
+    ("guid", "16s"), ("label", "16s"), ("hdr_crc", "I"), ("head", "I"), ("tail", "I"),
+    ("lost", "I"), ("idx", "I"),
+])
+DUMP_HDR = WireStruct("cd_dump_hdr_t", [
+    ("magic", "I"), ("version", "H"), ("hdr_len", "H"), ("total_len", "I"), ("body_crc", "I"),
+    ("crash_count", "I"), ("boot_count", "I"), ("reason", "I"), ("code", "I"),
+    ("param", "16s"), ("flags", "I"), ("stage", "I"), ("cpuid", "I"), ("arch", "B"),
+    ("build_id_len", "B"), ("n_sections", "H"), ("build_id", "20s"), ("component", "32s"),
+    ("reserved", "8s"), ("hdr_crc", "I"),
+])
+DUMP_SECTION = WireStruct("cd_dump_section_t", [
+    ("type", "H"), ("flags", "H"), ("len", "I"), ("crc", "I"),
+])
+DUMP_REGS = WireStruct("cd_dump_regs_t", [
+    ("r", "52s"), ("sp", "I"), ("lr", "I"), ("pc", "I"), ("xpsr", "I"), ("msp", "I"),
+    ("psp", "I"), ("exc_return", "I"), ("control", "I"), ("primask", "I"), ("basepri", "I"),
+    ("faultmask", "I"), ("msplim", "I"), ("psplim", "I"), ("valid", "I"),
+])
+DUMP_FAULT = WireStruct("cd_dump_fault_t", [
+    ("cfsr", "I"), ("hfsr", "I"), ("dfsr", "I"), ("mmfar", "I"), ("bfar", "I"), ("afsr", "I"),
+    ("shcsr", "I"), ("ccr", "I"),
+])
+DUMP_FPU = WireStruct("cd_dump_fpu_t", [("s", "128s"), ("fpscr", "I")])
+DUMP_MEM = WireStruct("cd_dump_mem_t", [
+    ("addr", "I"), ("len", "I"), ("status", "i"), ("reserved", "I"),
+])
+CRASH_RECORD = WireStruct("cd_crash_record_t", [
+    ("magic", "I"), ("crash_count", "I"), ("consecutive", "I"), ("reason", "I"), ("code", "I"),
+    ("pc", "I"), ("lr", "I"), ("stage", "I"), ("result", "i"), ("slot", "I"), ("crc", "I"),
+])
+WIRE_SLOT = WireStruct("cd_wire_slot_t", [
+    ("state", "B"), ("reserved", "3s"), ("total_len", "I"), ("crash_count", "I"),
+    ("reason", "I"), ("code", "I"), ("body_crc", "I"), ("flags", "I"),
+])
+WIRE_DUMP_STATUS = WireStruct("cd_wire_dump_status_t", [
+    ("partition_base", "I"), ("slot_size", "I"), ("n_slots", "H"), ("record_valid", "H"),
+    ("dropped", "I"), ("record", "44s"),
+])
+WIRE_DUMP_READ = WireStruct("cd_wire_dump_read_t", [
+    ("slot", "H"), ("reserved", "H"), ("offset", "I"), ("len", "I"),
+])
+WIRE_DUMP_ERASE = WireStruct("cd_wire_dump_erase_t", [
+    ("slot", "H"), ("flags", "H"), ("body_crc", "I"),
+])
+WIRE_FAULT = WireStruct("cd_wire_fault_t", [("kind", "I")])
+
+DUMP_STRUCTS: Tuple[WireStruct, ...] = (RING_HDR, DUMP_HDR, DUMP_SECTION, DUMP_REGS, DUMP_FAULT,
+                                        DUMP_FPU, DUMP_MEM, CRASH_RECORD, WIRE_SLOT,
+                                        WIRE_DUMP_STATUS, WIRE_DUMP_READ, WIRE_DUMP_ERASE,
+                                        WIRE_FAULT)

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INCLUDE = ROOT / "firmware" / "include"
 STATUS_H = INCLUDE / "crashdump" / "cd_status.h"
 FORMAT_H = INCLUDE / "crashdump" / "cd_format.h"
+ALL_STRUCTS = formats.WIRE_STRUCTS + formats.DUMP_STRUCTS
 
 
 def c_statuses() -> Dict[str, Tuple[int, str]]:
@@ -52,7 +53,50 @@ def c_constants() -> Dict[str, int]:
     consts.update({f"CD_CMD_{c.name}": int(c) for c in formats.Cmd})
     consts.update({f"CD_CAP_{c.name}": int(c) for c in formats.Caps if c.name})
     consts.update({f"CD_RING_STRIDE({n})": formats.ring_stride(n) for n in (1, 3, 4, 5, 64, 255)})
+    consts.update(dump_constants())
     return consts
+
+
+def dump_constants() -> Dict[str, int]:
+    """The crash-dump part of cd_format.h."""
+    f = formats
+    consts: Dict[str, int] = {
+        "CD_CAP_FPU": f.CAP_FPU, "CD_ERASE_F_FORCE": f.ERASE_F_FORCE,
+        "CD_RING_MAGIC": f.RING_MAGIC, "CD_RING_VERSION": f.RING_VERSION,
+        "CD_RING_HDR_CRC_LEN": f.RING_HDR_CRC_LEN,
+        "CD_DUMP_MAGIC": f.DUMP_MAGIC, "CD_DUMP_VERSION": f.DUMP_VERSION,
+        "CD_DUMP_HDR_CRC_LEN": f.DUMP_HDR_CRC_LEN, "CD_CRASH_MAGIC": f.CRASH_MAGIC,
+        "offsetof(cd_crash_record_t,crc)": f.CRASH_RECORD_CRC_LEN,
+        "CD_DUMP_F_TRUNCATED": f.DUMP_F_TRUNCATED, "CD_DUMP_F_NESTED": f.DUMP_F_NESTED,
+        "CD_DUMP_F_BAD_SP": f.DUMP_F_BAD_SP, "CD_DUMP_F_FPU": f.DUMP_F_FPU,
+        "CD_SEC_F_TRUNCATED": f.SEC_F_TRUNCATED, "CD_SEC_F_SELF": f.SEC_F_SELF,
+        "CD_REGS_V_FRAME": f.REGS_V_FRAME, "CD_REGS_V_CALLEE": f.REGS_V_CALLEE,
+        "CD_REGS_V_SPECIAL": f.REGS_V_SPECIAL, "CD_REGS_V_BASEPRI": f.REGS_V_BASEPRI,
+        "CD_REGS_V_SPLIM": f.REGS_V_SPLIM,
+    }
+    for prefix, enum_type in (("CD_CMD_", f.DumpCmd), ("CD_SLOT_", f.SlotState),
+                              ("CD_REASON_", f.Reason), ("CD_ARCH_", f.Arch),
+                              ("CD_SEC_", f.SecType), ("CD_FAULT_", f.FaultKind)):
+        consts.update({prefix + m.name: int(m) for m in enum_type})
+    return consts
+
+
+def test_every_dump_constant_in_the_header_is_known() -> None:
+    text = FORMAT_H.read_text()
+    names = set(re.findall(r"\b(CD_(?:SLOT|REASON|ARCH|SEC|FAULT)_[A-Z0-9_]+)\s*=", text))
+    names |= set(re.findall(r"#define\s+(CD_(?:DUMP_F|SEC_F|REGS_V|ERASE_F)_\w+)\b", text))
+    assert len(names) > 40
+    missing = names - set(dump_constants())
+    assert not missing, f"cd_format.h constants missing in formats.py: {sorted(missing)}"
+    assert set(formats.FaultKind) == set(formats.FAULT_KIND_HELP), "a fault kind lacks help text"
+
+
+def test_bugcheck_assert_code_matches_crashdump_h() -> None:
+    from crashdump.decode.fault import BUGCHECK_ASSERT
+    text = (INCLUDE / "crashdump" / "crashdump.h").read_text()
+    m = re.search(r"#define\s+CD_BUGCHECK_ASSERT\s+(0x[0-9A-Fa-f]+)u?", text)
+    assert m, "CD_BUGCHECK_ASSERT not found in crashdump.h"
+    assert int(m.group(1), 16) == BUGCHECK_ASSERT
 
 
 def test_every_command_and_capability_in_the_header_is_known() -> None:
@@ -68,7 +112,7 @@ def test_every_command_and_capability_in_the_header_is_known() -> None:
 def c_program() -> str:
     lines = ['#include <stddef.h>', '#include <stdio.h>', '#include "crashdump/cd_format.h"',
              "int main(void) {"]
-    for s in formats.WIRE_STRUCTS:
+    for s in ALL_STRUCTS:
         lines.append(f'printf("S {s.c_name} %zu\\n", sizeof({s.c_name}));')
         for name, _ in s.fields:
             lines.append(f'printf("F {s.c_name}.{name} %zu %zu\\n", offsetof({s.c_name}, {name}),'
@@ -95,7 +139,7 @@ def c_layout(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Tuple[int, .
             for _, key, *values in (line.split() for line in out.splitlines())}
 
 
-@pytest.mark.parametrize("struct", formats.WIRE_STRUCTS, ids=lambda s: s.c_name)
+@pytest.mark.parametrize("struct", ALL_STRUCTS, ids=lambda s: s.c_name)
 def test_struct_layout_matches_cd_format_h(struct: formats.WireStruct,
                                            c_layout: Dict[str, Tuple[int, ...]]) -> None:
     assert c_layout[struct.c_name] == (struct.size,)

@@ -1,0 +1,197 @@
+"""Why the device crashed, in words: Cortex-M fault status registers (CFSR,
+HFSR, DFSR), software bug checks and watchdog warnings.
+
+Bit names follow the ARMv7-M/ARMv8-M Architecture Reference Manuals. ARMv6-M
+and ARMv8-M baseline have no fault status registers: there the cause comes
+from the exception number and the faulting PC alone, and the text says so.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+from ..dump import Dump
+from ..formats import DUMP_F_BAD_SP, DUMP_F_NESTED, DUMP_F_TRUNCATED, Arch, Reason
+
+BUGCHECK_ASSERT = 0xA55E0000  # CD_BUGCHECK_ASSERT (crashdump.h)
+
+EXCEPTIONS = {2: "NMI", 3: "HardFault", 4: "MemManage", 5: "BusFault", 6: "UsageFault",
+              7: "SecureFault", 11: "SVCall", 12: "DebugMonitor", 14: "PendSV", 15: "SysTick"}
+
+# CFSR bits: (bit, name, text). {addr} is filled in where the matching *ARVALID is set.
+MMFSR_BITS: Tuple[Tuple[int, str, str], ...] = (
+    (0, "IACCVIOL", "instruction access violation (MPU or execute-never region)"),
+    (1, "DACCVIOL", "data access violation{addr}"),
+    (3, "MUNSTKERR", "MemManage fault while unstacking on exception return"),
+    (4, "MSTKERR", "MemManage fault while stacking on exception entry"),
+    (5, "MLSPERR", "MemManage fault during lazy FP state preservation"),
+)
+MMARVALID = 1 << 7
+BFSR_BITS: Tuple[Tuple[int, str, str], ...] = (
+    (8, "IBUSERR", "bus fault on instruction fetch"),
+    (9, "PRECISERR", "precise bus fault{addr}"),
+    (10, "IMPRECISERR", "imprecise bus fault (address unknown)"),
+    (11, "UNSTKERR", "bus fault while unstacking on exception return"),
+    (12, "STKERR", "bus fault while stacking on exception entry"),
+    (13, "LSPERR", "bus fault during lazy FP state preservation"),
+)
+BFARVALID = 1 << 15
+UFSR_BITS: Tuple[Tuple[int, str, str], ...] = (
+    (16, "UNDEFINSTR", "undefined instruction"),
+    (17, "INVSTATE", "invalid state (branch to a non-Thumb address?)"),
+    (18, "INVPC", "invalid EXC_RETURN"),
+    (19, "NOCP", "coprocessor access while disabled (FPU not enabled?)"),
+    (20, "STKOF", "stack overflow (stack limit)"),
+    (24, "UNALIGNED", "unaligned access"),
+    (25, "DIVBYZERO", "divide by zero"),
+)
+CFSR_BITS = MMFSR_BITS + BFSR_BITS + UFSR_BITS
+HFSR_BITS: Tuple[Tuple[int, str, str], ...] = (
+    (1, "VECTTBL", "bus fault reading the vector table"),
+    (30, "FORCED", "escalated to HardFault (a configurable fault was disabled or "
+                   "could not run)"),
+    (31, "DEBUGEVT", "debug event while halting debug is disabled"),
+)
+DFSR_BITS: Tuple[Tuple[int, str, str], ...] = (
+    (0, "HALTED", "halt request"), (1, "BKPT", "breakpoint (BKPT instruction)"),
+    (2, "DWTTRAP", "watchpoint (DWT)"), (3, "VCATCH", "vector catch"),
+    (4, "EXTERNAL", "external debug request"),
+)
+
+
+def _bits(value: int, table: Tuple[Tuple[int, str, str], ...],
+          addr: str = "") -> List[Tuple[str, str]]:
+    return [(name, text.format(addr=addr)) for bit, name, text in table if value >> bit & 1]
+
+
+def cfsr_causes(cfsr: int, mmfar: Optional[int] = None,
+                bfar: Optional[int] = None) -> List[Tuple[str, str]]:
+    """(bit name, text) for each set CFSR status bit."""
+    out: List[Tuple[str, str]] = []
+    mm_addr = f" at 0x{mmfar:08x}" if cfsr & MMARVALID and mmfar is not None else ""
+    bf_addr = f" at 0x{bfar:08x}" if cfsr & BFARVALID and bfar is not None else \
+        " (address not captured)"
+    out += _bits(cfsr, MMFSR_BITS, mm_addr)
+    out += _bits(cfsr, BFSR_BITS, bf_addr)
+    out += _bits(cfsr, UFSR_BITS)
+    return out
+
+
+def hfsr_causes(hfsr: int) -> List[Tuple[str, str]]:
+    return _bits(hfsr, HFSR_BITS)
+
+
+def dfsr_causes(dfsr: int) -> List[Tuple[str, str]]:
+    return _bits(dfsr, DFSR_BITS)
+
+
+def exception_name(number: int) -> str:
+    if number >= 16:
+        return f"IRQ {number - 16}"
+    return EXCEPTIONS.get(number, f"exception {number}")
+
+
+def has_status_registers(arch: int) -> bool:
+    return arch not in (Arch.V6M, Arch.V8MBASE)
+
+
+def summary(dump: Dump) -> str:
+    """One line: what happened."""
+    h = dump.header
+    if h.reason == Reason.BUGCHECK:
+        if h.code == BUGCHECK_ASSERT:
+            return f"assertion failed at line {h.params[0]}"
+        return f"software bug check 0x{h.code:08x}"
+    if h.reason == Reason.WATCHDOG:
+        return "watchdog early warning: the firmware stopped feeding the watchdog"
+    if h.reason == Reason.FAULT:
+        causes = fault_causes(dump)
+        first = causes[0] if causes else None
+        return f"{exception_name(h.code)}" + (f": {first}" if first else "")
+    return f"unknown crash reason {h.reason} (code 0x{h.code:08x})"
+
+
+def fault_causes(dump: Dump) -> List[str]:
+    """The status-register causes alone, most specific first."""
+    h = dump.header
+    if h.reason != Reason.FAULT:
+        return []
+    f = dump.fault
+    if f is None:
+        cfsr, hfsr, dfsr, mmfar, bfar = h.params[0], h.params[1], 0, h.params[2], h.params[2]
+    else:
+        cfsr, hfsr, dfsr, mmfar, bfar = f.cfsr, f.hfsr, f.dfsr, f.mmfar, f.bfar
+    if not has_status_registers(h.arch):
+        return []
+    texts = [t for _, t in cfsr_causes(cfsr, mmfar, bfar)]
+    texts += [t for _, t in hfsr_causes(hfsr) if h.code == 3 or not texts]
+    if h.code == 12 or (not texts and dfsr):
+        texts += [t for _, t in dfsr_causes(dfsr)]
+    return texts
+
+
+def cause_lines(dump: Dump) -> List[str]:
+    """Every line explaining the crash: the reason, status bits, heuristics."""
+    h = dump.header
+    lines: List[str] = []
+    if h.reason == Reason.BUGCHECK:
+        p = h.params
+        if h.code == BUGCHECK_ASSERT:
+            lines.append(f"assertion failed at line {p[0]} (file name at 0x{p[1]:08x})")
+        else:
+            lines.append(f"software bug check 0x{h.code:08x} (p1=0x{p[0]:08x} p2=0x{p[1]:08x} "
+                         f"p3=0x{p[2]:08x} p4=0x{p[3]:08x})")
+    elif h.reason == Reason.WATCHDOG:
+        lines.append("watchdog early warning: the interrupted code below was running when the "
+                     "watchdog was about to expire (stuck loop or starved task?)")
+    elif h.reason == Reason.FAULT:
+        lines.append(f"{exception_name(h.code)} (exception {h.code})")
+        if has_status_registers(h.arch):
+            f = dump.fault
+            if f is not None:
+                for regname, value, table in (("CFSR", f.cfsr, None), ("HFSR", f.hfsr, HFSR_BITS),
+                                              ("DFSR", f.dfsr, DFSR_BITS)):
+                    found = cfsr_causes(value, f.mmfar, f.bfar) if table is None else \
+                        _bits(value, table)
+                    for name, text in found:
+                        lines.append(f"{regname}.{name}: {text}")
+                if not (f.cfsr or f.hfsr):
+                    lines.append("no fault status bit is set")
+            else:
+                lines.extend(f"{t} (from the header)" for t in fault_causes(dump))
+        else:
+            lines.append(f"{_arch_name(h.arch)} has no fault status registers: the cause must "
+                         f"be read from the faulting instruction at PC 0x{h.params[3]:08x} and "
+                         f"its context")
+    else:
+        lines.append(f"unknown crash reason {h.reason} (code 0x{h.code:08x})")
+    lines += heuristics(dump)
+    return lines
+
+
+def _arch_name(arch: int) -> str:
+    return {Arch.V6M: "ARMv6-M", Arch.V8MBASE: "ARMv8-M baseline"}.get(arch,  # type: ignore
+                                                                        f"arch {arch}")
+
+
+def heuristics(dump: Dump) -> List[str]:
+    """Educated guesses from the registers and flags."""
+    h, out = dump.header, []
+    cfsr = dump.fault.cfsr if dump.fault else (h.params[0] if h.reason == Reason.FAULT else 0)
+    stack = dump.stack
+    sp = dump.regs.sp if dump.regs else None
+    stacking = h.reason == Reason.FAULT and cfsr & ((1 << 4) | (1 << 12) | (1 << 20))
+    if h.flags & DUMP_F_BAD_SP or stacking:
+        out.append("SP near the bottom of the stack region or outside RAM: likely stack "
+                   "overflow" + (f" (SP = 0x{sp:08x})" if sp is not None else ""))
+    elif h.reason == Reason.FAULT and cfsr & (1 << 17) and dump.regs and not dump.regs.pc & 1 \
+            and dump.regs.lr & 1 == 0:
+        out.append("LR is even too: a function pointer or return address was corrupted")
+    if h.flags & DUMP_F_NESTED:
+        out.append(f"nested fault: a second fault hit inside the fault path at stage {h.stage}; "
+                   f"the dump may be incomplete")
+    if h.flags & DUMP_F_TRUNCATED:
+        out.append("the dump was truncated: the slot was too small for every section")
+    if stack is not None and sp is not None and stack.data and not stack.addr <= sp <= stack.end:
+        out.append(f"SP 0x{sp:08x} is outside the captured stack "
+                   f"0x{stack.addr:08x}..0x{stack.end:08x}")
+    return out

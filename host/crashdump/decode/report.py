@@ -1,0 +1,200 @@
+"""A decoded crash: the Report the CLI prints (text) or dumps (to_json()).
+
+build_report() combines the dump (crashdump.dump), the fault decoder, the
+unwinder and, when given, the firmware ELF. It never raises for missing or
+poor debug information: what could not be done becomes a warning.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Protocol
+
+from ..dump import Dump, Ring
+from ..formats import REGS_V_BASEPRI, REGS_V_SPECIAL, REGS_V_SPLIM
+from ..status import describe
+from . import fault
+from .elf import Elf, Symbol
+from .unwind import Backtrace, Frame, unwind
+
+_PRINTABLE = set(string.printable.encode()) - set(b"\t\n\r\x0b\x0c")
+
+
+class SymbolTable(Protocol):
+    def symbol_at(self, addr: int, kind: Optional[str] = None) -> Optional[Symbol]: ...
+
+
+@dataclass(frozen=True)
+class TriageItem:
+    addr: int
+    length: int
+    status: int
+    name: str          # "demo (object, 0x20000100, 64 bytes)" or the address alone
+    data: bytes
+    truncated: bool
+
+
+@dataclass
+class Report:
+    summary: str
+    header: Dict[str, Any]
+    causes: List[str]
+    registers: Dict[str, int]
+    backtrace: List[Frame]
+    backtrace_notes: List[str]
+    rings: List[Ring]
+    triage: List[TriageItem]
+    additional: List[Dict[str, Any]]
+    warnings: List[str] = field(default_factory=list)
+
+    def to_json(self) -> Dict[str, Any]:
+        return {
+            "summary": self.summary, "header": self.header, "causes": self.causes,
+            "registers": {k: f"0x{v:08x}" for k, v in self.registers.items()},
+            "backtrace": [{"index": f.index, "pc": f"0x{f.pc:08x}", "sp": f"0x{f.sp:08x}",
+                           "function": f.function, "offset": f.offset,
+                           "file": f.line.file if f.line else None,
+                           "line": f.line.line if f.line else None, "how": f.how,
+                           "heuristic": f.heuristic} for f in self.backtrace],
+            "backtrace_notes": self.backtrace_notes,
+            "rings": [_ring_json(r) for r in self.rings],
+            "triage": [{"addr": f"0x{t.addr:08x}", "len": t.length, "status": t.status,
+                        "name": t.name, "truncated": t.truncated, "hex": t.data.hex()}
+                       for t in self.triage],
+            "additional": self.additional, "warnings": self.warnings,
+        }
+
+    def text(self) -> str:
+        out = [f"crash: {self.summary}"]
+        h = self.header
+        out.append(f"  {h['component'] or '?'}, crash #{h['crash_count']} in boot "
+                   f"#{h['boot_count']}, {h['arch']}, build-id {h['build_id'] or 'none'}")
+        for w in self.warnings:
+            out.append(f"warning: {w}")
+        out.append("cause:")
+        out += [f"  {c}" for c in self.causes]
+        if self.backtrace:
+            out.append("backtrace:")
+            for f in self.backtrace:
+                where = f"{f.function}+0x{f.offset:x}" if f.function else "??"
+                mark = "?" if f.heuristic else " "
+                line = f"  at {f.line}" if f.line else ""
+                out.append(f" {mark}#{f.index:<2} 0x{f.pc:08x} {where}{line}")
+            out += [f"  ({n})" for n in self.backtrace_notes]
+        if self.registers:
+            out.append("registers:")
+            items = list(self.registers.items())
+            for i in range(0, len(items), 4):
+                out.append("  " + "  ".join(f"{k:>10} {v:08x}" for k, v in items[i:i + 4]))
+        for r in self.rings:
+            out.append(f"ring {r.label!r}{' (self)' if r.is_self else ''}: "
+                       f"{len(r.records)} records, head #{r.head}, lost {r.lost}, "
+                       f"overwritten unread {r.overwritten}"
+                       + (f", {r.missing} missing (truncated)" if r.missing else ""))
+            for rec in r.records:
+                out.append(f"  #{rec.seq:<6} {rec.data.hex():<32} {printable(rec.data)}")
+        for t in self.triage:
+            if t.status:
+                name, _ = describe(t.status)
+                out.append(f"triage {t.name}: not captured ({name})")
+            else:
+                out.append(f"triage {t.name}{' (truncated)' if t.truncated else ''}:")
+                out += [f"  {t.addr + i:08x}  {t.data[i:i + 16].hex(' ')}"
+                        for i in range(0, min(len(t.data), 256), 16)]
+                if len(t.data) > 256:
+                    out.append(f"  ... {len(t.data) - 256} more bytes (--json has all)")
+        for a in self.additional:
+            out.append(f"additional data {a['guid']}: {a['len']} bytes")
+            out.append(f"  {a['hex'][:64]}{'...' if a['len'] > 32 else ''}  {a['text']}")
+        return "\n".join(out)
+
+
+def printable(data: bytes) -> str:
+    return "".join(chr(b) if b in _PRINTABLE else "." for b in data)
+
+
+def _ring_json(r: Ring) -> Dict[str, Any]:
+    return {"label": r.label, "guid": str(r.guid), "self": r.is_self, "item_size": r.item_size,
+            "count": r.count, "head": r.head, "tail": r.tail, "lost": r.lost,
+            "overwritten": r.overwritten, "missing": r.missing, "truncated": r.truncated,
+            "records": [{"seq": rec.seq, "len": len(rec.data), "hex": rec.data.hex(),
+                         "text": printable(rec.data)} for rec in r.records]}
+
+
+def name_range(symbols: Optional[SymbolTable], addr: int, length: int) -> str:
+    """A triage range named by the symbol covering its start."""
+    sym = symbols.symbol_at(addr) if symbols is not None else None
+    if sym is None:
+        return f"0x{addr:08x} ({length} bytes)"
+    label = sym.name if sym.addr == addr else f"{sym.name}+0x{addr - sym.addr:x}"
+    extra = ""
+    if addr + length > sym.addr + sym.size and sym.size:
+        extra = f", beyond the {sym.size}-byte symbol"
+    return f"{label} ({sym.kind}, 0x{addr:08x}, {length} bytes{extra})"
+
+
+def _registers(dump: Dump) -> Dict[str, int]:
+    regs = dump.regs
+    if regs is None:
+        return {}
+    out = {f"r{i}": v for i, v in enumerate(regs.r)}
+    out.update(sp=regs.sp, lr=regs.lr, pc=regs.pc, xpsr=regs.xpsr)
+    if regs.valid & REGS_V_SPECIAL or not regs.valid:
+        out.update(msp=regs.msp, psp=regs.psp, exc_return=regs.exc_return,
+                   control=regs.control, primask=regs.primask)
+    if regs.valid & REGS_V_BASEPRI:
+        out.update(basepri=regs.basepri, faultmask=regs.faultmask)
+    if regs.valid & REGS_V_SPLIM:
+        out.update(msplim=regs.msplim, psplim=regs.psplim)
+    if dump.fault is not None:
+        f = dump.fault
+        out.update(cfsr=f.cfsr, hfsr=f.hfsr, dfsr=f.dfsr, mmfar=f.mmfar, bfar=f.bfar,
+                   afsr=f.afsr, shcsr=f.shcsr)
+    return out
+
+
+def build_report(dump: Dump, elf: Optional[Elf] = None,
+                 symbols: Optional[SymbolTable] = None) -> Report:
+    """The report for a parsed dump; symbols default to the ELF's."""
+    h = dump.header
+    warnings = list(dump.warnings)
+    if elf is not None:
+        elf_id = elf.build_id
+        if not h.build_id:
+            warnings.append("the dump carries no build-id: cannot check that the ELF matches")
+        elif elf_id is None:
+            warnings.append(f"{elf.path.name} has no GNU build-id: cannot check that it "
+                            f"matches the dump")
+        elif elf_id != h.build_id:
+            warnings.append(f"build-id mismatch: the dump is from build {h.build_id.hex()}, "
+                            f"{elf.path.name} is {elf_id.hex()}: symbols and backtrace are "
+                            f"probably wrong")
+        if not elf.has_lines:
+            warnings.append(f"{elf.path.name} has no DWARF line info (built without -g?): "
+                            f"no file:line in the backtrace")
+    else:
+        warnings.append("no ELF given: no symbols, no backtrace beyond the PC")
+    backtrace: Backtrace = unwind(dump, elf)
+    if elf is not None:
+        warnings += elf.warnings
+    syms = symbols if symbols is not None else elf
+    triage = [TriageItem(b.addr, b.length if b.length is not None else len(b.data), b.status,
+                         name_range(syms, b.addr, b.length or len(b.data)), b.data,
+                         b.truncated) for b in dump.triage]
+    additional = [{"guid": str(a.guid), "len": len(a.data), "hex": a.data.hex(),
+                   "text": printable(a.data[:32])} for a in dump.additional]
+    header = {"component": h.component, "crash_count": h.crash_count,
+              "boot_count": h.boot_count, "reason": h.reason_name, "code": h.code,
+              "params": [f"0x{p:08x}" for p in h.params], "flags": h.flags, "stage": h.stage,
+              "arch": h.arch_name, "cpuid": f"0x{h.cpuid:08x}", "build_id": h.build_id.hex(),
+              "total_len": h.total_len}
+    summary = fault.summary(dump)
+    if backtrace.frames and backtrace.frames[0].function:
+        summary += f" in {backtrace.frames[0].function}()"
+    return Report(summary=summary, header=header, causes=fault.cause_lines(dump),
+                  registers=_registers(dump), backtrace=backtrace.frames,
+                  backtrace_notes=backtrace.notes, rings=dump.rings, triage=triage,
+                  additional=additional, warnings=warnings)
+
+
+__all__ = ["Report", "TriageItem", "build_report", "name_range", "printable"]

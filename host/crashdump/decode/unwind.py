@@ -1,0 +1,204 @@
+"""Backtrace from a dump's registers and stack memory.
+
+Frame 0 is the PC the dump recorded: for a fault, the faulting instruction of
+the interrupted code (the dump's registers are that context, stacked frame
+undone). Each caller is found with the DWARF CFI (.debug_frame) of the current
+function: CFA = rule register + offset, saved registers read from CFA + offset
+in the captured stack, the return address from the saved LR. A return into
+an EXC_RETURN value crosses an exception frame: the interrupted context's
+r0-r3, r12, lr, pc, xpsr are read from the stack.
+
+Where there is no CFI for a PC (assembly, a library built without -g) or the
+stack bytes needed are not in the dump, the rest of the stack is scanned for
+values that look like return addresses (odd, inside .text, right after a BL or
+BLX); those frames are marked heuristic: they may include stale values.
+Unwinding stops at main/Reset_Handler, an address outside .text, when the
+stack pointer stops moving up, or after MAX_FRAMES.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Tuple
+
+from ..dump import Dump, Regs
+from .elf import Elf, LineInfo
+
+MAX_FRAMES = 48
+STOP_FUNCTIONS = frozenset({"main", "Reset_Handler", "_start", "_mainCRTStartup"})
+SP, LR, PC = 13, 14, 15
+
+ReadU32 = Callable[[int], Optional[int]]
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int
+    pc: int                  # address of the instruction (frame 0) or the return address
+    sp: int
+    function: Optional[str]
+    offset: int              # pc - function start
+    line: Optional[LineInfo]
+    how: str                 # "registers", "cfi", "lr", "exception", "heuristic"
+
+    @property
+    def heuristic(self) -> bool:
+        return self.how in ("heuristic", "lr")
+
+
+@dataclass
+class Backtrace:
+    frames: List[Frame]
+    notes: List[str]
+
+
+def is_exc_return(value: int) -> bool:
+    return value >> 24 == 0xFF
+
+
+def _describe(elf: Optional[Elf], index: int, pc: int, sp: int, how: str) -> Frame:
+    addr = pc & ~1
+    # A return address points after the call: look up the call itself for the line.
+    look = addr if index == 0 or how == "exception" else max(0, addr - 2)
+    sym = elf.symbol_at(look, "func") if elf else None
+    line = elf.line_at(look) if elf else None
+    return Frame(index, addr, sp, sym.name if sym else None, addr - sym.addr if sym else 0,
+                 line, how)
+
+
+def unwind(dump: Dump, elf: Optional[Elf]) -> Backtrace:
+    """The backtrace of the crashed context (see the module docstring)."""
+    regs = dump.regs
+    notes: List[str] = []
+    if regs is None:
+        return Backtrace([], ["no registers in the dump: no backtrace"])
+    read = _reader(dump)
+    r: Dict[int, Optional[int]] = dict(enumerate(regs.core()))
+    frames = [_describe(elf, 0, regs.pc, regs.sp, "registers")]
+    if elf is None:
+        notes.append("no ELF: frame 0 only")
+        return Backtrace(frames, notes)
+    if not elf.fdes():
+        notes.append("the ELF has no .debug_frame (built without -g?): backtrace is a "
+                     "heuristic stack scan")
+    while len(frames) < MAX_FRAMES:
+        last = frames[-1]
+        if last.function in STOP_FUNCTIONS:
+            break
+        step = _step_cfi(elf, r, read, first=len(frames) == 1)
+        if step is None:
+            if len(frames) == 1 and _lr_usable(regs, r):
+                # No CFI: at frame 0 the LR may still hold the return address.
+                lr = r[LR] or 0
+                frames.append(_describe(elf, 1, lr, regs.sp, "lr"))
+            frames += _scan(elf, read, dump, frames[-1].sp, len(frames), notes)
+            break
+        how, nr = step
+        pc, sp = nr.get(PC), nr.get(SP)
+        if pc is None or sp is None:
+            notes.append(f"unwinding stopped at frame {len(frames)}: stack memory not captured")
+            break
+        if not elf.in_text(pc & ~1):
+            notes.append(f"unwinding stopped: return address 0x{pc:08x} is outside the code")
+            break
+        if sp < last.sp or (sp == last.sp and pc & ~1 == last.pc):
+            notes.append(f"unwinding stopped: no progress at 0x{pc:08x}")
+            break
+        frames.append(_describe(elf, len(frames), pc, sp, how))
+        r = nr
+    if len(frames) >= MAX_FRAMES:
+        notes.append(f"backtrace cut at {MAX_FRAMES} frames")
+    return Backtrace(frames, notes)
+
+
+def _lr_usable(regs: Regs, r: Dict[int, Optional[int]]) -> bool:
+    lr = r.get(LR)
+    return lr is not None and lr & 1 == 1 and not is_exc_return(lr)
+
+
+def _reader(dump: Dump) -> ReadU32:
+    return dump.read_u32
+
+
+Step = Tuple[str, Dict[int, Optional[int]]]
+
+
+def _step_cfi(elf: Elf, r: Dict[int, Optional[int]], read: ReadU32,
+              first: bool) -> Optional[Step]:
+    """("cfi" or "exception", the caller's registers), or None if the CFI cannot say."""
+    pc = r.get(PC)
+    fde = elf.fde_at(pc & ~1) if pc is not None else None
+    if pc is None or fde is None:
+        return None
+    row = fde.row_at(pc & ~1)
+    if row is None or row.cfa_reg is None or r.get(row.cfa_reg) is None:
+        return None
+    cfa = (r[row.cfa_reg] or 0) + row.cfa_offset
+    nr: Dict[int, Optional[int]] = dict(r)
+    for reg, off in row.saved.items():
+        nr[reg] = read(cfa + off)
+    nr[SP] = cfa
+    if fde.ra_reg in row.saved:
+        ra = nr.get(fde.ra_reg)
+    elif first:
+        ra = r.get(LR)  # a leaf, or still in the prologue: LR is live
+    else:
+        return None
+    if ra is None:
+        return None
+    if is_exc_return(ra):
+        return _exception_frame(ra, cfa, read, nr)
+    nr[PC] = ra & ~1
+    return "cfi", nr
+
+
+def _exception_frame(exc_return: int, sp: int, read: ReadU32,
+                     r: Dict[int, Optional[int]]) -> Optional[Step]:
+    """The context an exception interrupted: r0-r3, r12, lr, pc, xpsr at sp."""
+    values = [read(sp + 4 * i) for i in range(8)]
+    if any(v is None for v in values):
+        return None
+    r0, r1, r2, r3, r12, lr, pc, xpsr = values  # type: ignore[misc]
+    size = 0x20 if exc_return & 0x10 else 0x68  # standard or extended (FP) frame
+    if xpsr & (1 << 9):
+        size += 4  # the frame was aligned to 8 bytes
+    nr = dict(r)  # r4-r11 are not stacked: they still hold the interrupted values
+    nr.update({0: r0, 1: r1, 2: r2, 3: r3, 12: r12, LR: lr, PC: pc & ~1, SP: sp + size})
+    return "exception", nr
+
+
+def _scan(elf: Elf, read: ReadU32, dump: Dump, sp: int, index: int,
+          notes: List[str]) -> List[Frame]:
+    """Return-address-looking words on the stack above sp."""
+    stack = dump.stack
+    if stack is None or not stack.data:
+        notes.append("no stack memory in the dump: no heuristic scan")
+        return []
+    frames: List[Frame] = []
+    start = max(sp, stack.addr)
+    start += (-start) % 4
+    for addr in range(start, stack.end - 3, 4):
+        value = read(addr)
+        if value is None or not value & 1 or not looks_like_return(elf, value):
+            continue
+        frame = _describe(elf, index + len(frames), value, addr + 4, "heuristic")
+        frames.append(frame)
+        if frame.function in STOP_FUNCTIONS or len(frames) + index >= MAX_FRAMES:
+            break
+    if frames:
+        notes.append("frames marked ? come from a stack scan and may be stale values")
+    return frames
+
+
+def looks_like_return(elf: Elf, value: int) -> bool:
+    """value (odd, Thumb) is in code right after a BL or BLX instruction."""
+    addr = value & ~1
+    if not elf.in_text(addr) or addr < 4:
+        return False
+    code = elf.read(addr - 4, 4)
+    if code is None:
+        return False
+    hw1, hw2 = struct.unpack("<HH", code)
+    if hw1 & 0xF800 == 0xF000 and hw2 & 0xD000 == 0xD000:  # BL (T1)
+        return True
+    return hw2 & 0xFF87 == 0x4780  # BLX Rm (16-bit, the halfword before addr)
