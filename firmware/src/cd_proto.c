@@ -559,6 +559,11 @@ int cd_proto_poll(void)
 
         s_rx_frames++;
         n = dispatch(f, len);
+        /* The response is built in s_tx: hand the request buffer back to the
+         * ISR before sending, or the host's next request, sent the moment our
+         * last byte arrives, could lose its first byte to a buffer still held. */
+        atomic_signal_fence(memory_order_release);
+        s_pending = 0;
         put_le32(s_tx + n, cd_crc32(0, s_tx, n));
         cd_frame_encode(s_tx, n + CD_FRAME_CRC_LEN, tx_sink, NULL);
         if (s_reset_requested) {
@@ -567,7 +572,7 @@ int cd_proto_poll(void)
         }
     }
 
-    /* The request buffer goes back to the ISR only after we are done with it. */
+    /* Dropped frames: the request buffer goes back to the ISR here. */
     atomic_signal_fence(memory_order_release);
     s_pending = 0;
     return 1;
