@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, List, Optional, Tuple, TypeVar, Union
 
+from . import dumps
 from .errors import CrashdumpError, DeviceError, ProtocolError, TransportTimeoutError
 from .formats import (CMD_RESPONSE, FRAME_OVERHEAD, Cmd, DeviceInfo, Range, Record,
                       SourceInfo, build_capture, build_create, build_page, build_read,
@@ -298,3 +299,25 @@ class Client:
             if not page:
                 raise ProtocolError(f"list page at index {len(entries)} is empty though the "
                                     f"device reports {total} entries")
+
+    # ------------------------------------------------------------ crash dumps (dumps.py)
+
+    def dump_status(self) -> "dumps.DumpStatus":
+        """The dump partition: slots, dropped crashes, the last crash record."""
+        with _naming("dump status"):
+            return dumps.dump_status(self)
+
+    def dump_read(self, slot: int, offset: int, length: int) -> bytes:
+        """Up to `length` bytes of a slot from `offset` (fewer at the end)."""
+        with _naming(f"dump read slot {slot}"):
+            return dumps.dump_read(self, slot, offset, length)
+
+    def dump_erase(self, slot: int, body_crc: int, force: bool = False) -> None:
+        """Erases a slot; without force only if body_crc matches its dump."""
+        with _naming(f"dump erase slot {slot}"):
+            dumps.dump_erase(self, slot, body_crc, force)
+
+    def fault(self, kind: int, wait: float = 10.0) -> float:
+        """Injects a fault (test firmware) and waits until the device answers again."""
+        with _naming(f"fault {kind}"):
+            return dumps.inject_fault(self, kind, wait)

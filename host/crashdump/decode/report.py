@@ -169,12 +169,14 @@ def build_report(dump: Dump, elf: Optional[Elf] = None,
             warnings.append(f"build-id mismatch: the dump is from build {h.build_id.hex()}, "
                             f"{elf.path.name} is {elf_id.hex()}: symbols and backtrace are "
                             f"probably wrong")
-        if not elf.has_lines:
-            warnings.append(f"{elf.path.name} has no DWARF line info (built without -g?): "
-                            f"no file:line in the backtrace")
     else:
         warnings.append("no ELF given: no symbols, no backtrace beyond the PC")
     backtrace: Backtrace = unwind(dump, elf)
+    if elf is not None and (not elf.has_lines or
+                            (backtrace.frames and backtrace.frames[0].function
+                             and backtrace.frames[0].line is None)):
+        warnings.append(f"{elf.path.name} has no DWARF line info for the crashing code (built "
+                        f"without -g?): no file:line, backtrace from a stack scan")
     if elf is not None:
         warnings += elf.warnings
     syms = symbols if symbols is not None else elf

@@ -1,0 +1,243 @@
+"""CLI handlers for crash dumps: `dump status|pull|erase`, `decode`, `fault`.
+
+Device commands follow commands.py: (args, Client) -> (JSON document, text).
+`decode` and `fault --list` need no device: they print themselves and return
+an exit code. Pulled files: one valid slot pulled -> FILE; several -> FILE.slotN.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+from .. import dumps
+from ..client import Client
+from ..dump import parse_dump
+from ..errors import CrashdumpError
+from ..formats import FAULT_KIND_HELP, FaultKind, Reason, SlotState
+from .commands import Result, UsageError, _ProgressBar, open_client
+
+# ---------------------------------------------------------------- dump status
+
+
+def _reason(reason: int) -> str:
+    try:
+        return Reason(reason).name.lower()
+    except ValueError:
+        return f"reason {reason}"
+
+
+def cmd_dump_status(args: argparse.Namespace, dev: Client) -> Result:
+    st = dev.dump_status()
+    doc: Dict[str, Any] = {
+        "partition_base": f"0x{st.partition_base:08x}", "slot_size": st.slot_size,
+        "dropped": st.dropped,
+        "slots": [{"slot": s.index, "state": s.state.name.lower(), "total_len": s.total_len,
+                   "crash_count": s.crash_count, "reason": _reason(s.reason), "code": s.code,
+                   "body_crc": f"0x{s.body_crc:08x}", "flags": s.flags} for s in st.slots],
+        "last_crash": None}
+    lines = [f"dump partition at 0x{st.partition_base:08x}: {len(st.slots)} slots of "
+             f"{st.slot_size} bytes; {st.dropped} crashes dropped",
+             f"{'slot':>4}  {'state':<8} {'bytes':>7} {'crash#':>6}  {'reason':<9} "
+             f"{'code':>10}  body CRC"]
+    for s in st.slots:
+        if s.state == SlotState.VALID:
+            lines.append(f"{s.index:>4}  {'valid':<8} {s.total_len:>7} {s.crash_count:>6}  "
+                         f"{_reason(s.reason):<9} 0x{s.code:08x}  0x{s.body_crc:08x}")
+        else:
+            lines.append(f"{s.index:>4}  {s.state.name.lower():<8}")
+    r = st.record
+    if r is None:
+        lines.append("last crash: none recorded")
+    else:
+        doc["last_crash"] = {"crash_count": r.crash_count, "consecutive": r.consecutive,
+                             "reason": _reason(r.reason), "code": r.code, "pc": f"0x{r.pc:08x}",
+                             "lr": f"0x{r.lr:08x}", "stage": r.stage, "result": r.result,
+                             "slot": r.slot}
+        where = f"slot {r.slot}" if r.slot is not None else "no slot"
+        lines.append(f"last crash: #{r.crash_count} ({r.consecutive} in a row), "
+                     f"{_reason(r.reason)} 0x{r.code:x}, pc 0x{r.pc:08x} lr 0x{r.lr:08x}, "
+                     f"dump result {r.result} in {where}")
+    return doc, "\n".join(lines)
+
+
+# ---------------------------------------------------------------- dump pull
+
+
+def cmd_dump_pull(args: argparse.Namespace, dev: Client) -> Result:
+    st = dev.dump_status()
+    if args.slot is not None:
+        if args.slot >= len(st.slots):
+            raise UsageError(f"slot {args.slot} does not exist (the device has "
+                             f"{len(st.slots)})")
+        chosen = [st.slots[args.slot]]
+        if chosen[0].state != SlotState.VALID:
+            raise CrashdumpError(f"slot {args.slot} is {chosen[0].state.name.lower()}, "
+                                 f"not a valid dump")
+    else:
+        chosen = [s for s in st.slots if s.state == SlotState.VALID]
+        if not chosen:
+            return {"pulled": []}, "no dumps on the device"
+    base = Path(args.output)
+    docs: List[Dict[str, Any]] = []
+    lines: List[str] = []
+    for slot in chosen:
+        path = dumps.slot_path(base, slot.index, len(chosen))
+        bar = _ProgressBar(f"slot {slot.index}", sys.stderr)
+        try:
+            pulled = dev_pull(dev, slot, path, bar)
+        finally:
+            bar.close()
+        rate = pulled.size / pulled.seconds / 1024 if pulled.seconds > 0 else 0.0
+        resumed = f", resumed at byte {pulled.resumed_from}" if pulled.resumed_from else ""
+        lines.append(f"slot {slot.index}: {pulled.size} bytes in {pulled.seconds:.2f} s "
+                     f"({rate:.1f} KiB/s{resumed}), verified, written to {path}")
+        docs.append({"slot": slot.index, "file": str(path), "bytes": pulled.size,
+                     "seconds": round(pulled.seconds, 3), "resumed_from": pulled.resumed_from,
+                     "body_crc": f"0x{pulled.dump.header.body_crc:08x}"})
+    return {"pulled": docs}, "\n".join(lines)
+
+
+def dev_pull(dev: Client, slot: dumps.SlotInfo, path: Path, bar: Callable[[int, int], None]
+             ) -> dumps.Pulled:
+    try:
+        return dumps.pull_slot(dev, slot, path, progress=bar)
+    except CrashdumpError as e:
+        if e.operation is None:
+            e.operation = f"dump pull slot {slot.index}"
+        raise
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+# ---------------------------------------------------------------- dump erase
+
+
+def cmd_dump_erase(args: argparse.Namespace, dev: Client) -> Result:
+    if not args.force and not args.verified:
+        raise UsageError("refusing to erase a dump the host has not pulled",
+                         hint="pull it first (`crashdump dump pull -o FILE --slot N`) and pass "
+                              "--verified FILE, or erase anyway with --force")
+    st = dev.dump_status()
+    slots = [args.slot] if args.slot is not None else [s.index for s in st.slots]
+    crc = 0
+    if args.verified:
+        if args.slot is None:
+            raise UsageError("--verified FILE needs --slot N")
+        try:
+            crc = dumps.verified_body_crc(Path(args.verified))
+        except OSError as e:
+            raise UsageError(f"cannot read {args.verified}: {e.strerror or e}") from None
+        except CrashdumpError as e:
+            e.operation = f"dump erase: check {args.verified}"
+            raise
+    for index in slots:
+        dev.dump_erase(index, crc, force=args.force)
+    what = ", ".join(str(i) for i in slots)
+    return {"erased": slots, "forced": args.force}, f"erased slot{'s' if len(slots) > 1 else ''} " \
+        f"{what}" + (" (forced)" if args.force else f" (verified against {args.verified})")
+
+
+# ---------------------------------------------------------------- decode and fault
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    from ..decode.elf import Elf
+    from ..decode.report import build_report
+    operation = f"decode {args.file}"
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {args.file}: {e.strerror or e}",
+                         operation=operation) from None
+    try:
+        dump = parse_dump(data)
+    except CrashdumpError as e:
+        e.operation = operation
+        raise
+    elf = None
+    if args.elf:
+        if not Path(args.elf).is_file():
+            raise UsageError(f"ELF {args.elf} does not exist", operation=operation,
+                             hint="--elf takes the firmware image the device ran "
+                                  "(e.g. build/<board>/boards/<board>/crashdump-demo.elf)")
+        try:
+            elf = Elf(args.elf)
+        except CrashdumpError as e:
+            e.operation = operation
+            raise
+    start = time.monotonic()
+    report = build_report(dump, elf)
+    if args.json:
+        doc = report.to_json()
+        doc["decode_seconds"] = round(time.monotonic() - start, 3)
+        print(json.dumps(doc, indent=2))
+    else:
+        print(report.text())
+    return 0
+
+
+def cmd_fault(args: argparse.Namespace) -> int:
+    if args.list or args.kind is None:
+        if args.kind is None and not args.list:
+            raise UsageError("give a fault KIND or --list")
+        if args.json:
+            print(json.dumps([{"kind": k.name.lower(), "value": int(k),
+                               "description": FAULT_KIND_HELP[k]} for k in FaultKind], indent=2))
+        else:
+            for k in FaultKind:
+                print(f"{k.name.lower():<16} {int(k):>2}  {FAULT_KIND_HELP[k]}")
+        return 0
+    kind = parse_kind(args.kind)
+    with open_client(args) as dev:
+        took = dev.fault(kind, wait=max(args.timeout * 5, 10.0))
+    text = f"fault {kind.name.lower()} injected; device answering again after {took:.2f} s"
+    print(json.dumps({"kind": kind.name.lower(), "seconds": round(took, 3)}) if args.json
+          else text)
+    return 0
+
+
+def parse_kind(text: str) -> FaultKind:
+    try:
+        return FaultKind(int(text, 0))
+    except ValueError:
+        pass
+    try:
+        return FaultKind[text.upper().replace("-", "_")]
+    except KeyError:
+        raise UsageError(f"unknown fault kind {text!r}",
+                         hint="`crashdump fault --list` names the kinds") from None
+
+
+# ---------------------------------------------------------------- parser
+
+
+def add_commands(cmds: Any, leaf: Callable[..., argparse.ArgumentParser]) -> None:
+    """Adds `dump`, `decode` and `fault` to the top-level subparsers."""
+    dump = cmds.add_parser("dump", help="crash dumps stored on the device",
+                           description="Crash dumps stored on the device.")
+    dcmds = dump.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+    leaf(dcmds, "status", cmd_dump_status, "list the dump slots and the last crash record")
+    p = leaf(dcmds, "pull", cmd_dump_pull,
+             "copy valid dumps to files, verified; resumes from FILE.part")
+    p.add_argument("-o", "--output", metavar="FILE", required=True,
+                   help="output file; with several valid slots, FILE.slotN each")
+    p.add_argument("--slot", type=int, metavar="N", help="only slot N")
+    p = leaf(dcmds, "erase", cmd_dump_erase,
+             "erase dump slots the host has pulled (or any, with --force)")
+    p.add_argument("--slot", type=int, metavar="N", help="only slot N (default: all)")
+    p.add_argument("--verified", metavar="FILE",
+                   help="the pulled copy of slot N: its body CRC must match the device's")
+    p.add_argument("--force", action="store_true", help="erase without proof of a pulled copy")
+    p = leaf(cmds, "decode", cmd_decode, "decode a pulled dump file: cause, backtrace, rings")
+    p.add_argument("file", metavar="FILE", help="a dump file from `crashdump dump pull`")
+    p.add_argument("--elf", metavar="ELF", help="the firmware ELF, for symbols and backtrace")
+    p.set_defaults(device=False)
+    p = leaf(cmds, "fault", cmd_fault,
+             "inject a fault (test firmware) and wait for the device to come back")
+    p.add_argument("kind", metavar="KIND", nargs="?", help="a kind name or number (see --list)")
+    p.add_argument("--list", action="store_true", help="list the fault kinds")
+    p.set_defaults(device=False)
