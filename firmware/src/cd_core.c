@@ -174,6 +174,10 @@ static int config_check(const cd_config_t *cfg, cd_layout_t *lo)
     if (cfg->storage == NULL || ((uintptr_t)cfg->storage & 7u) != 0) {
         return CD_E_CONFIG;
     }
+    int rc = cd_dump_config_check(cfg);
+    if (rc != CD_OK) {
+        return rc;
+    }
     if (!layout_compute(cfg, lo)) {
         return CD_E_CONFIG; /* no storage could ever be large enough */
     }
@@ -265,6 +269,7 @@ int cd_init(const cd_config_t *cfg)
     g_cd.triage_used = 0;
     g_cd.self = self;
     g_cd.ready = 1;
+    cd_dump_boot(&g_cd.cfg);
     return CD_OK;
 }
 
@@ -426,7 +431,9 @@ int cd_triage_add(const void *addr, size_t len)
     if (len == 0 || len - 1u > UINTPTR_MAX - a) {
         return CD_E_INVAL;
     }
-    if (!in_memory_map(a, len)) {
+    /* At fault time the callback may follow a corrupt pointer: keep the range
+     * anyway; the dump records it as unreadable (cd_mem_readable() decides). */
+    if (!in_memory_map(a, len) && !cd_dump_crashing()) {
         return CD_E_TRIAGE_RANGE;
     }
 
@@ -506,7 +513,7 @@ void cd_core_info(cd_wire_info_t *info)
     if (!g_cd.ready) {
         return; /* caps 0: nothing is usable yet */
     }
-    info->caps = CD_CAP_SOURCES | CD_CAP_TRIAGE | CD_CAP_RESET;
+    info->caps = CD_CAP_SOURCES | CD_CAP_TRIAGE | CD_CAP_RESET | CD_CAP_DUMP;
 #if CD_ENABLE_FAULT_CMDS
     info->caps |= CD_CAP_FAULT_CMDS;
 #endif

@@ -53,4 +53,54 @@ int cd_ring_check(const cd_ring_t *r, size_t slot_bytes_max);
  * For the dump writer (callbacks, user pointer, name). */
 const cd_config_t *cd_core_config(void);
 
+/* ---- crash dumps (cd_dump.c) */
+
+/* Most dump slots a configuration may ask for (a RAM table of one byte per
+ * slot). Default 8. */
+#ifndef CD_DUMP_SLOTS_MAX
+#define CD_DUMP_SLOTS_MAX 8u
+#endif
+
+/* Smallest slot accepted by cd_init(): header, registers, fault registers and a
+ * little stack. */
+#define CD_DUMP_SLOT_MIN 1024u
+
+/* Thread, from cd_init() before anything is written. Checks the dump fields of
+ * cfg (dump_slots 0 -> 2, 2..CD_DUMP_SLOTS_MAX) against the port's flash
+ * geometry: write_size 1/2/4/8, erase_size a multiple of it, size a multiple of
+ * erase_size, slot size (size / slots rounded down to erase_size) at least
+ * CD_DUMP_SLOT_MIN. CD_OK or CD_E_CONFIG. */
+int cd_dump_config_check(const cd_config_t *cfg);
+
+/* Thread, at the end of a successful cd_init(): scans the slots, erases torn
+ * ones, checks the crash record, applies the slot policy (see cd_dump.c). */
+void cd_dump_boot(const cd_config_t *cfg);
+
+/* Any. 1 while the crash path runs (cd_triage_add() then accepts ranges outside
+ * the memory map, to be recorded as unreadable). */
+int cd_dump_crashing(void);
+
+/* Thread (protocol). Fills *st with the partition, the crash record and the
+ * dropped count. CD_OK, or CD_E_STATE before cd_init(). */
+int cd_dump_status(cd_wire_dump_status_t *st);
+
+/* Thread (protocol). Slot i's state and header summary. CD_E_INVAL if i is out
+ * of range, CD_E_STATE before cd_init(). */
+int cd_dump_slot_info(uint32_t i, cd_wire_slot_t *out);
+
+/* Thread (protocol). Copies up to len bytes of slot `slot` from `offset`: a
+ * VALID slot up to its total_len, an INVALID one up to the slot size (for
+ * forensics). Returns the number of bytes copied (0 at the end), CD_E_INVAL
+ * (slot out of range, offset past the end), CD_E_NO_DUMP (EMPTY slot), CD_E_IO. */
+int cd_dump_read(uint32_t slot, uint32_t offset, void *buf, uint32_t len);
+
+/* Thread (protocol). Erases slot `slot`. Without CD_ERASE_F_FORCE the slot must
+ * be VALID with this body_crc (CD_E_STATE otherwise; CD_E_NO_DUMP if EMPTY);
+ * with it, any slot is erased. CD_OK, CD_E_INVAL, CD_E_IO. */
+int cd_dump_erase(uint32_t slot, uint32_t flags, uint32_t body_crc);
+
+/* Tests: the library's .noinit crash area (record + dropped count), so a test
+ * can save, restore or wipe it as a power cycle would. */
+void *cd_dump_noinit_area(size_t *len);
+
 #endif /* CD_INTERNAL_H */

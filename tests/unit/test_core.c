@@ -644,7 +644,7 @@ TEST(core_info_fields)
     cd_core_info(&info);
     CHECK_EQ(info.proto_version, CD_PROTO_VERSION);
     CHECK_EQ(info.frame_max, CD_FRAME_MAX);
-    uint32_t caps = CD_CAP_SOURCES | CD_CAP_TRIAGE | CD_CAP_RESET;
+    uint32_t caps = CD_CAP_SOURCES | CD_CAP_TRIAGE | CD_CAP_RESET | CD_CAP_DUMP;
 #if CD_ENABLE_FAULT_CMDS
     caps |= CD_CAP_FAULT_CMDS;
 #endif

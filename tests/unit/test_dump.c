@@ -1,0 +1,919 @@
+/*
+ * Crash dumps (cd_dump.c): dump contents parsed back section by section, the
+ * slot policy over crash loops, the crash record, crash_loop_limit, nested
+ * faults, the dump API the protocol uses, configuration checks, and the
+ * power-cut test: a crash (and a boot-time erase) cut at every flash operation,
+ * then a reboot, must never yield a VALID dump that differs from a complete
+ * write, and must never damage an earlier dump.
+ *
+ * cd_crash_handle() does not return: the fake cd_arch_reset() longjmps back
+ * here, and so does a simulated power cut (fake_port.c).
+ */
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "cd_crash.h"
+#include "cd_internal.h"
+#include "fake_port.h"
+#include "unit.h"
+
+/* Fake target RAM at its Cortex-M address, so stack and triage addresses fit
+ * the dump's 32-bit fields and are really readable. */
+#define RAM_BASE 0x20000000u
+#define RAM_LEN 0x10000u
+static uint8_t *ram;
+
+static const cd_mem_region_t map[] = {
+    {RAM_BASE, RAM_LEN, CD_MEM_READ | CD_MEM_WRITE},
+};
+
+#define SELF_ITEM 16u
+#define SELF_COUNT 4u
+#define SRC_COUNT 2u
+#define SRC_MAX 512u
+#define TRIAGE 6u
+#define STORE_SIZE CD_STORAGE_SIZE(SELF_ITEM, SELF_COUNT, SRC_COUNT, SRC_MAX, TRIAGE)
+
+static uint64_t store_mem[(STORE_SIZE + 7u) / 8u];
+static const cd_guid_t self_guid = {{0x5e, 0x1f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}};
+static const cd_guid_t src_guid = {{0xa0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}};
+static const cd_guid_t add_guid = {{0xad, 0xd0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}};
+static const uint8_t build_id[] = {0xb1, 0x1d, 0x1d, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
+
+/* ------------------------------------------------------------ callbacks */
+
+static uint8_t add_data[40];
+static size_t add_query_len; /* what the query returns */
+static int add_put_rc_excess;  /* status of a put beyond the promise */
+static int add_calls;
+static int triage_mode;       /* 0 none, 1 add ranges, 2 re-enter (nested) */
+static int triage_unmapped_rc;
+static int triage_calls;
+static cd_crash_record_t rec_in_triage;
+static int rec_in_triage_rc;
+static int add_nest_on_call; /* re-enter cd_crash_handle on this write call (0: never) */
+static cd_crash_ctx_t ctx_g;
+
+static size_t add_query(void *user)
+{
+    (void)user;
+    return add_query_len;
+}
+
+static void add_write(void *user, cd_writer_t *w)
+{
+    (void)user;
+    add_calls++;
+    if (add_nest_on_call != 0 && add_calls == add_nest_on_call) {
+        cd_crash_handle(&ctx_g); /* what the fault entry does on a nested fault */
+    }
+    size_t n = add_query_len < sizeof add_data ? add_query_len : sizeof add_data;
+    size_t half = n / 2u;
+    cd_writer_put(w, add_data, half);
+    cd_writer_put(w, add_data + half, n - half);
+    add_put_rc_excess = cd_writer_put(w, add_data, 1);
+}
+
+static void triage_cb(void *user, uint32_t code, uint32_t p1, uint32_t p2, uint32_t p3, uint32_t p4)
+{
+    (void)user, (void)code, (void)p1, (void)p2, (void)p3, (void)p4;
+    triage_calls++;
+    rec_in_triage_rc = cd_last_crash(&rec_in_triage);
+    if (triage_mode == 1) {
+        CHECK_EQ(cd_triage_add(ram + 0x2000, 24), CD_OK);
+        triage_unmapped_rc = cd_triage_add((const void *)(uintptr_t)0x90000000u, 16);
+    } else if (triage_mode == 2) {
+        CHECK_EQ(cd_triage_add(ram + 0x2000, 24), CD_OK);
+        cd_crash_handle(&ctx_g);
+    }
+}
+
+/* ------------------------------------------------------------ setup */
+
+static uint32_t g_slots = 2, g_loop_limit, g_stack_bytes = 256;
+
+static cd_config_t cfg_make(void)
+{
+    cd_config_t c;
+    memset(&c, 0, sizeof c);
+    c.component_name = "unit-dump";
+    c.self_guid = self_guid;
+    c.self_item_size = SELF_ITEM;
+    c.self_item_count = SELF_COUNT;
+    c.source_count = SRC_COUNT;
+    c.source_max_bytes = SRC_MAX;
+    c.additional_guid = add_guid;
+    c.additional_query = add_query;
+    c.additional_write = add_write;
+    c.triage_count = TRIAGE;
+    c.triage_cb = triage_cb;
+    c.dump_slots = g_slots;
+    c.stack_dump_bytes = g_stack_bytes;
+    c.crash_loop_limit = g_loop_limit;
+    c.storage = store_mem;
+    c.storage_size = STORE_SIZE;
+    return c;
+}
+
+static int boot(void)
+{
+    cd_config_t c = cfg_make();
+    return cd_init(&c);
+}
+
+static void wipe_noinit(void)
+{
+    size_t n;
+    void *a = cd_dump_noinit_area(&n);
+    memset(a, 0xA5, n);
+}
+
+/* Fresh flash and storage, a booted library with some ring contents. */
+static void setup(uint32_t flash_size, uint32_t slots, uint32_t ws)
+{
+    fake_flash_setup(flash_size, 1024u, ws);
+    memset(store_mem, 0, sizeof store_mem);
+    wipe_noinit();
+    fake_set_memory_map(map, 1);
+    fake_set_build_id(build_id, sizeof build_id);
+    g_slots = slots;
+    g_loop_limit = 0;
+    g_stack_bytes = 256;
+    triage_mode = 1;
+    add_query_len = sizeof add_data;
+    add_nest_on_call = 0;
+    for (size_t i = 0; i < sizeof add_data; i++) {
+        add_data[i] = (uint8_t)(0x40 + i);
+    }
+    for (uint32_t i = 0; i < RAM_LEN; i++) {
+        ram[i] = (uint8_t)(i * 7u + 3u);
+    }
+    CHECK_EQ(boot(), CD_OK);
+    for (int i = 0; i < 6; i++) {
+        char item[SELF_ITEM];
+        memset(item, 'a' + i, sizeof item);
+        CHECK_EQ(cd_self_write(item, (size_t)(5 + i)), CD_OK);
+    }
+    cd_ring_t *r = NULL;
+    CHECK_EQ(cd_source_create(&src_guid, "src", 12, 8, &r, NULL), CD_OK);
+    for (int i = 0; i < 3; i++) {
+        uint8_t b[12];
+        memset(b, 0x10 + i, sizeof b);
+        CHECK_EQ(cd_ring_write(r, b, sizeof b, NULL), CD_OK);
+    }
+    CHECK_EQ(cd_triage_add(ram + 0x1000, 64), CD_OK);
+}
+
+static void make_ctx(uint32_t code, uint32_t flags)
+{
+    memset(&ctx_g, 0, sizeof ctx_g);
+    ctx_g.reason = CD_REASON_FAULT;
+    ctx_g.code = code;
+    for (int i = 0; i < 4; i++) {
+        ctx_g.param[i] = 0x1000u * code + (uint32_t)i;
+    }
+    ctx_g.flags = flags;
+    ctx_g.cpuid = 0x410FC241u;
+    ctx_g.arch = CD_ARCH_V7EM;
+    for (int i = 0; i < 13; i++) {
+        ctx_g.regs.r[i] = 0xC0DE0000u + (uint32_t)i;
+    }
+    ctx_g.regs.sp = RAM_BASE + 0x8000u;
+    ctx_g.regs.lr = 0x08000101u;
+    ctx_g.regs.pc = 0x08000200u + code;
+    ctx_g.regs.valid = CD_REGS_V_FRAME | CD_REGS_V_CALLEE;
+    ctx_g.fault.cfsr = 0x8200u;
+    ctx_g.fault.bfar = 0xDEADBEEFu;
+    for (int i = 0; i < 32; i++) {
+        ctx_g.fpu.s[i] = 0x3F800000u + (uint32_t)i;
+    }
+}
+
+/* Runs the crash path; 1 if it ended in cd_arch_reset(), 2 if the power was cut. */
+static int run_crash(void)
+{
+    static volatile int how;
+    how = 0;
+    fake_reset_armed = 1;
+    if (setjmp(fake_reset_jmp) != 0) {
+        how = 1;
+    } else if (setjmp(fake_cut_jmp) != 0) {
+        how = 2;
+    } else {
+        cd_crash_handle(&ctx_g);
+    }
+    fake_reset_armed = 0;
+    return how;
+}
+
+/* cd_init() that may be cut: 0 done, 2 cut. */
+static int run_boot(void)
+{
+    static volatile int how;
+    how = 0;
+    if (setjmp(fake_cut_jmp) != 0) {
+        how = 2;
+    } else {
+        CHECK_EQ(boot(), CD_OK);
+    }
+    return how;
+}
+
+/* ------------------------------------------------------------ an independent parser */
+
+#define MAX_SECS 32
+typedef struct {
+    cd_dump_hdr_t h;
+    int n;
+    cd_dump_section_t sec[MAX_SECS];
+    const uint8_t *data[MAX_SECS];
+} parsed_t;
+
+static uint32_t slot_size(void)
+{
+    uint32_t s = fake_geometry.size / g_slots;
+    return s - s % fake_geometry.erase_size;
+}
+
+static const uint8_t *slot_ptr(uint32_t i)
+{
+    return fake_flash + (size_t)i * slot_size();
+}
+
+/* The documented validity rule plus every section's CRC and the padding.
+ * 1 if the slot holds a valid dump. */
+static int parse(uint32_t slot, parsed_t *p)
+{
+    const uint8_t *s = slot_ptr(slot);
+    memset(p, 0, sizeof *p);
+    memcpy(&p->h, s, sizeof p->h);
+    const cd_dump_hdr_t *h = &p->h;
+    if (h->magic != CD_DUMP_MAGIC || h->version != CD_DUMP_VERSION || h->hdr_len != 128 ||
+        cd_crc32(0, h, CD_DUMP_HDR_CRC_LEN) != h->hdr_crc || h->total_len < 128 ||
+        h->total_len > slot_size()) {
+        return 0;
+    }
+    if (cd_crc32(0, s + 128, h->total_len - 128u) != h->body_crc) {
+        return 0;
+    }
+    uint32_t o = 128;
+    while (o < h->total_len) {
+        CHECK(o + 12u <= h->total_len);
+        CHECK(p->n < MAX_SECS);
+        if (o + 12u > h->total_len || p->n >= MAX_SECS) {
+            return 0;
+        }
+        cd_dump_section_t sec;
+        memcpy(&sec, s + o, sizeof sec);
+        o += 12u;
+        uint32_t padded = (sec.len + 3u) & ~3u;
+        CHECK(padded <= h->total_len - o);
+        if (padded > h->total_len - o) {
+            return 0;
+        }
+        CHECK_EQ(cd_crc32(0, s + o, sec.len), sec.crc);
+        for (uint32_t k = sec.len; k < padded; k++) {
+            CHECK_EQ(s[o + k], 0);
+        }
+        p->sec[p->n] = sec;
+        p->data[p->n] = s + o;
+        p->n++;
+        o += padded;
+    }
+    CHECK_EQ(p->n, h->n_sections);
+    return 1;
+}
+
+static int find_sec(const parsed_t *p, uint16_t type, int nth)
+{
+    for (int i = 0; i < p->n; i++) {
+        if (p->sec[i].type == type && nth-- == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static uint8_t slot_state(uint32_t i)
+{
+    cd_wire_slot_t s;
+    CHECK_EQ(cd_dump_slot_info(i, &s), CD_OK);
+    return s.state;
+}
+
+static uint32_t slot_cc(uint32_t i)
+{
+    cd_wire_slot_t s;
+    CHECK_EQ(cd_dump_slot_info(i, &s), CD_OK);
+    return s.state == CD_SLOT_VALID ? s.crash_count : 0;
+}
+
+/* ------------------------------------------------------------ tests */
+
+TEST(dump_contents_parse_back)
+{
+    setup(8192, 2, 4);
+    make_ctx(3, CD_DUMP_F_FPU);
+    CHECK_EQ(run_crash(), 1);
+    CHECK_EQ(triage_unmapped_rc, CD_OK);
+    CHECK_EQ(add_put_rc_excess, CD_E_NOSPACE);
+    /* The record was stored before the dump: the triage callback saw it. */
+    CHECK_EQ(rec_in_triage_rc, CD_OK);
+    CHECK_EQ(rec_in_triage.crash_count, 1);
+    CHECK_EQ(rec_in_triage.stage, CD_STAGE_TRIAGE);
+    CHECK_EQ(rec_in_triage.result, CD_E_NO_DUMP);
+    CHECK_EQ(rec_in_triage.pc, ctx_g.regs.pc);
+
+    parsed_t p;
+    CHECK(parse(0, &p));
+    CHECK_EQ(p.h.crash_count, 1);
+    CHECK_EQ(p.h.boot_count, 1);
+    CHECK_EQ(p.h.reason, CD_REASON_FAULT);
+    CHECK_EQ(p.h.code, 3);
+    CHECK_EQ(p.h.param[3], 0x3003);
+    CHECK_EQ(p.h.flags, CD_DUMP_F_FPU);
+    CHECK_EQ(p.h.cpuid, 0x410FC241u);
+    CHECK_EQ(p.h.arch, CD_ARCH_V7EM);
+    CHECK_EQ(p.h.build_id_len, sizeof build_id);
+    CHECK_MEM(p.h.build_id, build_id, sizeof build_id);
+    CHECK(strcmp(p.h.component, "unit-dump") == 0);
+
+    /* Order: REGS FAULT FPU STACK RING(self) RING(src) ADDITIONAL TRIAGE x3 */
+    static const uint16_t order[] = {CD_SEC_REGS, CD_SEC_FAULT, CD_SEC_FPU, CD_SEC_STACK,
+                                     CD_SEC_RING, CD_SEC_RING, CD_SEC_ADDITIONAL, CD_SEC_TRIAGE,
+                                     CD_SEC_TRIAGE, CD_SEC_TRIAGE};
+    CHECK_EQ(p.n, 10);
+    for (int i = 0; i < p.n && i < 10; i++) {
+        CHECK_EQ(p.sec[i].type, order[i]);
+    }
+    CHECK_EQ(p.sec[0].len, sizeof(cd_dump_regs_t));
+    CHECK_MEM(p.data[0], &ctx_g.regs, sizeof ctx_g.regs);
+    CHECK_MEM(p.data[1], &ctx_g.fault, sizeof ctx_g.fault);
+    CHECK_MEM(p.data[2], &ctx_g.fpu, sizeof ctx_g.fpu);
+
+    cd_dump_mem_t m;
+    memcpy(&m, p.data[3], sizeof m);
+    CHECK_EQ(m.addr, RAM_BASE + 0x8000u);
+    CHECK_EQ(m.len, 256);
+    CHECK_EQ(m.status, CD_OK);
+    CHECK_EQ(p.sec[3].len, 16u + 256u);
+    CHECK_MEM(p.data[3] + 16, ram + 0x8000, 256);
+
+    cd_ring_t *self = cd_self_ring();
+    size_t self_len = sizeof(cd_ring_hdr_t) + SELF_COUNT * CD_RING_STRIDE(SELF_ITEM);
+    CHECK_EQ(p.sec[4].flags, CD_SEC_F_SELF);
+    CHECK_EQ(p.sec[4].len, self_len);
+    CHECK_MEM(p.data[4], self, self_len);
+    cd_ring_t *src = cd_source_find(&src_guid);
+    size_t src_len = sizeof(cd_ring_hdr_t) + 8u * CD_RING_STRIDE(12);
+    CHECK_EQ(p.sec[5].flags, 0);
+    CHECK_EQ(p.sec[5].len, src_len);
+    CHECK_MEM(p.data[5], src, src_len);
+
+    CHECK_EQ(p.sec[6].len, 16u + sizeof add_data);
+    CHECK_MEM(p.data[6], &add_guid, 16);
+    CHECK_MEM(p.data[6] + 16, add_data, sizeof add_data);
+
+    memcpy(&m, p.data[7], sizeof m);
+    CHECK_EQ(m.addr, RAM_BASE + 0x1000u);
+    CHECK_EQ(m.len, 64);
+    CHECK_MEM(p.data[7] + 16, ram + 0x1000, 64);
+    memcpy(&m, p.data[8], sizeof m);
+    CHECK_EQ(m.addr, RAM_BASE + 0x2000u);
+    CHECK_EQ(m.len, 24);
+    CHECK_MEM(p.data[8] + 16, ram + 0x2000, 24);
+    memcpy(&m, p.data[9], sizeof m);
+    CHECK_EQ(m.addr, 0x90000000u);
+    CHECK_EQ(m.len, 0);
+    CHECK_EQ(m.status, CD_E_TRIAGE_RANGE);
+    CHECK_EQ(p.sec[9].len, 16);
+
+    /* After the reset: the record says where the dump went. */
+    CHECK_EQ(boot(), CD_OK);
+    cd_crash_record_t r;
+    CHECK_EQ(cd_last_crash(&r), CD_OK);
+    CHECK_EQ(r.result, CD_OK);
+    CHECK_EQ(r.slot, 0);
+    CHECK_EQ(r.stage, CD_STAGE_DONE);
+    CHECK_EQ(r.crash_count, 1);
+    CHECK_EQ(cd_crash_loop_count(), 1);
+    CHECK_EQ(slot_state(0), CD_SLOT_VALID);
+    CHECK_EQ(slot_state(1), CD_SLOT_EMPTY);
+    /* Outside the crash path an unmapped triage range is still refused. */
+    CHECK_EQ(cd_triage_add((const void *)(uintptr_t)0x90000000u, 16), CD_E_TRIAGE_RANGE);
+}
+
+TEST(dump_stack_clipped_and_bad_sp)
+{
+    setup(8192, 2, 4);
+    triage_mode = 0;
+    make_ctx(4, 0);
+    ctx_g.regs.sp = RAM_BASE + RAM_LEN - 40u; /* 40 bytes to the end of RAM */
+    CHECK_EQ(run_crash(), 1);
+    parsed_t p;
+    CHECK(parse(0, &p));
+    int s = find_sec(&p, CD_SEC_STACK, 0);
+    CHECK(s == 2); /* no FPU section */
+    cd_dump_mem_t m;
+    memcpy(&m, p.data[s], sizeof m);
+    CHECK_EQ(m.len, 40);
+    CHECK_MEM(p.data[s] + 16, ram + RAM_LEN - 40u, 40);
+
+    CHECK_EQ(boot(), CD_OK);
+    make_ctx(5, CD_DUMP_F_BAD_SP);
+    CHECK_EQ(run_crash(), 1);
+    CHECK(parse(1, &p));
+    CHECK_EQ(p.h.flags & CD_DUMP_F_BAD_SP, CD_DUMP_F_BAD_SP);
+    s = find_sec(&p, CD_SEC_STACK, 0);
+    memcpy(&m, p.data[s], sizeof m);
+    CHECK_EQ(m.len, 0);
+    CHECK_EQ(m.status, CD_E_TRIAGE_RANGE);
+    CHECK_EQ(p.sec[s].len, 16);
+
+    /* SP outside the memory map: the same, without the flag. */
+    CHECK_EQ(boot(), CD_OK);
+    make_ctx(6, 0);
+    ctx_g.regs.sp = 0x10u;
+    CHECK_EQ(run_crash(), 1);
+    CHECK(parse(1, &p));
+    s = find_sec(&p, CD_SEC_STACK, 0);
+    memcpy(&m, p.data[s], sizeof m);
+    CHECK_EQ(m.status, CD_E_TRIAGE_RANGE);
+    CHECK_EQ(m.len, 0);
+}
+
+TEST(dump_truncated_when_slot_small)
+{
+    setup(2048, 2, 4); /* two 1 KiB slots */
+    g_stack_bytes = 4096;
+    CHECK_EQ(boot(), CD_OK);
+    make_ctx(3, 0);
+    CHECK_EQ(run_crash(), 1);
+    parsed_t p;
+    CHECK(parse(0, &p));
+    CHECK_EQ(p.h.flags & CD_DUMP_F_TRUNCATED, CD_DUMP_F_TRUNCATED);
+    CHECK(p.h.total_len <= 1024u && p.h.total_len > 1024u - 16u);
+    /* The stack (wanted 4 KiB) is cut; nothing follows it. */
+    CHECK_EQ(p.n, 3);
+    CHECK_EQ(p.sec[2].type, CD_SEC_STACK);
+    CHECK_EQ(p.sec[2].flags, CD_SEC_F_TRUNCATED);
+    CHECK_MEM(p.data[2] + 16, ram + 0x8000, p.sec[2].len - 16u);
+    CHECK_EQ(boot(), CD_OK);
+    CHECK_EQ(slot_state(0), CD_SLOT_VALID);
+}
+
+/* Crash, reboot, n times; returns nothing, checks the slots after each boot. */
+static void crash_loop(uint32_t slots, int n)
+{
+    setup(slots * 4096u, slots, 4);
+    for (int k = 1; k <= n; k++) {
+        make_ctx((uint32_t)k, 0);
+        fake_flash_overprogram = 0;
+        CHECK_EQ(run_crash(), 1);
+        CHECK_EQ(fake_flash_overprogram, 0);
+        uint32_t erases_before = fake_flash_erases;
+        CHECK_EQ(boot(), CD_OK);
+        int have_first = 0, have_newest = 0, empty = 0;
+        for (uint32_t i = 0; i < slots; i++) {
+            uint32_t cc = slot_cc(i);
+            have_first |= cc == 1u;
+            have_newest |= cc == (uint32_t)k;
+            empty += slot_state(i) == CD_SLOT_EMPTY;
+            CHECK(slot_state(i) != CD_SLOT_INVALID);
+        }
+        CHECK(have_first);
+        CHECK(have_newest);
+        if (slots >= 3) {
+            CHECK(empty >= 1); /* erased ahead at boot */
+            if (k >= (int)slots) {
+                CHECK(fake_flash_erases > erases_before);
+            }
+        } else if (k >= 2) {
+            CHECK_EQ(empty, 0); /* 2 slots: no erase at boot */
+            CHECK_EQ(fake_flash_erases, erases_before);
+        }
+    }
+}
+
+TEST(slot_policy_2_slots)
+{
+    crash_loop(2, 5);
+}
+
+TEST(slot_policy_3_slots)
+{
+    crash_loop(3, 5);
+    /* After 5 crashes: 1, 5 and one erased slot. */
+    int ones = 0, fives = 0;
+    for (uint32_t i = 0; i < 3; i++) {
+        ones += slot_cc(i) == 1;
+        fives += slot_cc(i) == 5;
+    }
+    CHECK_EQ(ones, 1);
+    CHECK_EQ(fives, 1);
+}
+
+TEST(crash_loop_limit_skips_dump)
+{
+    setup(8192, 2, 4);
+    g_loop_limit = 2;
+    CHECK_EQ(boot(), CD_OK);
+    for (int k = 1; k <= 3; k++) {
+        make_ctx((uint32_t)k, 0);
+        CHECK_EQ(run_crash(), 1);
+        CHECK_EQ(boot(), CD_OK);
+    }
+    cd_crash_record_t r;
+    CHECK_EQ(cd_last_crash(&r), CD_OK);
+    CHECK_EQ(r.crash_count, 3);
+    CHECK_EQ(r.consecutive, 3);
+    CHECK_EQ(r.result, CD_E_STATE);
+    CHECK_EQ(r.slot, 0xFFFFFFFFu);
+    CHECK_EQ(r.code, 3);
+    cd_wire_dump_status_t st;
+    CHECK_EQ(cd_dump_status(&st), CD_OK);
+    CHECK_EQ(st.dropped, 1);
+    CHECK_EQ(st.record_valid, 1);
+    CHECK_EQ(slot_cc(0) + slot_cc(1), 3); /* crashes 1 and 2 */
+
+    cd_mark_healthy();
+    CHECK_EQ(cd_crash_loop_count(), 0);
+    make_ctx(4, 0);
+    CHECK_EQ(run_crash(), 1);
+    CHECK_EQ(boot(), CD_OK);
+    CHECK_EQ(cd_last_crash(&r), CD_OK);
+    CHECK_EQ(r.result, CD_OK);
+    CHECK_EQ(r.crash_count, 4);
+    CHECK_EQ(r.consecutive, 1);
+}
+
+TEST(nested_fault_in_triage_callback)
+{
+    setup(8192, 2, 4);
+    triage_mode = 2;
+    add_calls = 0;
+    make_ctx(7, 0);
+    CHECK_EQ(run_crash(), 1);
+    CHECK_EQ(add_calls, 0); /* the second entry runs no client callback */
+    parsed_t p;
+    CHECK(parse(0, &p));
+    CHECK_EQ(p.h.flags & CD_DUMP_F_NESTED, CD_DUMP_F_NESTED);
+    CHECK_EQ(p.h.stage, CD_STAGE_TRIAGE);
+    CHECK_EQ(find_sec(&p, CD_SEC_ADDITIONAL, 0), -1);
+    CHECK(find_sec(&p, CD_SEC_TRIAGE, 1) >= 0); /* the range added before the fault */
+    CHECK_EQ(boot(), CD_OK);
+    cd_crash_record_t r;
+    CHECK_EQ(cd_last_crash(&r), CD_OK);
+    CHECK_EQ(r.result, CD_OK);
+    CHECK_EQ(r.crash_count, 1);
+}
+
+TEST(nested_fault_while_writing)
+{
+    setup(8192, 2, 4);
+    triage_mode = 0;
+    add_calls = 0;
+    add_nest_on_call = 2; /* 1 = counting pass, 2 = programming pass */
+    make_ctx(8, 0);
+    CHECK_EQ(run_crash(), 1);
+    parsed_t p;
+    CHECK(parse(0, &p));
+    CHECK_EQ(p.h.flags & (CD_DUMP_F_NESTED | CD_DUMP_F_TRUNCATED),
+             CD_DUMP_F_NESTED | CD_DUMP_F_TRUNCATED);
+    CHECK_EQ(p.h.stage, CD_STAGE_ADDITIONAL);
+    /* REGS FAULT STACK RING RING: everything completed before ADDITIONAL. */
+    CHECK_EQ(p.n, 5);
+    CHECK_EQ(p.sec[4].type, CD_SEC_RING);
+    CHECK_EQ(boot(), CD_OK);
+    CHECK_EQ(slot_state(0), CD_SLOT_VALID);
+}
+
+TEST(flash_error_drops_dump)
+{
+    setup(8192, 2, 4);
+    fake_flash_fail_io = 1;
+    make_ctx(9, 0);
+    CHECK_EQ(run_crash(), 1);
+    fake_flash_fail_io = 0;
+    CHECK_EQ(boot(), CD_OK);
+    cd_crash_record_t r;
+    CHECK_EQ(cd_last_crash(&r), CD_OK);
+    CHECK_EQ(r.result, CD_E_IO);
+    cd_wire_dump_status_t st;
+    CHECK_EQ(cd_dump_status(&st), CD_OK);
+    CHECK_EQ(st.dropped, 1);
+    CHECK(slot_state(0) != CD_SLOT_VALID && slot_state(1) != CD_SLOT_VALID);
+}
+
+TEST(dump_api_status_read_erase)
+{
+    setup(8192, 2, 4);
+    uint8_t buf[600];
+    CHECK_EQ(cd_dump_read(0, 0, buf, 16), CD_E_NO_DUMP);
+    CHECK_EQ(cd_dump_read(2, 0, buf, 16), CD_E_INVAL);
+    cd_wire_dump_status_t st;
+    CHECK_EQ(cd_dump_status(&st), CD_OK);
+    CHECK_EQ(st.n_slots, 2);
+    CHECK_EQ(st.slot_size, 4096);
+    CHECK_EQ(st.partition_base, fake_geometry.base);
+    CHECK_EQ(st.record_valid, 0);
+    cd_crash_record_t r;
+    CHECK_EQ(cd_last_crash(&r), CD_E_NOT_FOUND);
+
+    make_ctx(10, 0);
+    CHECK_EQ(run_crash(), 1);
+    CHECK_EQ(boot(), CD_OK);
+    cd_wire_slot_t s;
+    CHECK_EQ(cd_dump_slot_info(0, &s), CD_OK);
+    CHECK_EQ(s.state, CD_SLOT_VALID);
+    CHECK_EQ(s.crash_count, 1);
+    CHECK_EQ(s.code, 10);
+    CHECK_EQ(cd_dump_slot_info(2, &s), CD_E_INVAL);
+    CHECK_EQ(cd_dump_slot_info(0, &s), CD_OK);
+
+    /* Read it all in pieces; the last piece is short; past the end is INVAL. */
+    uint32_t got = 0;
+    static uint8_t whole[4096];
+    for (;;) {
+        int n = cd_dump_read(0, got, whole + got, 500);
+        CHECK(n >= 0);
+        if (n <= 0) {
+            break;
+        }
+        got += (uint32_t)n;
+    }
+    CHECK_EQ(got, s.total_len);
+    CHECK_MEM(whole, fake_flash, got);
+    CHECK_EQ(cd_dump_read(0, s.total_len, buf, 10), 0);
+    CHECK_EQ(cd_dump_read(0, s.total_len + 1u, buf, 10), CD_E_INVAL);
+    CHECK_EQ(cd_dump_status(&st), CD_OK);
+    CHECK_EQ(st.record_valid, 1);
+    memcpy(&r, st.record, sizeof r);
+    CHECK_EQ(r.code, 10);
+
+    CHECK_EQ(cd_dump_erase(0, 0, s.body_crc ^ 1u), CD_E_STATE);
+    CHECK_EQ(slot_state(0), CD_SLOT_VALID);
+    CHECK_EQ(cd_dump_erase(0, 0, s.body_crc), CD_OK);
+    CHECK_EQ(slot_state(0), CD_SLOT_EMPTY);
+    CHECK_EQ(cd_dump_erase(0, 0, 0), CD_E_NO_DUMP);
+    CHECK_EQ(cd_dump_erase(0, CD_ERASE_F_FORCE, 0), CD_OK);
+    CHECK_EQ(cd_dump_erase(5, CD_ERASE_F_FORCE, 0), CD_E_INVAL);
+
+    /* A foreign (INVALID) slot: readable raw, erased only with force. Made by
+     * scribbling after boot, as a second writer would. */
+    fake_flash[4096 + 7] = 0x00;
+    CHECK_EQ(boot(), CD_OK); /* erased ahead */
+    CHECK_EQ(slot_state(1), CD_SLOT_EMPTY);
+    CHECK_EQ(fake_flash[4096 + 7], 0xFF);
+    make_ctx(11, 0);
+    CHECK_EQ(run_crash(), 1);
+    CHECK_EQ(boot(), CD_OK);
+    CHECK_EQ(cd_dump_slot_info(0, &s), CD_OK);
+    CHECK_EQ(s.state, CD_SLOT_VALID);
+    CHECK_EQ(cd_dump_erase(0, CD_ERASE_F_FORCE, 0), CD_OK);
+    CHECK_EQ(slot_state(0), CD_SLOT_EMPTY);
+}
+
+TEST(config_dump_fields)
+{
+    setup(8192, 2, 4);
+    cd_config_t c = cfg_make();
+    c.dump_slots = 1;
+    CHECK_EQ(cd_init(&c), CD_E_CONFIG);
+    c.dump_slots = CD_DUMP_SLOTS_MAX + 1u;
+    CHECK_EQ(cd_init(&c), CD_E_CONFIG);
+    c.dump_slots = 8; /* 8 KiB / 8 = 1 KiB: the minimum */
+    CHECK_EQ(cd_init(&c), CD_OK);
+    fake_geometry.size = 7168; /* 7 KiB / 8 rounds down to 0 pages */
+    CHECK_EQ(cd_init(&c), CD_E_CONFIG);
+    fake_geometry.size = 8192;
+    c.dump_slots = 0; /* 0 = 2 */
+    CHECK_EQ(cd_init(&c), CD_OK);
+    cd_wire_dump_status_t st;
+    CHECK_EQ(cd_dump_status(&st), CD_OK);
+    CHECK_EQ(st.n_slots, 2);
+    fake_geometry.write_size = 3;
+    CHECK_EQ(cd_init(&c), CD_E_CONFIG);
+    fake_geometry.write_size = 4;
+    fake_geometry.size = 1536; /* not a multiple of the erase size */
+    CHECK_EQ(cd_init(&c), CD_E_CONFIG);
+    fake_geometry.size = 8192;
+}
+
+/* ------------------------------------------------------------ power cuts */
+
+static uint8_t snap_flash[FAKE_FLASH_CAP];
+static uint64_t snap_store[sizeof store_mem / 8u];
+static uint8_t snap_noinit[256];
+
+static void snapshot(void)
+{
+    size_t n;
+    void *a = cd_dump_noinit_area(&n);
+    memcpy(snap_flash, fake_flash, sizeof snap_flash);
+    memcpy(snap_store, store_mem, sizeof snap_store);
+    memcpy(snap_noinit, a, n);
+}
+
+static void restore(void)
+{
+    size_t n;
+    void *a = cd_dump_noinit_area(&n);
+    memcpy(fake_flash, snap_flash, sizeof snap_flash);
+    memcpy(store_mem, snap_store, sizeof snap_store);
+    memcpy(a, snap_noinit, n);
+}
+
+static int cut_points_tested;
+
+/* Crashes `earlier` times, then cuts crash number earlier+1 at every flash
+ * operation. victim: the slot the crash may legitimately destroy (2 slots
+ * both full), else -1. */
+static void power_cut_crash(uint32_t slots, uint32_t ws, int earlier)
+{
+    setup(slots * 2048u, slots, ws);
+    for (int k = 1; k <= earlier; k++) {
+        make_ctx((uint32_t)k, 0);
+        CHECK_EQ(run_crash(), 1);
+        CHECK_EQ(boot(), CD_OK);
+    }
+    snapshot();
+    uint8_t before_state[CD_DUMP_SLOTS_MAX];
+    for (uint32_t i = 0; i < slots; i++) {
+        before_state[i] = slot_state(i);
+    }
+
+    /* Reference: the same crash, uncut. */
+    static uint8_t ref[FAKE_FLASH_CAP];
+    restore();
+    CHECK_EQ(boot(), CD_OK);
+    make_ctx(99, CD_DUMP_F_FPU);
+    fake_flash_reset_ops();
+    CHECK_EQ(run_crash(), 1);
+    uint32_t total_ops = fake_flash_ops;
+    parsed_t p;
+    int ref_slot = -1;
+    for (uint32_t i = 0; i < slots; i++) {
+        if (parse(i, &p) && p.h.code == 99) {
+            ref_slot = (int)i;
+            memcpy(ref, slot_ptr(i), p.h.total_len);
+        }
+    }
+    CHECK(ref_slot >= 0);
+    if (ref_slot < 0) {
+        return;
+    }
+    int victim = -1;
+    if (before_state[ref_slot] == CD_SLOT_VALID) {
+        victim = ref_slot; /* 2 slots full: the newest was replaced */
+    }
+    CHECK(total_ops > 3);
+
+    for (uint32_t n = 1; n <= total_ops; n++) {
+        restore();
+        CHECK_EQ(boot(), CD_OK);
+        make_ctx(99, CD_DUMP_F_FPU);
+        fake_flash_reset_ops();
+        fake_flash_cut_at = n;
+        int how = run_crash();
+        fake_flash_cut_at = 0;
+        CHECK_EQ(how, 2);
+        cut_points_tested++;
+        /* The record was written before the dump began. */
+        cd_crash_record_t r;
+        CHECK_EQ(cd_last_crash(&r), CD_OK);
+        CHECK_EQ(r.code, 99);
+        CHECK_EQ(r.crash_count, (uint32_t)earlier + 1u);
+        wipe_noinit(); /* power lost: RAM too */
+
+        /* Every valid slot is an earlier dump unchanged or the complete dump. */
+        for (uint32_t i = 0; i < slots; i++) {
+            const uint8_t *s = slot_ptr(i);
+            const uint8_t *old = snap_flash + (size_t)i * slot_size();
+            if (parse(i, &p)) {
+                int same_old = before_state[i] == CD_SLOT_VALID &&
+                               memcmp(s, old, p.h.total_len) == 0;
+                int same_ref = (int)i == ref_slot && memcmp(s, ref, p.h.total_len) == 0;
+                CHECK(same_old || same_ref);
+                if (!(same_old || same_ref)) {
+                    fprintf(stderr, "  cut at op %u: slot %u holds a wrong VALID dump\n", n, i);
+                }
+            } else if (before_state[i] == CD_SLOT_VALID && (int)i != victim) {
+                CHECK(0);
+                fprintf(stderr, "  cut at op %u: earlier dump in slot %u destroyed\n", n, i);
+            }
+        }
+
+        /* Reboot: torn slots are erased, valid ones kept; the next crash then
+         * writes cleanly (no programming over unerased bytes). */
+        CHECK_EQ(run_boot(), 0);
+        for (uint32_t i = 0; i < slots; i++) {
+            uint8_t st = slot_state(i);
+            CHECK(st != CD_SLOT_INVALID);
+            if (st == CD_SLOT_VALID) {
+                CHECK(parse(i, &p));
+            }
+        }
+        fake_flash_overprogram = 0;
+        make_ctx(100, 0);
+        CHECK_EQ(run_crash(), 1);
+        CHECK_EQ(fake_flash_overprogram, 0);
+        CHECK_EQ(boot(), CD_OK);
+        int found = 0;
+        for (uint32_t i = 0; i < slots; i++) {
+            found |= parse(i, &p) && p.h.code == 100;
+        }
+        CHECK(found);
+    }
+}
+
+TEST(power_cut_during_crash)
+{
+    static const uint32_t ws[] = {1, 4, 8};
+    for (size_t w = 0; w < sizeof ws / sizeof ws[0]; w++) {
+        power_cut_crash(2, ws[w], 1); /* one earlier dump, one empty slot */
+        power_cut_crash(2, ws[w], 2); /* both full: the newest is replaced */
+        power_cut_crash(3, ws[w], 1);
+    }
+}
+
+static int find_empty_slot_exists(void)
+{
+    for (uint32_t i = 0; i < g_slots; i++) {
+        if (slot_state(i) == CD_SLOT_EMPTY) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Three full slots: the boot erases the middle one ahead of time; cut that erase. */
+TEST(power_cut_during_boot_erase)
+{
+    setup(3u * 2048u, 3, 4);
+    for (int k = 1; k <= 3; k++) {
+        make_ctx((uint32_t)k, 0);
+        CHECK_EQ(run_crash(), 1);
+        if (k < 3) {
+            CHECK_EQ(boot(), CD_OK);
+        }
+    }
+    snapshot();
+    restore();
+    fake_flash_reset_ops();
+    CHECK_EQ(run_boot(), 0);
+    uint32_t total_ops = fake_flash_ops;
+    CHECK(total_ops >= 2);
+    for (uint32_t n = 1; n <= total_ops; n++) {
+        restore();
+        fake_flash_reset_ops();
+        fake_flash_cut_at = n;
+        CHECK_EQ(run_boot(), 2);
+        fake_flash_cut_at = 0;
+        cut_points_tested++;
+        wipe_noinit();
+        CHECK_EQ(run_boot(), 0);
+        int ccs = 0;
+        parsed_t p;
+        for (uint32_t i = 0; i < 3; i++) {
+            const uint8_t *old = snap_flash + (size_t)i * slot_size();
+            if (parse(i, &p)) {
+                CHECK(memcmp(slot_ptr(i), old, p.h.total_len) == 0);
+                ccs |= 1 << p.h.crash_count;
+            } else {
+                CHECK_EQ(slot_state(i), CD_SLOT_EMPTY);
+            }
+        }
+        CHECK_EQ(ccs & 0xA, 0xA); /* crash 1 and crash 3 kept */
+        CHECK(find_empty_slot_exists());
+    }
+}
+
+int main(void)
+{
+    void *m = mmap((void *)(uintptr_t)RAM_BASE, RAM_LEN, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (m != (void *)(uintptr_t)RAM_BASE) {
+        fprintf(stderr, "cannot map fake RAM at 0x%08x\n", RAM_BASE);
+        return 1;
+    }
+    ram = m;
+    RUN(dump_contents_parse_back);
+    RUN(dump_stack_clipped_and_bad_sp);
+    RUN(dump_truncated_when_slot_small);
+    RUN(slot_policy_2_slots);
+    RUN(slot_policy_3_slots);
+    RUN(crash_loop_limit_skips_dump);
+    RUN(nested_fault_in_triage_callback);
+    RUN(nested_fault_while_writing);
+    RUN(flash_error_drops_dump);
+    RUN(dump_api_status_read_erase);
+    RUN(config_dump_fields);
+    RUN(power_cut_during_crash);
+    RUN(power_cut_during_boot_erase);
+    printf("power-cut points tested: %d\n", cut_points_tested);
+    return UNIT_END();
+}
