@@ -42,6 +42,12 @@ enum {
  * once. Never returns. */
 __attribute__((noreturn)) void cd_crash_handle(cd_crash_ctx_t *ctx);
 
+/* Thread, at boot (cd_init() calls it). Enables the architecture's fault
+ * handling: on v7-M / v8-M Mainline the MemManage, BusFault and UsageFault
+ * handlers (so a fault inside the crash path escalates to HardFault instead
+ * of locking up). Nothing on v6-M. */
+void cd_arch_fault_init(void);
+
 /* Fault. Immediate warm reset (SYSRESETREQ), without waiting for anything. */
 __attribute__((noreturn)) void cd_arch_reset(void);
 

@@ -115,6 +115,32 @@ typedef struct {
 /* CPACR: full access to CP10 and CP11 (the FPU). */
 #define CM_CPACR_FPU_FULL (0xFu << 20)
 
+/* ---------------------------------------------------------------- FPU */
+
+/* Floating-point context control at 0xE000EF34 (v7-M / v8-M with the FP extension). */
+typedef struct {
+    CM_RW FPCCR;      /* 0xE000EF34 context control */
+    CM_RW FPCAR;      /* 0xE000EF38 address of the reserved s0 slot of the lazy frame */
+    CM_RW FPDSCR;     /* 0xE000EF3C FPSCR default for a handler's first FP instruction */
+} cm_fpu_t;
+
+#define CM_FPU ((cm_fpu_t *)0xE000EF34u)
+
+#define CM_FPCCR_LSPACT (1u << 0)      /* lazy preservation pending: frame space reserved, not written */
+#define CM_FPCCR_LSPEN (1u << 30)      /* lazy state preservation enabled (reset default 1) */
+#define CM_FPCCR_ASPEN (1u << 31)      /* FP instructions set CONTROL.FPCA (reset default 1) */
+
+/* CONTROL */
+#define CM_CONTROL_NPRIV (1u << 0)
+#define CM_CONTROL_SPSEL (1u << 1)     /* Thread mode uses PSP */
+#define CM_CONTROL_FPCA (1u << 2)      /* FP context active */
+
+/* EXC_RETURN (the LR value on exception entry) */
+#define CM_EXC_RETURN_SPSEL (1u << 2)  /* frame is on PSP */
+#define CM_EXC_RETURN_MODE (1u << 3)   /* returns to Thread mode */
+#define CM_EXC_RETURN_FTYPE (1u << 4)  /* 0: extended frame with FP state (26 words) */
+#define CM_EXC_RETURN_DCRS (1u << 5)   /* v8-M: 0: additional state context (r4-r11) stacked */
+
 /* ---------------------------------------------------------------- NVIC */
 
 /* Nested Vectored Interrupt Controller at 0xE000E100. Bit n of word n / 32

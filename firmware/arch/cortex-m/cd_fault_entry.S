@@ -1,0 +1,274 @@
+/*
+ * Cortex-M fault entry: HardFault/NMI (and MemManage/BusFault/UsageFault/
+ * SecureFault on Mainline) handlers, cd_bugcheck() and cd_watchdog_warning().
+ *
+ * Every path does the same in assembly, then calls cd_fault_entry_c():
+ *   1. read MSP, PSP, PRIMASK (and MSPLIM on v8-M) before touching them; cpsid i;
+ *   2. switch SP to the library's fault stack (cd_fault_stack). A nested entry
+ *      whose MSP already lies inside the fault stack keeps it, so the outer
+ *      handler's frames and the nested exception frame below them survive.
+ *      On v8-M, MSPLIM is cleared before the switch and set to the bottom of
+ *      the fault stack after it, so neither the switch nor an old limit trips;
+ *   3. push r4-r11 (never touched before this point), then the special
+ *      registers (cd_fault_save_t, cd_fault_priv.h) and call C with its address.
+ * The faulting SP is never dereferenced here: C validates it first.
+ *
+ * The Thumb-1 variant (v6-M, v8-M Baseline) uses only v6-M instructions;
+ * building for -mcpu=cortex-m0 makes the assembler enforce that.
+ */
+#include "cd_fault_priv.h"
+
+    .syntax unified
+    .thumb
+
+/* ------------------------------------------------------------------ data */
+
+    .section .bss.cd_fault_stack, "aw", %nobits
+    .balign 8
+    .global cd_fault_stack
+cd_fault_stack:
+    .space CD_FAULT_STACK_BYTES
+cd_fault_stack_top:
+    .size cd_fault_stack, CD_FAULT_STACK_BYTES
+
+    .section .bss.cd_fault_bug_frame, "aw", %nobits
+    .balign 4
+    .global cd_fault_bug_frame
+cd_fault_bug_frame:
+    .space 4
+    .size cd_fault_bug_frame, 4
+
+#if (CD_FAULT_STACK_BYTES % 8) != 0
+#error "CD_FAULT_STACK_BYTES must be a multiple of 8"
+#endif
+
+/* ------------------------------------------------------------------ entry */
+
+#if !defined(CD_CM_THUMB1)
+
+/* Thumb-2. In: LR = EXC_RETURN (0 on the bugcheck path). Scratch: r0-r3, r12. */
+.macro CD_ENTRY reason
+    mrs r0, msp
+    mrs r1, psp
+    mrs r2, primask
+    cpsid i
+#if defined(CD_CM_V8M)
+    mrs r3, msplim
+    mov r12, #0
+    msr msplim, r12
+#else
+    mov r3, #0
+#endif
+    ldr r12, =cd_fault_stack
+    cmp r0, r12
+    blo 2f
+    ldr r12, =cd_fault_stack_top
+    cmp r0, r12
+    bhi 2f
+    bic r12, r0, #7             /* nested: stay below the outer handler */
+    b 3f
+2:  ldr r12, =cd_fault_stack_top
+3:  mov sp, r12
+#if defined(CD_CM_V8M)
+    ldr r12, =cd_fault_stack
+    msr msplim, r12
+#endif
+    push {r4-r11}
+    mrs r4, control
+    mov r5, lr
+    mov r6, #\reason
+    mov r7, #0
+    push {r0-r7}
+    mov r0, sp
+    bl cd_fault_entry_c
+    b .
+.endm
+
+/* Thumb-2. Builds the bugcheck block (cd_fault_bug_block_t) below the caller's
+ * SP with r0-r3, r12, LR as they are now, PC = \self, xPSR with T set; records
+ * it in cd_fault_bug_frame, makes SP the MSP (Thread mode may run on PSP) and
+ * sets LR = 0 for CD_ENTRY. Must be privileged. */
+.macro CD_BUG_PRELUDE self, reason
+    sub sp, #8
+    push {r0-r3, r12, lr}
+    mrs r0, xpsr
+    orr r0, r0, #0x01000000
+    ldr r1, =\self
+    bic r1, r1, #1
+    strd r1, r0, [sp, #24]
+    mrs r0, control
+    mov r1, #\reason
+    push {r0, r1}
+    add r0, sp, #8
+    ldr r1, =cd_fault_bug_frame
+    str r0, [r1]
+    mrs r0, control
+    bic r0, r0, #2
+    msr control, r0
+    isb
+    mov lr, #0
+.endm
+
+#else /* CD_CM_THUMB1 */
+
+/* Thumb-1 (v6-M instructions only). Same contract as above; scratch r3, r12. */
+.macro CD_ENTRY reason
+    mrs r0, msp
+    mrs r1, psp
+    mrs r2, primask
+    cpsid i
+#if defined(CD_CM_V8M)
+    mrs r3, msplim
+    mov r12, r3
+    movs r3, #0
+    msr msplim, r3
+#endif
+    ldr r3, =cd_fault_stack
+    cmp r0, r3
+    blo 2f
+    ldr r3, =cd_fault_stack_top
+    cmp r0, r3
+    bhi 2f
+    lsrs r3, r0, #3             /* nested: stay below the outer handler */
+    lsls r3, r3, #3
+    b 3f
+2:  ldr r3, =cd_fault_stack_top
+3:  mov sp, r3
+#if defined(CD_CM_V8M)
+    ldr r3, =cd_fault_stack
+    msr msplim, r3
+    mov r3, r12
+#else
+    movs r3, #0
+#endif
+    push {r4-r7}
+    mov r4, r8
+    mov r5, r9
+    mov r6, r10
+    mov r7, r11
+    push {r4-r7}
+    mrs r4, control
+    mov r5, lr
+    movs r6, #\reason
+    movs r7, #0
+    push {r0-r7}
+    mov r0, sp
+    bl cd_fault_entry_c
+    b .
+.endm
+
+.macro CD_BUG_PRELUDE self, reason
+    sub sp, #16
+    push {r0-r3}
+    mrs r0, xpsr
+    movs r1, #1
+    lsls r1, r1, #24
+    orrs r0, r1
+    str r0, [sp, #28]
+    ldr r0, =\self
+    movs r1, #1
+    bics r0, r1
+    str r0, [sp, #24]
+    mov r0, r12
+    str r0, [sp, #16]
+    mov r0, lr
+    str r0, [sp, #20]
+    mrs r0, control
+    movs r1, #\reason
+    push {r0, r1}
+    add r0, sp, #8
+    ldr r1, =cd_fault_bug_frame
+    str r0, [r1]
+    mrs r0, control
+    movs r1, #2
+    bics r0, r1
+    msr control, r0
+    isb
+    movs r0, #0
+    mov lr, r0
+.endm
+
+#endif /* CD_CM_THUMB1 */
+
+/* ------------------------------------------------------------------ handlers */
+
+    .section .text.cd_fault_handler, "ax", %progbits
+    .balign 4
+    .global HardFault_Handler
+    .global NMI_Handler
+    .type HardFault_Handler, %function
+    .type NMI_Handler, %function
+    .thumb_func
+HardFault_Handler:
+    .thumb_func
+NMI_Handler:
+#if defined(CD_CM_MAINLINE)
+    .global MemManage_Handler
+    .global BusFault_Handler
+    .global UsageFault_Handler
+    .type MemManage_Handler, %function
+    .type BusFault_Handler, %function
+    .type UsageFault_Handler, %function
+    .thumb_func
+MemManage_Handler:
+    .thumb_func
+BusFault_Handler:
+    .thumb_func
+UsageFault_Handler:
+#if defined(__ARM_ARCH_8M_MAIN__)
+    .global SecureFault_Handler
+    .type SecureFault_Handler, %function
+    .thumb_func
+SecureFault_Handler:
+#endif
+#endif
+    CD_ENTRY CD_ENTRY_FAULT
+    .ltorg
+    .size HardFault_Handler, . - HardFault_Handler
+
+/* ------------------------------------------------------------------ bugcheck */
+
+    .section .text.cd_bugcheck, "ax", %progbits
+    .balign 4
+    .global cd_bugcheck
+    .type cd_bugcheck, %function
+    .thumb_func
+cd_bugcheck:
+    CD_BUG_PRELUDE cd_bugcheck, CD_ENTRY_BUGCHECK
+    .type cd_fault_entry_bug, %function
+    .thumb_func
+cd_fault_entry_bug:
+    CD_ENTRY 0
+    .ltorg
+    .size cd_bugcheck, . - cd_bugcheck
+
+/* ------------------------------------------------------------------ watchdog */
+
+/* Installed directly as the watchdog interrupt's vector, or reached from its
+ * ISR as the very first thing (tail call, `b cd_watchdog_warning`, with LR
+ * still holding EXC_RETURN and SP at the exception frame): then the dump shows
+ * the interrupted context. Called any other way (LR is not an EXC_RETURN), it
+ * falls back to the bugcheck capture of its caller (PC = cd_watchdog_warning,
+ * APSR flags and, on Thumb-1, r0 lost to the test). */
+    .section .text.cd_watchdog_warning, "ax", %progbits
+    .balign 4
+    .global cd_watchdog_warning
+    .type cd_watchdog_warning, %function
+    .thumb_func
+cd_watchdog_warning:
+#if !defined(CD_CM_THUMB1)
+    cmp lr, #0xF0000000
+    bhs 1f
+#else
+    mov r0, lr
+    lsrs r0, r0, #28
+    cmp r0, #15
+    beq 1f
+#endif
+    CD_BUG_PRELUDE cd_watchdog_warning, CD_ENTRY_WATCHDOG
+    ldr r0, =cd_fault_entry_bug
+    bx r0
+1:
+    CD_ENTRY CD_ENTRY_WATCHDOG
+    .ltorg
+    .size cd_watchdog_warning, . - cd_watchdog_warning
