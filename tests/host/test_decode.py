@@ -1,0 +1,205 @@
+"""crashdump.decode: fault causes, triage naming, unwinding on a real ELF."""
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from crashdump.decode import fault
+from crashdump.decode.elf import Elf, Symbol
+from crashdump.decode.report import build_report, name_range
+from crashdump.decode.unwind import unwind
+from crashdump.dump import FaultRegs, MemBlock, Regs, build_dump, parse_dump
+from crashdump.formats import DUMP_F_BAD_SP, DUMP_F_NESTED, Arch, Reason
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CFSR_TEXT = {
+    0: "instruction access violation", 1: "data access violation at 0x20000010",
+    3: "unstacking", 4: "stacking on exception entry", 5: "lazy FP",
+    8: "bus fault on instruction fetch", 9: "precise bus fault at 0x40000000",
+    10: "imprecise bus fault (address unknown)", 11: "bus fault while unstacking",
+    12: "bus fault while stacking", 13: "bus fault during lazy FP",
+    16: "undefined instruction", 17: "invalid state (branch to a non-Thumb address?)",
+    18: "invalid EXC_RETURN", 19: "coprocessor", 20: "stack overflow (stack limit)",
+    24: "unaligned access", 25: "divide by zero",
+}
+VALID_BITS = (1 << 7) | (1 << 15)
+
+
+def fault_dump(cfsr: int = 0, hfsr: int = 0, code: int = 3, arch: int = Arch.V7M,
+               flags: int = 0, **kw: object) -> bytes:
+    return build_dump(regs=Regs(r=(0,) * 13, sp=0x20000F00, lr=0x101, pc=0x200, xpsr=0),
+                      fault=FaultRegs(cfsr=cfsr, hfsr=hfsr, mmfar=0x20000010, bfar=0x40000000),
+                      code=code, arch=arch, flags=flags, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bit", sorted(CFSR_TEXT))
+def test_each_cfsr_bit_has_its_text(bit: int) -> None:
+    lines = fault.cause_lines(parse_dump(fault_dump(cfsr=1 << bit | VALID_BITS)))
+    assert any(CFSR_TEXT[bit] in line for line in lines), lines
+
+
+def test_address_only_when_valid_bit_set() -> None:
+    lines = fault.cause_lines(parse_dump(fault_dump(cfsr=1 << 9)))
+    assert "CFSR.PRECISERR: precise bus fault (address not captured)" in lines
+    lines = fault.cause_lines(parse_dump(fault_dump(cfsr=1 << 1)))
+    assert "CFSR.DACCVIOL: data access violation" in lines
+
+
+def test_hfsr_and_summary() -> None:
+    d = parse_dump(fault_dump(cfsr=1 << 25, hfsr=1 << 30))
+    assert fault.summary(d) == "HardFault: divide by zero"
+    assert any(line.startswith("HFSR.FORCED: escalated") for line in fault.cause_lines(d))
+    d = parse_dump(fault_dump(hfsr=1 << 1))
+    assert "HFSR.VECTTBL: bus fault reading the vector table" in fault.cause_lines(d)
+    assert fault.summary(parse_dump(fault_dump(cfsr=1 << 16, code=6))) == \
+        "UsageFault: undefined instruction"
+
+
+def test_v6m_has_no_status_registers() -> None:
+    d = parse_dump(fault_dump(arch=Arch.V6M, params=(0, 0, 0, 0x1234)))
+    lines = fault.cause_lines(d)
+    assert any("ARMv6-M has no fault status registers" in x and "0x00001234" in x for x in lines)
+
+
+def test_bugcheck_assert_and_watchdog() -> None:
+    d = parse_dump(build_dump(reason=Reason.BUGCHECK, code=fault.BUGCHECK_ASSERT,
+                              params=(123, 0x800, 0, 0)))
+    assert fault.summary(d) == "assertion failed at line 123"
+    d = parse_dump(build_dump(reason=Reason.BUGCHECK, code=0xBEEF, params=(1, 2, 3, 4)))
+    assert fault.cause_lines(d)[0] == ("software bug check 0x0000beef (p1=0x00000001 "
+                                       "p2=0x00000002 p3=0x00000003 p4=0x00000004)")
+    d = parse_dump(build_dump(reason=Reason.WATCHDOG, code=0))
+    assert "watchdog" in fault.summary(d)
+
+
+def test_heuristics_stack_overflow_and_nested() -> None:
+    d = parse_dump(fault_dump(cfsr=1 << 12, flags=DUMP_F_NESTED, stage=4))
+    lines = fault.cause_lines(d)
+    assert any("likely stack overflow" in x for x in lines)
+    assert any("nested fault" in x and "stage 4" in x for x in lines)
+    d = parse_dump(fault_dump(flags=DUMP_F_BAD_SP))
+    assert any("likely stack overflow" in x for x in fault.cause_lines(d))
+
+
+class FakeSymbols:
+    def __init__(self) -> None:
+        self.syms = [Symbol("demo", 0x20000100, 64, "object"), Symbol("f", 0x100, 8, "func")]
+
+    def symbol_at(self, addr: int, kind: Optional[str] = None) -> Optional[Symbol]:
+        return next((s for s in self.syms if s.contains(addr)
+                     and (kind is None or kind == s.kind)), None)
+
+
+def test_triage_ranges_named_by_symbol() -> None:
+    syms = FakeSymbols()
+    assert name_range(syms, 0x20000100, 64) == "demo (object, 0x20000100, 64 bytes)"
+    assert name_range(syms, 0x20000110, 8) == "demo+0x10 (object, 0x20000110, 8 bytes)"
+    assert "beyond the 64-byte symbol" in name_range(syms, 0x20000100, 100)
+    assert name_range(syms, 0x30000000, 4) == "0x30000000 (4 bytes)"
+    d = parse_dump(build_dump(triage=[MemBlock(0x20000100, bytes(64)),
+                                      MemBlock(0x50000000, b"", status=-10, length=4)]))
+    report = build_report(d, None, symbols=syms)
+    assert [t.name for t in report.triage] == ["demo (object, 0x20000100, 64 bytes)",
+                                               "0x50000000 (4 bytes)"]
+    assert "not captured (TRIAGE_RANGE)" in report.text()
+    assert report.to_json()["triage"][0]["name"].startswith("demo")
+
+
+def test_report_without_elf_or_regs_still_works() -> None:
+    report = build_report(parse_dump(build_dump()), None)
+    assert report.backtrace == [] and any("no ELF" in w for w in report.warnings)
+    assert report.to_json()["summary"].startswith("HardFault")
+
+
+# ---------------------------------------------------------------- real ELF
+
+
+@pytest.fixture(scope="module")
+def demo_elf(tmp_path_factory: pytest.TempPathFactory) -> Elf:
+    """The an385 demo built with -g (the default build has no DWARF for our code)."""
+    if shutil.which("arm-none-eabi-gcc") is None or shutil.which("cmake") is None:
+        pytest.skip("no arm-none-eabi-gcc/cmake")
+    build = tmp_path_factory.mktemp("an385-g")
+    for cmd in (["cmake", "-S", str(ROOT), "-B", str(build), "-DBOARD=qemu-mps2-an385",
+                 "-DCMAKE_C_FLAGS=-g"], ["cmake", "--build", str(build), "-j2"]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            pytest.skip(f"demo build failed: {r.stderr[-500:]}")
+    return Elf(build / "boards" / "qemu-mps2-an385" / "crashdump-demo.elf")
+
+
+def _call_site(elf: Elf, caller: str, callee: str) -> int:
+    """The return address (odd) of caller's first BL to callee, found from the code."""
+    c, target = elf.symbol(caller), elf.symbol(callee)
+    assert c and target
+    for pc in range(c.addr, c.addr + c.size - 2, 2):
+        code = elf.read(pc, 4)
+        assert code is not None
+        hw1, hw2 = struct.unpack("<HH", code)
+        if hw1 & 0xF800 == 0xF000 and hw2 & 0xD000 == 0xD000:
+            s = hw1 >> 10 & 1
+            imm = (s << 24 | (~(hw2 >> 13 ^ s) & 1) << 23 | (~(hw2 >> 11 ^ s) & 1) << 22 |
+                   (hw1 & 0x3FF) << 12 | (hw2 & 0x7FF) << 1)
+            imm -= (1 << 25) if s else 0
+            if pc + 4 + imm == target.addr:
+                return pc + 4 | 1
+    raise AssertionError(f"{caller} does not call {callee}")
+
+
+def test_cfi_unwind_through_a_real_function(demo_elf: Elf) -> None:
+    """Leaf cd_port_memory_map <- cd_triage_add <- main, with a fabricated stack
+    laid out as cd_triage_add's .debug_frame rule says (CFA = sp + 32, LR at CFA-4)."""
+    elf = demo_elf
+    ret_main = _call_site(elf, "main", "cd_triage_add")
+    ret_triage = _call_site(elf, "cd_triage_add", "cd_port_memory_map")
+    fde = elf.fde_at(ret_triage & ~1)
+    row = fde.row_at(ret_triage & ~1) if fde else None
+    assert row is not None and 14 in row.saved, "cd_triage_add has no CFI saving LR"
+    sp = 0x20001000
+    stack = bytearray(row.cfa_offset + 16)
+    struct.pack_into("<I", stack, row.cfa_offset + row.saved[14], ret_main)
+    leaf = elf.symbol("cd_port_memory_map")
+    assert leaf is not None
+    regs = Regs(r=(0,) * 13, sp=sp, lr=ret_triage, pc=leaf.addr + 2, xpsr=0x01000000,
+                exc_return=0xFFFFFFFD, valid=7)
+    dump = parse_dump(build_dump(regs=regs, stack=MemBlock(sp, bytes(stack)),
+                                 fault=FaultRegs(cfsr=1 << 9 | 1 << 15, bfar=0x12345678),
+                                 build_id=elf.build_id or b""))
+    bt = unwind(dump, elf)
+    assert [f.function for f in bt.frames] == ["cd_port_memory_map", "cd_triage_add", "main"]
+    assert [f.how for f in bt.frames] == ["registers", "cfi", "cfi"]
+    assert bt.frames[2].pc == ret_main & ~1
+    assert all(f.line is not None for f in bt.frames)
+    assert bt.frames[1].line and bt.frames[1].line.file.endswith("cd_core.c")
+    report = build_report(dump, elf)
+    assert not any("build-id" in w for w in report.warnings)
+    assert report.summary == "HardFault: precise bus fault at 0x12345678 in cd_port_memory_map()"
+
+
+def test_heuristic_scan_when_no_cfi(demo_elf: Elf) -> None:
+    """PC outside any FDE: the stack scan finds the return address into main and
+    labels it heuristic; junk even values and data are skipped."""
+    elf = demo_elf
+    ret_main = _call_site(elf, "main", "cd_triage_add")
+    sp = 0x20002000
+    words = [0x12345678, 0x20000001, ret_main & ~1, ret_main]
+    stack = b"".join(struct.pack("<I", w) for w in words)
+    regs = Regs(r=(0,) * 13, sp=sp, lr=0xFFFFFFF9, pc=0x00000002, xpsr=0)
+    dump = parse_dump(build_dump(regs=regs, stack=MemBlock(sp, stack)))
+    bt = unwind(dump, elf)
+    assert [(f.function, f.how) for f in bt.frames[1:]] == [("main", "heuristic")]
+    assert bt.frames[1].sp == sp + 16
+
+
+def test_build_id_mismatch_warns(demo_elf: Elf) -> None:
+    dump = parse_dump(build_dump(regs=Regs(r=(0,) * 13, sp=0, lr=0, pc=0, xpsr=0),
+                                 build_id=b"\x01" * 20))
+    report = build_report(dump, demo_elf)
+    assert any(w.startswith("build-id mismatch: the dump is from build 0101") for w in
+               report.warnings)
