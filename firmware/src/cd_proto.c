@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cd_arch.h"
+#include "cd_crash.h"
 #include "cd_frame.h"
 #include "cd_internal.h"
 #include "crashdump/cd_port.h"
@@ -49,6 +50,7 @@ static uint32_t s_rx_frames;
 static uint32_t s_rx_errors_thread;    /* kept apart from the ISR's count so neither
                                           side needs a read-modify-write lock */
 static uint8_t s_reset_requested;
+static uint32_t s_fault_requested;     /* CD_FAULT_* to inject after the OK is sent */
 
 void cd_proto_rx_byte(uint8_t b)
 {
@@ -473,11 +475,80 @@ static int cmd_triage_list(const uint8_t *req, size_t len, uint8_t *rsp)
     return (int)pos;
 }
 
+/* ---- crash dumps (cd_dump.c holds the slots; these only move bytes) */
+
+static int cmd_dump_status(const uint8_t *req, size_t len, uint8_t *rsp)
+{
+    cd_wire_dump_status_t st;
+    size_t pos = sizeof st;
+
+    (void)req;
+    (void)len;
+    int rc = cd_dump_status(&st);
+    if (rc != CD_OK) {
+        return rc;
+    }
+    for (uint32_t i = 0; i < st.n_slots; i++) {
+        cd_wire_slot_t slot;
+        if (PAYLOAD_MAX - pos < sizeof slot) {
+            return CD_E_NOSPACE; /* CD_DUMP_SLOTS_MAX keeps this unreachable */
+        }
+        rc = cd_dump_slot_info(i, &slot);
+        if (rc != CD_OK) {
+            return rc;
+        }
+        memcpy(rsp + pos, &slot, sizeof slot);
+        pos += sizeof slot;
+    }
+    memcpy(rsp, &st, sizeof st);
+    return (int)pos;
+}
+
+static int cmd_dump_read(const uint8_t *req, size_t len, uint8_t *rsp)
+{
+    cd_wire_dump_read_t r;
+
+    (void)len;
+    memcpy(&r, req, sizeof r);
+    if (r.len > PAYLOAD_MAX) {
+        return CD_E_INVAL;
+    }
+    return cd_dump_read(r.slot, r.offset, rsp, r.len);
+}
+
+static int cmd_dump_erase(const uint8_t *req, size_t len, uint8_t *rsp)
+{
+    cd_wire_dump_erase_t e;
+
+    (void)len;
+    (void)rsp;
+    memcpy(&e, req, sizeof e);
+    int rc = cd_dump_erase(e.slot, e.flags, e.body_crc);
+    return rc < 0 ? rc : 0;
+}
+
+static int cmd_fault(const uint8_t *req, size_t len, uint8_t *rsp)
+{
+    (void)len;
+    (void)rsp;
+#if CD_ENABLE_FAULT_CMDS
+    cd_wire_fault_t f;
+    memcpy(&f, req, sizeof f);
+    if (f.kind < CD_FAULT_BAD_READ || f.kind > CD_FAULT_NESTED) {
+        return CD_E_INVAL;
+    }
+    s_fault_requested = f.kind; /* cd_proto_poll() injects it once the OK is sent */
+    return 0;
+#else
+    (void)req;
+    return CD_E_UNSUPPORTED;
+#endif
+}
+
 /* The command table: request code, allowed payload length range, handler.
- * The crash-dump commands (CD_CMD_DUMP_STATUS/READ/ERASE) join as rows; the
- * test-only CD_CMD_FAULT row goes under #if CD_ENABLE_FAULT_CMDS (its handler
- * never returns, so it sends no response). A handler that must act after its
- * response is sent sets a flag for cd_proto_poll(), as RESET does. */
+ * A handler that must act after its response is sent sets a flag for
+ * cd_proto_poll(), as RESET and FAULT do. FAULT is always listed so a build
+ * without CD_ENABLE_FAULT_CMDS answers UNSUPPORTED rather than UNKNOWN_CMD. */
 typedef struct {
     uint8_t cmd;
     uint16_t min_len;
@@ -498,7 +569,10 @@ static const cmd_entry_t s_cmds[] = {
     {CD_CMD_SELF_READ, sizeof(cd_wire_read_t), sizeof(cd_wire_read_t), cmd_self_read},
     {CD_CMD_SELF_CAPTURE, sizeof(cd_wire_capture_t), sizeof(cd_wire_capture_t), cmd_self_capture},
     {CD_CMD_TRIAGE_LIST, sizeof(cd_wire_page_t), sizeof(cd_wire_page_t), cmd_triage_list},
-    /* 0x40..0x42 dump commands, 0x50 fault injection: later issues */
+    {CD_CMD_DUMP_STATUS, 0, 0, cmd_dump_status},
+    {CD_CMD_DUMP_READ, sizeof(cd_wire_dump_read_t), sizeof(cd_wire_dump_read_t), cmd_dump_read},
+    {CD_CMD_DUMP_ERASE, sizeof(cd_wire_dump_erase_t), sizeof(cd_wire_dump_erase_t), cmd_dump_erase},
+    {CD_CMD_FAULT, sizeof(cd_wire_fault_t), sizeof(cd_wire_fault_t), cmd_fault},
 };
 
 /* Thread. Runs the request in frame[0..len) (CRC already checked) and builds
@@ -569,6 +643,13 @@ int cd_proto_poll(void)
         if (s_reset_requested) {
             s_reset_requested = 0;
             cd_port_reset(); /* does not return on a target */
+        }
+        if (s_fault_requested != 0) {
+            uint32_t kind = s_fault_requested;
+            s_fault_requested = 0;
+            /* Does not return for a kind this build can raise; the host
+             * already has its OK and watches for the reset. */
+            (void)cd_fault_inject(kind);
         }
     }
 

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "cd_crash.h"
+#include "cd_frame.h"
 #include "cd_internal.h"
 #include "fake_port.h"
 #include "unit.h"
@@ -703,6 +704,149 @@ TEST(config_dump_fields)
     fake_geometry.size = 8192;
 }
 
+/* ------------------------------------------------------------ protocol commands */
+
+static uint8_t rsp_payload[CD_FRAME_MAX];
+static size_t rsp_len;
+static uint8_t wire[2 * CD_FRAME_MAX];
+static size_t wire_len;
+
+static void wire_sink(void *user, const uint8_t *buf, size_t len)
+{
+    (void)user;
+    memcpy(wire + wire_len, buf, len);
+    wire_len += len;
+}
+
+/* One request through cd_proto_rx_byte()/cd_proto_poll(); returns the
+ * response status (rsp_payload/rsp_len hold the payload), or 1000 if no answer. */
+static int proto_call(uint8_t cmd, const void *payload, size_t len)
+{
+    static uint8_t id;
+    uint8_t f[CD_FRAME_MAX];
+    f[0] = cmd;
+    f[1] = ++id;
+    f[2] = f[3] = 0;
+    if (len != 0) {
+        memcpy(f + 4, payload, len);
+    }
+    uint32_t crc = cd_crc32(0, f, 4 + len);
+    memcpy(f + 4 + len, &crc, 4);
+    wire_len = 0;
+    cd_frame_encode(f, len + 8, wire_sink, NULL);
+    fake_tx_clear();
+    for (size_t i = 0; i < wire_len; i++) {
+        cd_proto_rx_byte(wire[i]);
+    }
+    cd_proto_poll();
+    if (fake_tx_len == 0) {
+        return 1000;
+    }
+    /* COBS decode up to the delimiter. */
+    uint8_t d[CD_FRAME_MAX + 8];
+    size_t n = 0, i = 0;
+    while (i < fake_tx_len && fake_tx[i] != 0) {
+        uint8_t code = fake_tx[i++];
+        for (uint8_t k = 1; k < code && i < fake_tx_len; k++) {
+            d[n++] = fake_tx[i++];
+        }
+        if (code != 0xFF && i < fake_tx_len && fake_tx[i] != 0) {
+            d[n++] = 0;
+        }
+    }
+    CHECK(n >= 8);
+    CHECK_EQ(d[0], cmd | CD_CMD_RESPONSE);
+    CHECK_EQ(d[1], id);
+    uint32_t got;
+    memcpy(&got, d + n - 4, 4);
+    CHECK_EQ(got, cd_crc32(0, d, n - 4));
+    rsp_len = n - 8;
+    memcpy(rsp_payload, d + 4, rsp_len);
+    int16_t st;
+    memcpy(&st, d + 2, 2);
+    return st;
+}
+
+TEST(proto_dump_commands)
+{
+    setup(8192, 2, 4);
+    make_ctx(12, 0);
+    CHECK_EQ(run_crash(), 1);
+    CHECK_EQ(boot(), CD_OK);
+
+    CHECK_EQ(proto_call(CD_CMD_INFO, NULL, 0), CD_OK);
+    cd_wire_info_t info;
+    memcpy(&info, rsp_payload, sizeof info);
+    CHECK(info.caps & CD_CAP_DUMP);
+
+    CHECK_EQ(proto_call(CD_CMD_DUMP_STATUS, NULL, 0), CD_OK);
+    CHECK_EQ(rsp_len, sizeof(cd_wire_dump_status_t) + 2u * sizeof(cd_wire_slot_t));
+    cd_wire_dump_status_t st;
+    cd_wire_slot_t sl[2];
+    memcpy(&st, rsp_payload, sizeof st);
+    memcpy(sl, rsp_payload + sizeof st, sizeof sl);
+    CHECK_EQ(st.n_slots, 2);
+    CHECK_EQ(st.slot_size, 4096);
+    CHECK_EQ(st.record_valid, 1);
+    CHECK_EQ(sl[0].state, CD_SLOT_VALID);
+    CHECK_EQ(sl[0].code, 12);
+    CHECK_EQ(sl[1].state, CD_SLOT_EMPTY);
+    CHECK_EQ(proto_call(CD_CMD_DUMP_STATUS, "x", 1), CD_E_MALFORMED);
+
+    /* Pull the whole dump with the largest reads allowed. */
+    static uint8_t pulled[4096];
+    uint32_t off = 0;
+    cd_wire_dump_read_t rd = {0, 0, 0, CD_FRAME_MAX - 8u};
+    for (;;) {
+        rd.offset = off;
+        CHECK_EQ(proto_call(CD_CMD_DUMP_READ, &rd, sizeof rd), CD_OK);
+        if (rsp_len == 0) {
+            break;
+        }
+        memcpy(pulled + off, rsp_payload, rsp_len);
+        off += (uint32_t)rsp_len;
+    }
+    CHECK_EQ(off, sl[0].total_len);
+    CHECK_MEM(pulled, fake_flash, off);
+    CHECK_EQ(cd_crc32(0, pulled + 128, off - 128u), sl[0].body_crc);
+    rd.len = CD_FRAME_MAX - 7u;
+    CHECK_EQ(proto_call(CD_CMD_DUMP_READ, &rd, sizeof rd), CD_E_INVAL);
+    rd.len = 16;
+    rd.offset = off + 4u;
+    CHECK_EQ(proto_call(CD_CMD_DUMP_READ, &rd, sizeof rd), CD_E_INVAL);
+    rd.slot = 1;
+    rd.offset = 0;
+    CHECK_EQ(proto_call(CD_CMD_DUMP_READ, &rd, sizeof rd), CD_E_NO_DUMP);
+    rd.slot = 2;
+    CHECK_EQ(proto_call(CD_CMD_DUMP_READ, &rd, sizeof rd), CD_E_INVAL);
+
+    cd_wire_dump_erase_t er = {0, 0, sl[0].body_crc ^ 0x10u};
+    CHECK_EQ(proto_call(CD_CMD_DUMP_ERASE, &er, sizeof er), CD_E_STATE);
+    CHECK_EQ(slot_state(0), CD_SLOT_VALID);
+    er.body_crc = sl[0].body_crc;
+    CHECK_EQ(proto_call(CD_CMD_DUMP_ERASE, &er, sizeof er), CD_OK);
+    CHECK_EQ(rsp_len, 0);
+    CHECK_EQ(slot_state(0), CD_SLOT_EMPTY);
+    er.flags = CD_ERASE_F_FORCE;
+    er.slot = 1;
+    CHECK_EQ(proto_call(CD_CMD_DUMP_ERASE, &er, sizeof er), CD_OK);
+
+    /* FAULT: OK first, then the injection. */
+    cd_wire_fault_t fk = {CD_FAULT_UNDEF};
+    fake_fault_kind = 0;
+#if CD_ENABLE_FAULT_CMDS
+    CHECK_EQ(proto_call(CD_CMD_FAULT, &fk, sizeof fk), CD_OK);
+    CHECK_EQ(fake_fault_kind, CD_FAULT_UNDEF);
+    fk.kind = 99;
+    fake_fault_kind = 0;
+    CHECK_EQ(proto_call(CD_CMD_FAULT, &fk, sizeof fk), CD_E_INVAL);
+    CHECK_EQ(fake_fault_kind, 0);
+#else
+    CHECK_EQ(proto_call(CD_CMD_FAULT, &fk, sizeof fk), CD_E_UNSUPPORTED);
+    CHECK_EQ(fake_fault_kind, 0);
+#endif
+}
+
 /* ------------------------------------------------------------ power cuts */
 
 static uint8_t snap_flash[FAKE_FLASH_CAP];
@@ -912,6 +1056,7 @@ int main(void)
     RUN(flash_error_drops_dump);
     RUN(dump_api_status_read_erase);
     RUN(config_dump_fields);
+    RUN(proto_dump_commands);
     RUN(power_cut_during_crash);
     RUN(power_cut_during_boot_erase);
     printf("power-cut points tested: %d\n", cut_points_tested);
