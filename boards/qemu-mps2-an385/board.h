@@ -1,10 +1,17 @@
 /*
- * QEMU mps2-an385 board constants and the few board services the demo uses.
+ * QEMU mps2-an385 (Cortex-M3) board constants. The port, the demo and the dump
+ * partition driver are shared (boards/common/mps2, demo, flash).
+ *
+ * Memory map (QEMU):
+ *   0x00000000 .. 0x003DFFFF  code (RAM standing in for flash): the image
+ *   0x003E0000 .. 0x003FFFFF  dump partition, 128 KiB, outside the image so a
+ *                             warm reset keeps it (mps2_an385.ld keeps it out of FLASH)
+ *   0x1FFFxxxx                unmapped: a stack overflow faults here
+ *   0x20000000 .. 0x202FFFFF  RAM: main stack (bottom), .data, .bss
+ *   0x20300000 .. 0x203FFFFF  .noinit (crashdump storage), fixed address
  */
 #ifndef BOARD_H
 #define BOARD_H
-
-#include <stdint.h>
 
 #define BOARD_CPU_HZ 25000000u       /* QEMU's mps2 system clock, also SysTick's */
 #define BOARD_UART0_BASE 0x40004000u /* CMSDK APB UART0 */
@@ -12,29 +19,22 @@
 #define BOARD_IRQ_COUNT 32u
 #define BOARD_UART_BAUD 115200u      /* QEMU ignores the rate; the divider must be >= 16 */
 
-/* Set to 1 by the UART RX interrupt after it fed bytes to the protocol parser.
- * The main loop clears it with interrupts masked before deciding to sleep. */
-extern volatile uint32_t board_rx_event;
+#define BOARD_CODE_BASE 0x00000000u
+#define BOARD_CODE_SIZE (4u << 20)
+#define BOARD_RAM_BASE 0x20000000u
+#define BOARD_RAM_SIZE (4u << 20)
+#define BOARD_UNMAPPED_ADDR 0x60000000u
 
-/* Thread, at boot. Starts UART0 (TX polled, RX by interrupt into
- * cd_proto_rx_byte()). Interrupts must still be masked globally or the
- * library initialised, since RX bytes go straight to the library. */
-void board_uart_start(void);
+/* Dump partition: the top 128 KiB of the code region (mps2_an385.ld). */
+#define BOARD_DUMP_BASE 0x003E0000u
+#define BOARD_DUMP_SIZE (128u * 1024u)
+#define BOARD_DUMP_ERASE_SIZE 4096u
 
-/* Thread. Hold off / resume the UART RX interrupt. While held, a received byte
- * waits in the UART and QEMU keeps the rest in its socket (flow control), so
- * nothing reaches the protocol parser while cd_proto_poll() is answering.
- * This matters because the parser drops bytes until poll has finished, and a
- * fast host starts its next request as soon as it has the response's last byte,
- * which can be before poll returns. (Real hardware without a deeper RX buffer
- * would overrun instead after one byte.) */
-void board_rx_hold(void);
-void board_rx_resume(void);
-
-/* Thread. Writes a line of text to UART0, blocking, followed by "\r\n" and one
- * 0x00. The 0x00 is the protocol's frame delimiter: a host frame parser drops
- * the text as one bad frame and starts clean on the next real one. Without it,
- * text printed at boot would fuse with the next response frame and spoil it. */
-void board_print_line(const char *s);
+/* Demo storage: room for a 64 KiB host ring. */
+#define DEMO_SELF_ITEM_SIZE 64u
+#define DEMO_SELF_ITEM_COUNT 128u
+#define DEMO_SOURCE_COUNT 4u
+#define DEMO_SOURCE_MAX_BYTES (72u * 1024u)
+#define DEMO_TRIAGE_COUNT 8u
 
 #endif /* BOARD_H */

@@ -44,6 +44,8 @@ class Board:
 # "mps2-an500" (M7), "mps2-an505" (M33), "microbit" (nRF51, M0).
 BOARDS: Dict[str, Board] = {b.name: b for b in (
     Board("qemu-mps2-an385", "mps2-an385"),
+    Board("qemu-mps2-an386", "mps2-an386"),
+    Board("qemu-microbit", "microbit"),
 )}
 
 

@@ -1,28 +1,39 @@
 /*
- * crashdump port for QEMU mps2-an385: memory map, build-id, UART0 byte stream
- * and warm reset (cd_port.h), plus the UART0 RX interrupt that feeds the
- * protocol parser.
+ * crashdump port for QEMU's MPS2 machines with a CMSDK UART (AN385 Cortex-M3,
+ * AN386 Cortex-M4F, AN500 Cortex-M7): memory map, build-id, UART byte stream
+ * and warm reset (cd_port.h), the UART RX interrupt that feeds the protocol
+ * parser, and the watchdog-warning interrupt. The dump partition comes from
+ * boards/common/flash/flash_ram.c; the board's board.h gives the addresses:
+ *
+ *   BOARD_CODE_BASE/SIZE, BOARD_RAM_BASE/SIZE   memory map
+ *   BOARD_UART0_BASE, BOARD_UART0_RX_IRQN, BOARD_UART_BAUD, BOARD_IRQ_COUNT
  */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "board.h"
 #include "cm_build_id.h"
 #include "cm_regs.h"
 #include "cm_startup.h"
 #include "cmsdk_uart.h"
 #include "crashdump/cd_port.h"
 #include "crashdump/crashdump.h"
+#include "demo_board.h"
 
 #define UART0 ((cmsdk_uart_t *)BOARD_UART0_BASE)
 
 _Static_assert(BOARD_CPU_HZ / BOARD_UART_BAUD >= 16u, "CMSDK UART divider must be >= 16");
+#ifdef CD_FAULT_WDT_IRQ
+_Static_assert(CD_FAULT_WDT_IRQ < BOARD_IRQ_COUNT && CD_FAULT_WDT_IRQ != BOARD_UART0_RX_IRQN,
+               "CD_FAULT_WDT_IRQ must be a free vector");
+#endif
 
 volatile uint32_t board_rx_event;
 
+/* The whole code region stays readable, dump partition included (debug
+ * probes and triage ranges may read it). */
 static const cd_mem_region_t memory_map[] = {
-    {0x00000000u, 4u << 20, CD_MEM_READ},               /* code (RAM in QEMU, flash on hardware) */
-    {0x20000000u, 4u << 20, CD_MEM_READ | CD_MEM_WRITE}, /* SRAM */
+    {BOARD_CODE_BASE, BOARD_CODE_SIZE, CD_MEM_READ},              /* RAM in QEMU, flash on hardware */
+    {BOARD_RAM_BASE, BOARD_RAM_SIZE, CD_MEM_READ | CD_MEM_WRITE}, /* SRAM */
 };
 
 const cd_mem_region_t *cd_port_memory_map(size_t *count)
@@ -64,18 +75,34 @@ static void uart0_rx_isr(void)
     }
 }
 
+#ifdef CD_FAULT_WDT_IRQ
+/* Stands in for a watchdog's early-warning interrupt (the fault injector pends
+ * it). Hands over at once, so the dump shows the interrupted context. */
+static void wdt_warning_isr(void)
+{
+    cd_watchdog_warning();
+}
+#endif
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 CM_IRQ_VECTORS(BOARD_IRQ_COUNT) = {
     [0 ... BOARD_IRQ_COUNT - 1] = cm_default_handler,
     [BOARD_UART0_RX_IRQN] = uart0_rx_isr,
+#ifdef CD_FAULT_WDT_IRQ
+    [CD_FAULT_WDT_IRQ] = wdt_warning_isr,
+#endif
 };
 #pragma GCC diagnostic pop
 
-void board_uart_start(void)
+void board_start(void)
 {
     (void)cmsdk_uart_init(UART0, BOARD_CPU_HZ, BOARD_UART_BAUD);
     cmsdk_uart_rx_irq_start(UART0, BOARD_UART0_RX_IRQN);
+#ifdef CD_FAULT_WDT_IRQ
+    cm_nvic_clear_pending(CD_FAULT_WDT_IRQ);
+    cm_nvic_enable(CD_FAULT_WDT_IRQ);
+#endif
 }
 
 void board_rx_hold(void)

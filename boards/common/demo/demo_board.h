@@ -1,0 +1,49 @@
+/*
+ * What the shared demo application (demo.c) needs from a board. Each board
+ * provides these services in its port (e.g. boards/common/mps2/mps2_port.c)
+ * and the constants below in its own board.h:
+ *
+ *   BOARD_CPU_HZ            SysTick clock (processor clock), Hz
+ *   DEMO_SELF_ITEM_SIZE     self ring: bytes per record
+ *   DEMO_SELF_ITEM_COUNT    self ring: records
+ *   DEMO_SOURCE_COUNT       host data source slots
+ *   DEMO_SOURCE_MAX_BYTES   cap per source (a multiple of 4)
+ *   DEMO_TRIAGE_COUNT       triage table entries
+ *   BOARD_UNMAPPED_ADDR     an address where nothing is mapped (reading it
+ *                           bus-faults), for the fault-injection demos
+ *   CD_FAULT_WDT_IRQ        (from board.cmake) the external interrupt that
+ *                           plays the watchdog's early warning
+ */
+#ifndef DEMO_BOARD_H
+#define DEMO_BOARD_H
+
+#include <stdint.h>
+
+#include "board.h"
+
+/* Set to 1 by the UART RX interrupt after it fed bytes to the protocol parser.
+ * The main loop clears it with interrupts masked before deciding to sleep. */
+extern volatile uint32_t board_rx_event;
+
+/* Thread, at boot, interrupts masked, after cd_init() (received bytes go
+ * straight to the library). Starts the UART (TX polled, RX by interrupt into
+ * cd_proto_rx_byte()) and enables the watchdog-warning interrupt. */
+void board_start(void);
+
+/* Thread. Hold off / resume the UART RX interrupt. While held, a received byte
+ * waits in the UART and QEMU keeps the rest in its socket (flow control), so
+ * nothing reaches the protocol parser while cd_proto_poll() is answering.
+ * This matters because the parser drops bytes until poll has finished, and a
+ * fast host starts its next request as soon as it has the response's last byte,
+ * which can be before poll returns. (Real hardware without a deeper RX buffer
+ * would overrun instead after one byte.) */
+void board_rx_hold(void);
+void board_rx_resume(void);
+
+/* Thread. Writes a line of text to the UART, blocking, followed by "\r\n" and
+ * one 0x00. The 0x00 is the protocol's frame delimiter: a host frame parser
+ * drops the text as one bad frame and starts clean on the next real one.
+ * Without it, text printed at boot would fuse with the next response frame. */
+void board_print_line(const char *s);
+
+#endif /* DEMO_BOARD_H */

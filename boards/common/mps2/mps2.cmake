@@ -1,0 +1,24 @@
+# Demo firmware for a QEMU MPS2 board with a CMSDK UART (include from
+# boards/<board>/CMakeLists.txt, then call mps2_add_demo(<linker script>)).
+# The board folder supplies board.h (constants) and the linker script; the
+# port, UART driver, RAM-backed dump partition and demo app are shared.
+include(${CMAKE_CURRENT_LIST_DIR}/../cortex-m/cortex-m.cmake)
+
+set(MPS2_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(BOARDS_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
+
+function(mps2_add_demo linker_script)
+    cd_add_board_firmware(crashdump-demo
+        LINKER_SCRIPT ${linker_script}
+        SOURCES
+            ${BOARDS_COMMON_DIR}/demo/demo.c
+            ${MPS2_COMMON_DIR}/mps2_port.c
+            ${MPS2_COMMON_DIR}/cmsdk_uart.c
+            ${BOARDS_COMMON_DIR}/flash/flash_ram.c
+        INCLUDE_DIRS
+            ${CMAKE_CURRENT_SOURCE_DIR}
+            ${MPS2_COMMON_DIR}
+            ${BOARDS_COMMON_DIR}/demo
+            ${BOARDS_COMMON_DIR}/flash
+    )
+endfunction()

@@ -1,0 +1,123 @@
+/*
+ * crashdump port for an nRF5 board with the legacy UART (QEMU microbit,
+ * nRF51822): memory map, build-id, UART byte stream and warm reset
+ * (cd_port.h), the UART RX interrupt that feeds the protocol parser, and the
+ * watchdog-warning interrupt. The dump partition comes from
+ * boards/common/flash/flash_nvmc.c. board.h gives:
+ *
+ *   BOARD_FLASH_BASE/SIZE, BOARD_RAM_BASE/SIZE   memory map
+ *   BOARD_UART0_BASE, BOARD_UART0_IRQN, BOARD_UART_TX_PIN, BOARD_UART_RX_PIN,
+ *   BOARD_IRQ_COUNT
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cm_build_id.h"
+#include "cm_regs.h"
+#include "cm_startup.h"
+#include "crashdump/cd_port.h"
+#include "crashdump/crashdump.h"
+#include "demo_board.h"
+#include "nrf5_uart.h"
+
+#ifdef CD_FAULT_WDT_IRQ
+_Static_assert(CD_FAULT_WDT_IRQ < BOARD_IRQ_COUNT && CD_FAULT_WDT_IRQ != BOARD_UART0_IRQN,
+               "CD_FAULT_WDT_IRQ must be a free vector");
+#endif
+
+static const nrf5_uart_t uart0 = {BOARD_UART0_BASE, BOARD_UART_TX_PIN, BOARD_UART_RX_PIN};
+
+volatile uint32_t board_rx_event;
+
+/* All of flash stays readable, dump partition included. */
+static const cd_mem_region_t memory_map[] = {
+    {BOARD_FLASH_BASE, BOARD_FLASH_SIZE, CD_MEM_READ},
+    {BOARD_RAM_BASE, BOARD_RAM_SIZE, CD_MEM_READ | CD_MEM_WRITE},
+};
+
+const cd_mem_region_t *cd_port_memory_map(size_t *count)
+{
+    *count = sizeof(memory_map) / sizeof(memory_map[0]);
+    return memory_map;
+}
+
+const uint8_t *cd_port_build_id(size_t *len)
+{
+    return cm_build_id(CD_BUILD_ID_MAX, len);
+}
+
+void cd_port_tx(const uint8_t *buf, size_t len)
+{
+    nrf5_uart_write(&uart0, buf, len);
+}
+
+void cd_port_reset(void)
+{
+    /* What the host sends from now on waits in QEMU's socket for the rebooted
+     * firmware; TX is already drained (nrf5_uart_write waits for TXDRDY). */
+    nrf5_uart_rx_stop(&uart0);
+    cm_system_reset();
+}
+
+static void uart0_isr(void)
+{
+    int c;
+
+    while ((c = nrf5_uart_getc(&uart0)) >= 0) {
+        cd_proto_rx_byte((uint8_t)c);
+        board_rx_event = 1u;
+    }
+}
+
+#ifdef CD_FAULT_WDT_IRQ
+/* Stands in for a watchdog's early-warning interrupt (the fault injector pends
+ * it). Hands over at once, so the dump shows the interrupted context. */
+static void wdt_warning_isr(void)
+{
+    cd_watchdog_warning();
+}
+#endif
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+CM_IRQ_VECTORS(BOARD_IRQ_COUNT) = {
+    [0 ... BOARD_IRQ_COUNT - 1] = cm_default_handler,
+    [BOARD_UART0_IRQN] = uart0_isr,
+#ifdef CD_FAULT_WDT_IRQ
+    [CD_FAULT_WDT_IRQ] = wdt_warning_isr,
+#endif
+};
+#pragma GCC diagnostic pop
+
+void board_start(void)
+{
+    nrf5_uart_init(&uart0);
+    nrf5_uart_rx_irq_start(&uart0, BOARD_UART0_IRQN);
+#ifdef CD_FAULT_WDT_IRQ
+    cm_nvic_clear_pending(CD_FAULT_WDT_IRQ);
+    cm_nvic_enable(CD_FAULT_WDT_IRQ);
+#endif
+}
+
+void board_rx_hold(void)
+{
+    cm_nvic_disable(BOARD_UART0_IRQN);
+}
+
+void board_rx_resume(void)
+{
+    /* RXDRDY stays set while a byte waits, so the interrupt is taken again. */
+    cm_nvic_enable(BOARD_UART0_IRQN);
+}
+
+void board_print_line(const char *s)
+{
+    static const uint8_t eol[] = {'\r', '\n', 0x00};
+    size_t n = 0;
+
+    while (s[n] != '\0') {
+        n++;
+    }
+    nrf5_uart_write(&uart0, (const uint8_t *)s, n);
+    nrf5_uart_write(&uart0, eol, sizeof(eol));
+}
