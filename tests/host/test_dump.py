@@ -8,8 +8,9 @@ from typing import List
 
 import pytest
 
-from crashdump.dump import (HDR_LEN, Additional, FaultRegs, Fpu, MemBlock, Regs, build_dump,
-                            build_ring, crc32, decode_ring, parse_dump, split_slots)
+from crashdump.dump import (HDR_LEN, Additional, FaultRegs, Fpu, MemBlock, Regs, crc32,
+                            decode_ring, parse_dump, split_slots)
+from crashdump.dump_build import build_dump, build_ring
 from crashdump.errors import DumpFormatError
 from crashdump.formats import SEC_F_SELF, SEC_F_TRUNCATED, SecType
 
