@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cm_build_id.h"
+#include "cm_mpu.h"
 #include "cm_regs.h"
 #include "cm_startup.h"
 #include "cmsdk_uart.h"
@@ -107,8 +108,16 @@ CM_IRQ_VECTORS(BOARD_IRQ_COUNT) = {
 };
 #pragma GCC diagnostic pop
 
+/* MPU stack guard (cm_mpu.h): 256 bytes at the bottom of the stack, plus
+ * 1 MiB below RAM, which QEMU's MPS2 maps as read-as-zero/write-ignored. */
+#define STACK_GUARD_LOG2 8u
+#define BELOW_RAM_GUARD_LOG2 20u
+
 void board_start(void)
 {
+    extern uint8_t __stack_limit[];
+
+    (void)cm_mpu_stack_guard((uintptr_t)__stack_limit, STACK_GUARD_LOG2, BELOW_RAM_GUARD_LOG2);
     (void)cmsdk_uart_init(UART0, BOARD_CPU_HZ, BOARD_UART_BAUD);
     cmsdk_uart_rx_irq_start(UART0, BOARD_UART0_RX_IRQN);
 #ifdef CD_FAULT_WDT_IRQ
