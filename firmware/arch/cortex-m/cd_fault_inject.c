@@ -22,6 +22,10 @@
  *                        arguments, r4-r12 pattern
  *   NMI, WATCHDOG        r0 = the pend register (ICSR / NVIC ISPR word),
  *                        r1 = the bit written; r2-r12 pattern
+ * STACK_OVERFLOW needs memory that faults right below the stack: in QEMU
+ * mps2-an385 it does not (below 0x20000000 reads as zero and ignores writes
+ * down to the code alias at 0x00400000, which the recursion then overwrites),
+ * so there an MPU guard region or v8-M MSPLIM is needed for a clean fault.
  * SP at the fault equals SP before the faulting instruction; LR is the return
  * address into cd_fault_inject() (STACK_OVERFLOW: into the function itself).
  */
