@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "cd_arch.h"
+#include "cd_crash.h"
 #include "cd_internal.h"
 #include "crashdump/cd_port.h"
 
@@ -269,6 +270,7 @@ int cd_init(const cd_config_t *cfg)
     g_cd.triage_used = 0;
     g_cd.self = self;
     g_cd.ready = 1;
+    cd_arch_fault_init();
     cd_dump_boot(&g_cd.cfg);
     return CD_OK;
 }

@@ -193,6 +193,11 @@ jmp_buf fake_reset_jmp;
 int fake_reset_armed;
 int fake_arch_resets;
 
+void cd_arch_fault_init(void)
+{
+    /* Nothing to enable on the host: faults are not modelled. */
+}
+
 void cd_arch_reset(void)
 {
     fake_arch_resets++;
