@@ -30,17 +30,24 @@ _Static_assert(CD_FAULT_WDT_IRQ < BOARD_IRQ_COUNT && CD_FAULT_WDT_IRQ != BOARD_U
 
 volatile uint32_t board_rx_event;
 
+/* MPU stack guard (cm_mpu.h): 256 bytes at the bottom of the stack, plus
+ * 1 MiB below RAM, which QEMU's MPS2 maps as read-as-zero/write-ignored. */
+#define STACK_GUARD_LOG2 8u
+#define BELOW_RAM_GUARD_LOG2 20u
+
 /* The main stack (at the bottom of RAM, cm_sections.ld) is a region of its
  * own: the library dumps the stack from SP up to the end of SP's region, and
  * must stop at the stack's top instead of running on into .data/.bss, which
- * the dump writer itself changes while it writes. The stack's top is a
- * linker symbol, so the RAM entries are completed at run time (idempotent
- * stores, safe in any context). */
+ * the dump writer itself changes while it writes. The MPU guard at the
+ * stack's bottom is left out: it cannot be read with the MPU on, and a fault
+ * frame that would lie there (stacking failed) must count as unreadable. The
+ * stack's top is a linker symbol, so the RAM entries are completed at run
+ * time (idempotent stores, safe in any context). */
 extern uint8_t __stack_top[];
 
 static cd_mem_region_t memory_map[] = {
     {BOARD_CODE_BASE, BOARD_CODE_SIZE, CD_MEM_READ}, /* RAM in QEMU, flash on hardware */
-    {BOARD_RAM_BASE, 0u, CD_MEM_READ | CD_MEM_WRITE},   /* main stack */
+    {BOARD_RAM_BASE, 0u, CD_MEM_READ | CD_MEM_WRITE},   /* main stack above its guard */
     {BOARD_RAM_BASE, 0u, CD_MEM_READ | CD_MEM_WRITE},   /* .data, .bss, .noinit */
 };
 
@@ -48,7 +55,8 @@ const cd_mem_region_t *cd_port_memory_map(size_t *count)
 {
     uintptr_t top = (uintptr_t)__stack_top;
 
-    memory_map[1].len = top - BOARD_RAM_BASE;
+    memory_map[1].start = BOARD_RAM_BASE + (1u << STACK_GUARD_LOG2);
+    memory_map[1].len = top - memory_map[1].start;
     memory_map[2].start = top;
     memory_map[2].len = BOARD_RAM_BASE + BOARD_RAM_SIZE - top;
     *count = sizeof(memory_map) / sizeof(memory_map[0]);
@@ -107,11 +115,6 @@ CM_IRQ_VECTORS(BOARD_IRQ_COUNT) = {
 #endif
 };
 #pragma GCC diagnostic pop
-
-/* MPU stack guard (cm_mpu.h): 256 bytes at the bottom of the stack, plus
- * 1 MiB below RAM, which QEMU's MPS2 maps as read-as-zero/write-ignored. */
-#define STACK_GUARD_LOG2 8u
-#define BELOW_RAM_GUARD_LOG2 20u
 
 void board_start(void)
 {
