@@ -26,6 +26,8 @@
  * mps2-an385 it does not (below 0x20000000 reads as zero and ignores writes
  * down to the code alias at 0x00400000, which the recursion then overwrites),
  * so there an MPU guard region or v8-M MSPLIM is needed for a clean fault.
+ * With an FPU (__ARM_FP), every kind also sets s<n> = 0x4C000000 | n << 16 | kind
+ * and FPSCR = 0xF0000000 | kind before faulting.
  * SP at the fault equals SP before the faulting instruction; LR is the return
  * address into cd_fault_inject() (STACK_OVERFLOW: into the function itself).
  */

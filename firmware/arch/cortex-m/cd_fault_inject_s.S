@@ -26,6 +26,16 @@
 
 /* r\first..r12 = CD_FAULT_PAT(n, kind); r8-r12 go through r1. */
 .macro CD_PATTERNS kind, first
+#if defined(__ARM_FP)
+    /* With an FPU: s0-s31 and FPSCR patterned too, which also makes the FPU
+     * state live (CONTROL.FPCA), so the fault stacks an extended frame. */
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ldr r1, =CD_FAULT_FPAT(\n, \kind)
+    vmov s\n, r1
+    .endr
+    ldr r1, =CD_FAULT_FPSCR(\kind)
+    vmsr fpscr, r1
+#endif
     ldr r1, =CD_FAULT_PAT(8, \kind)
     mov r8, r1
     ldr r1, =CD_FAULT_PAT(9, \kind)

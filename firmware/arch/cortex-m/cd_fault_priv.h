@@ -23,6 +23,10 @@
 /* Known register values of an injected fault: register n (0..12) holds
  * CD_FAULT_PAT(n, kind) unless cd_fault_inject.c says it is an operand. */
 #define CD_FAULT_PAT(n, kind) (0xCD000000 | ((n) << 16) | (kind))
+/* With an FPU, s<n> = CD_FAULT_FPAT(n, kind) and FPSCR = CD_FAULT_FPSCR(kind)
+ * (the N, Z, C, V flags and the kind in the cumulative exception bits). */
+#define CD_FAULT_FPAT(n, kind) (0x4C000000 | ((n) << 16) | (kind))
+#define CD_FAULT_FPSCR(kind) (0xF0000000 | ((kind) & 0x1F))
 #define CD_FAULT_BUG_CODE(kind) (0xB0660000 | (kind))
 #define CD_FAULT_BUG_P1 0x11111111
 #define CD_FAULT_BUG_P2 0x22222222
