@@ -6,8 +6,11 @@
  *   0x00000000 .. 0x003DFFFF  code (RAM standing in for flash): the image
  *   0x003E0000 .. 0x003FFFFF  dump partition, 128 KiB, outside the image so a
  *                             warm reset keeps it (mps2_an386.ld keeps it out of FLASH)
- *   0x1FFFxxxx                unmapped: a stack overflow faults here
- *   0x20000000 .. 0x202FFFFF  RAM: main stack (bottom), .data, .bss
+ *   0x01010000 .. 0x1FFFFFFF  QEMU "reserved": reads zero, ignores writes (NOT
+ *                             unmapped), so the port puts an MPU no-access
+ *                             region over its top 1 MiB and the stack's bottom
+ *   0x20000000 .. 0x200000FF  MPU stack guard (bottom of the main stack)
+ *   0x20000000 .. 0x202FFFFF  RAM: main stack (bottom, 8 KiB), .data, .bss
  *   0x20300000 .. 0x203FFFFF  .noinit (crashdump storage), fixed address
  */
 #ifndef BOARD_H
