@@ -89,7 +89,8 @@ def test_capture_64k(dev):
     info = dev.info()
     item = 1024
     count = 64
-    assert count * (4 + item) <= info.ring_max_bytes
+    if item > info.item_max or count * (4 + item) > info.ring_max_bytes:
+        pytest.skip(f"a 64 KiB ring does not fit this board ({info.ring_max_bytes} bytes a source)")
     dev.source_create("bulk", item_size=item, count=count)
     blobs = [os.urandom(item) for _ in range(count)]
     for b in blobs:
