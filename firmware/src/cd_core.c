@@ -516,6 +516,9 @@ void cd_core_info(cd_wire_info_t *info)
         return; /* caps 0: nothing is usable yet */
     }
     info->caps = CD_CAP_SOURCES | CD_CAP_TRIAGE | CD_CAP_RESET | CD_CAP_DUMP;
+#if defined(__ARM_FP)
+    info->caps |= CD_CAP_FPU; /* the fault entry saves s0-s31 and FPSCR */
+#endif
 #if CD_ENABLE_FAULT_CMDS
     info->caps |= CD_CAP_FAULT_CMDS;
 #endif
