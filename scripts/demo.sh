@@ -36,3 +36,15 @@ sleep 0.5
 cd_ source list
 cd_ source capture sensor
 echo "The records written before the reset are still there: they live in .noinit RAM."
+echo
+
+echo "== a crash: the firmware faults, writes a dump to flash, and reboots"
+cd_ source write sensor --text "last words before the crash"
+cd_ fault bad_read
+cd_ dump status
+out=$(mktemp -d)
+cd_ dump pull -o "$out/crash.cdmp"
+elf="$root/build/$board/boards/$board/crashdump-demo.elf"
+echo "\$ crashdump decode crash.cdmp --elf ${elf#$root/}"
+"$root/.venv/bin/crashdump" decode "$out/crash.cdmp" --elf "$elf"
+rm -rf "$out"
