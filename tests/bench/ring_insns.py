@@ -49,6 +49,10 @@ const cd_mem_region_t *cd_port_memory_map(size_t *n) {{ *n = 1; return map; }}
 const uint8_t *cd_port_build_id(size_t *len) {{ *len = 0; return 0; }}
 void cd_port_tx(const uint8_t *b, size_t n) {{ (void)b; (void)n; }}
 void cd_port_reset(void) {{ for (;;) {{ }} }}
+/* cd_init() also sets up crash dumps; this bench measures rings only. */
+int cd_dump_config_check(const cd_config_t *cfg) {{ (void)cfg; return 0; }}
+void cd_dump_boot(const cd_config_t *cfg) {{ (void)cfg; }}
+void cd_arch_fault_init(void) {{ }}
 static uint8_t storage[CD_STORAGE_SIZE({ITEM}, {COUNT}, 1, CD_RING_STRIDE({ITEM}) * {COUNT}, 0)] CD_NOINIT;
 uint32_t bench_src[16];  /* aligned at +0, unaligned at +1..3 */
 uint32_t bench_seq;
