@@ -35,6 +35,7 @@ KINDS = {
     "bugcheck": (8, "cd_fault_do_bugcheck", "bug check"),
     "nmi": (9, "cd_fault_do_nmi", "nmi"),
     "triage_unmapped": (10, "cd_fault_do_triage_unmapped", "bug check"),
+    "watchdog": (11, "cd_fault_do_watchdog", "watchdog"),
     "nested": (12, "cd_fault_do_nested", "bug check"),
 }
 V7_ONLY = {"div0"}
@@ -71,6 +72,8 @@ def test_fault_matrix(dev, board, elf, name, tmp_path):
 
     assert not [w for w in report.warnings if "build-id" in w], report.warnings
     said = " ".join(report.causes).lower() + " " + report.summary.lower()
+    if name == "watchdog":
+        assert h.reason == REASON_WATCHDOG and h.code >= 16, text  # an external interrupt
     if board in V6M_BOARDS and h.reason == REASON_FAULT and name != "nmi":
         # ARMv6-M has HardFault only and no fault status registers
         assert h.code == 3 and "hardfault" in said, text
@@ -86,13 +89,14 @@ def test_fault_matrix(dev, board, elf, name, tmp_path):
         assert function in names[:2], text
         regs = report.registers
         skip = {"bad_read": {0}, "bad_write": {0}, "div0": {0}, "unaligned": {0},
-                "bad_branch": {0}, "nmi": {0, 1}}.get(name, set())
+                "bad_branch": {0}, "nmi": {0, 1},
+                "watchdog": {0, 1}}.get(name, set())
         if h.reason == REASON_BUGCHECK:
             skip = {0, 1, 2, 3}
         for r in range(4, 12):
             if r not in skip and r != 7:  # r7 is the frame pointer in the bug-check path
                 assert regs[f"r{r}"] == pattern(r, kind), (r, text)
-        if h.reason == REASON_FAULT:
+        if h.reason in (REASON_FAULT, REASON_WATCHDOG):
             for r in (1, 2, 3, 12):
                 if r not in skip:
                     assert regs[f"r{r}" if r != 12 else "r12"] == pattern(r, kind), (r, text)
