@@ -1,43 +1,10 @@
 /*
- * QEMU mps2-an386 (Cortex-M4F) board constants. The port, the demo and the dump
- * partition driver are shared (boards/common/mps2, demo, flash).
- *
- * Memory map (QEMU):
- *   0x00000000 .. 0x003DFFFF  code (RAM standing in for flash): the image
- *   0x003E0000 .. 0x003FFFFF  dump partition, 128 KiB, outside the image so a
- *                             warm reset keeps it (mps2_an386.ld keeps it out of FLASH)
- *   0x01010000 .. 0x1FFFFFFF  QEMU "reserved": reads zero, ignores writes (NOT
- *                             unmapped), so the port puts an MPU no-access
- *                             region over its top 1 MiB and the stack's bottom
- *   0x20000000 .. 0x200000FF  MPU stack guard (bottom of the main stack)
- *   0x20000000 .. 0x202FFFFF  RAM: main stack (bottom, 8 KiB), .data, .bss
- *   0x20300000 .. 0x203FFFFF  .noinit (crashdump storage), fixed address
+ * QEMU mps2-an386 (Cortex-M4F): the AN385 memory map and peripherals, whose
+ * constants are shared in boards/common/mps2/mps2_board.h.
  */
 #ifndef BOARD_H
 #define BOARD_H
 
-#define BOARD_CPU_HZ 25000000u       /* QEMU's mps2 system clock, also SysTick's */
-#define BOARD_UART0_BASE 0x40004000u /* CMSDK APB UART0 */
-#define BOARD_UART0_RX_IRQN 0u
-#define BOARD_IRQ_COUNT 32u
-#define BOARD_UART_BAUD 115200u      /* QEMU ignores the rate; the divider must be >= 16 */
-
-#define BOARD_CODE_BASE 0x00000000u
-#define BOARD_CODE_SIZE (4u << 20)
-#define BOARD_RAM_BASE 0x20000000u
-#define BOARD_RAM_SIZE (4u << 20)
-#define BOARD_UNMAPPED_ADDR 0x60000000u
-
-/* Dump partition: the top 128 KiB of the code region (mps2_an386.ld). */
-#define BOARD_DUMP_BASE 0x003E0000u
-#define BOARD_DUMP_SIZE (128u * 1024u)
-#define BOARD_DUMP_ERASE_SIZE 4096u
-
-/* Demo storage: room for a 64 KiB host ring. */
-#define DEMO_SELF_ITEM_SIZE 64u
-#define DEMO_SELF_ITEM_COUNT 128u
-#define DEMO_SOURCE_COUNT 4u
-#define DEMO_SOURCE_MAX_BYTES (72u * 1024u)
-#define DEMO_TRIAGE_COUNT 8u
+#include "mps2_board.h"
 
 #endif /* BOARD_H */
