@@ -32,13 +32,6 @@
 #define NVMC_CONFIG_WEN 1u /* write enabled */
 #define NVMC_CONFIG_EEN 2u /* erase enabled */
 
-static const cd_flash_geometry_t geometry = {
-    .base = BOARD_DUMP_BASE,
-    .size = BOARD_DUMP_SIZE,
-    .erase_size = BOARD_DUMP_ERASE_SIZE,
-    .write_size = FLASH_PART_WRITE_SIZE,
-};
-
 #define PART ((volatile uint32_t *)BOARD_DUMP_BASE)
 
 static void nvmc_wait(void)
@@ -52,11 +45,6 @@ static void nvmc_config(uint32_t mode)
     nvmc_wait();
     NVMC_CONFIG = mode;
     nvmc_wait();
-}
-
-const cd_flash_geometry_t *cd_port_flash_geometry(void)
-{
-    return &geometry;
 }
 
 int cd_port_flash_erase(uint32_t offset, uint32_t len)
@@ -108,18 +96,4 @@ int cd_port_flash_program(uint32_t offset, const void *data, uint32_t len)
         }
     }
     return rc;
-}
-
-int cd_port_flash_read(uint32_t offset, void *buf, uint32_t len)
-{
-    const volatile uint8_t *src = (const volatile uint8_t *)BOARD_DUMP_BASE + offset;
-    uint8_t *dst = buf;
-
-    if (!flash_part_range_ok(offset, len, 1u)) {
-        return CD_E_IO;
-    }
-    for (uint32_t i = 0; i < len; i++) {
-        dst[i] = src[i];
-    }
-    return CD_OK;
 }

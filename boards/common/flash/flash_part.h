@@ -1,6 +1,7 @@
 /*
  * Dump partition geometry shared by the flash drivers in this folder. A board
- * selects one driver (flash_ram.c or flash_nvmc.c) and gives it the partition
+ * links flash_part.c (geometry, reads) and one driver (flash_ram.c or
+ * flash_nvmc.c: erase, program), and gives them the partition
  * through these constants in its board.h:
  *
  *   BOARD_DUMP_BASE        CPU address of the partition, erase-unit aligned

@@ -15,6 +15,7 @@ function(mps2_add_demo linker_script)
             ${MPS2_COMMON_DIR}/mps2_port.c
             ${MPS2_COMMON_DIR}/cmsdk_uart.c
             ${BOARDS_COMMON_DIR}/flash/flash_ram.c
+            ${BOARDS_COMMON_DIR}/flash/flash_part.c
         INCLUDE_DIRS
             ${CMAKE_CURRENT_SOURCE_DIR}
             ${MPS2_COMMON_DIR}

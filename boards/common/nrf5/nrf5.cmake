@@ -14,6 +14,7 @@ function(nrf5_add_demo linker_script)
             ${NRF5_COMMON_DIR}/nrf5_port.c
             ${NRF5_COMMON_DIR}/nrf5_uart.c
             ${BOARDS_COMMON_DIR}/flash/flash_nvmc.c
+            ${BOARDS_COMMON_DIR}/flash/flash_part.c
         INCLUDE_DIRS
             ${CMAKE_CURRENT_SOURCE_DIR}
             ${NRF5_COMMON_DIR}
