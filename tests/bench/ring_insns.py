@@ -15,8 +15,7 @@ slot index wrap). seq is NULL. Every write is checked against a model of the
 ring (slot bytes, cursors, seq), for every length 1..32 at each source
 alignment and for the error codes, so a wrong fast path fails loudly.
 
-Then prints text/data/bss (arm-none-eabi-size) of each firmware/src/*.c object
-for M0 and M4 at -Os.
+Library sizes are tests/bench/sizes.py's job.
 
 Run: .venv/bin/python tests/bench/ring_insns.py   (needs arm-none-eabi-gcc)
 The figures themselves pass or fail nothing.
@@ -190,20 +189,6 @@ def measure(work: Path, cpu: str, opt: str, impl: str) -> list[tuple[int, int]]:
             t.lap(t.self_ring, t.src, 32)]
 
 
-def sizes(work: Path, cpu: str) -> dict[str, tuple[int, int, int]]:
-    out = {}
-    for c in sorted(SRC.glob("*.c")):
-        obj = work / f"{c.stem}-{cpu}.o"
-        try:
-            run(["arm-none-eabi-gcc", *cflags(cpu, "-Os"), "-c", c, "-o", obj])
-        except RuntimeError:  # report, don't hide, a file that does not build
-            print(f"warning: {c.name} does not build for {cpu}", file=sys.stderr)
-            continue
-        text, data, bss = run(["arm-none-eabi-size", obj]).splitlines()[1].split()[:3]
-        out[c.name] = (int(text), int(data), int(bss))
-    return out
-
-
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -216,15 +201,6 @@ def main() -> int:
                     row = measure(work, cpu, opt, impl)
                     print(f"{cpu:<11}{opt:<5}{impl:<5}"
                           + "".join(f"{f'{a}/{b}':>20}" for a, b in row))
-        print("\nsize of firmware/src objects, -Os, bytes (text/data/bss)")
-        per_cpu = {cpu: sizes(work, cpu) for cpu in ["cortex-m0", "cortex-m4"]}
-        print(f"{'object':<14}" + "".join(f"{cpu:>20}" for cpu in per_cpu))
-        for name in sorted(set().union(*per_cpu.values())):
-            cells = ["/".join(map(str, s[name])) if name in s else "-" for s in per_cpu.values()]
-            print(f"{name:<14}" + "".join(f"{c:>20}" for c in cells))
-        totals = ["/".join(str(sum(v[i] for v in s.values())) for i in range(3))
-                  for s in per_cpu.values()]
-        print(f"{'total':<14}" + "".join(f"{c:>20}" for c in totals))
     return 0
 
 
