@@ -21,6 +21,7 @@
  * The client's additional-data write callback is the exception: it runs in the
  * counting pass (which saves its section CRC) and once more to program.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "cd_arch.h"
@@ -60,6 +61,9 @@ static struct {
     uint32_t erase_size;
     uint8_t state[CD_DUMP_SLOTS_MAX]; /* CD_SLOT_* */
 } s_d;
+
+/* For debug probes: found by symbol, filled by cd_dump_boot() (cd_format.h). */
+cd_dump_locator_t cd_dump_locator;
 
 static volatile uint32_t s_entries; /* cd_crash_handle() entries since boot */
 static volatile uint32_t s_stage;   /* stage reached by the first entry */
@@ -286,6 +290,12 @@ void cd_dump_boot(const cd_config_t *cfg)
     s_d.slot_size -= s_d.slot_size % g->erase_size;
     s_d.write_size = g->write_size;
     s_d.erase_size = g->erase_size;
+    cd_dump_locator.magic = CD_LOCATOR_MAGIC;
+    cd_dump_locator.partition_base = g->base;
+    cd_dump_locator.slot_size = s_d.slot_size;
+    cd_dump_locator.n_slots = s_d.n_slots;
+    cd_dump_locator.erase_size = s_d.erase_size;
+    cd_dump_locator.crc = cd_crc32(0, &cd_dump_locator, offsetof(cd_dump_locator_t, crc));
 
     uint32_t max_cc = 0;
     for (uint32_t i = 0; i < s_d.n_slots; i++) {

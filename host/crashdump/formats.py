@@ -378,6 +378,8 @@ DUMP_VERSION = 1              # CD_DUMP_VERSION
 DUMP_HDR_CRC_LEN = 124        # CD_DUMP_HDR_CRC_LEN
 CRASH_MAGIC = 0x52434443      # CD_CRASH_MAGIC "CDCR"
 CRASH_RECORD_CRC_LEN = 40
+LOCATOR_MAGIC = 0x434F4C43    # CD_LOCATOR_MAGIC "CLOC"
+LOCATOR_CRC_LEN = 20
 
 DUMP_F_TRUNCATED = 1 << 0     # CD_DUMP_F_TRUNCATED
 DUMP_F_NESTED = 1 << 1        # CD_DUMP_F_NESTED
@@ -511,8 +513,12 @@ WIRE_DUMP_ERASE = WireStruct("cd_wire_dump_erase_t", [
     ("slot", "H"), ("flags", "H"), ("body_crc", "I"),
 ])
 WIRE_FAULT = WireStruct("cd_wire_fault_t", [("kind", "I")])
+DUMP_LOCATOR = WireStruct("cd_dump_locator_t", [
+    ("magic", "I"), ("partition_base", "I"), ("slot_size", "I"), ("n_slots", "I"),
+    ("erase_size", "I"), ("crc", "I"),
+])
 
 DUMP_STRUCTS: Tuple[WireStruct, ...] = (RING_HDR, DUMP_HDR, DUMP_SECTION, DUMP_REGS, DUMP_FAULT,
                                         DUMP_FPU, DUMP_MEM, CRASH_RECORD, WIRE_SLOT,
                                         WIRE_DUMP_STATUS, WIRE_DUMP_READ, WIRE_DUMP_ERASE,
-                                        WIRE_FAULT)
+                                        WIRE_FAULT, DUMP_LOCATOR)

@@ -623,6 +623,14 @@ TEST(dump_api_status_read_erase)
     CHECK_EQ(st.record_valid, 0);
     cd_crash_record_t r;
     CHECK_EQ(cd_last_crash(&r), CD_E_NOT_FOUND);
+    /* the locator a debug probe reads says the same */
+    CHECK_EQ(cd_dump_locator.magic, CD_LOCATOR_MAGIC);
+    CHECK_EQ(cd_dump_locator.partition_base, st.partition_base);
+    CHECK_EQ(cd_dump_locator.slot_size, st.slot_size);
+    CHECK_EQ(cd_dump_locator.n_slots, 2);
+    CHECK_EQ(cd_dump_locator.erase_size, 1024);
+    CHECK_EQ(cd_dump_locator.crc,
+             cd_crc32(0, &cd_dump_locator, offsetof(cd_dump_locator_t, crc)));
 
     make_ctx(10, 0);
     CHECK_EQ(run_crash(), 1);

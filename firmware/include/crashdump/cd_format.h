@@ -391,6 +391,21 @@ typedef struct {
     uint32_t crc;             /* CRC-32 of the 40 bytes above */
 } cd_crash_record_t;
 
+/* Dump locator: where the dump slots are, for a debug probe that reads flash
+ * without the firmware's help. The global `cd_dump_locator` (RAM, filled by
+ * cd_init(); all zero before) is found through the ELF's symbol table; see
+ * docs/dump-format.md "Finding the dumps without the firmware". */
+#define CD_LOCATOR_MAGIC 0x434F4C43u /* "CLOC" */
+
+typedef struct {
+    uint32_t magic;           /* CD_LOCATOR_MAGIC */
+    uint32_t partition_base;  /* CPU address of slot 0 */
+    uint32_t slot_size;       /* bytes; slot i is at partition_base + i * slot_size */
+    uint32_t n_slots;
+    uint32_t erase_size;      /* flash erase unit, bytes */
+    uint32_t crc;             /* CRC-32 of the 20 bytes above */
+} cd_dump_locator_t;
+
 /* ---------------------------------------------------------------- layout checks */
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L

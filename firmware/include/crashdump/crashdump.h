@@ -222,6 +222,11 @@ uint32_t cd_crash_loop_count(void);
  * before the dump itself). CD_OK, or CD_E_NOT_FOUND if there is none. */
 int cd_last_crash(cd_crash_record_t *out);
 
+/* Not for the firmware: a debug probe finds the dump slots here, by this
+ * symbol's address in the ELF (host `crashdump dump pull --probe`). Written by
+ * cd_init(); all zero before it or if storage setup failed. */
+extern cd_dump_locator_t cd_dump_locator;
+
 /* Fault (from the additional-data write callback). Appends len bytes to the
  * additional-data section. Returns CD_OK, or CD_E_NOSPACE once the bytes
  * promised by the query callback are used up (the excess is dropped). */
