@@ -128,6 +128,17 @@ class Elf:
             self._sym_addrs = [s.addr for s in syms]
         return self._symbols
 
+    def address_of(self, name: str) -> Optional[int]:
+        """The value of the symbol `name` of any type (linker-script symbols
+        included), or None if the ELF has no such defined symbol."""
+        table = self._elf.get_section_by_name(".symtab")
+        if table is None:
+            return None
+        for s in table.get_symbol_by_name(name) or ():
+            if s["st_shndx"] != "SHN_UNDEF":
+                return int(s["st_value"])
+        return None
+
     def symbol_at(self, addr: int, kind: Optional[str] = None) -> Optional[Symbol]:
         """The symbol whose [addr, addr + size) holds addr (functions: Thumb bit ignored)."""
         syms = self.symbols()
