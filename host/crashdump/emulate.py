@@ -32,20 +32,26 @@ DEMO_ELF = BUILD_DIR + "/boards/{board}/crashdump-demo.elf"
 @dataclass(frozen=True)
 class Board:
     """A board QEMU can run: our board folder name and QEMU's machine name.
-    The firmware is always loaded as an ELF with -kernel (mps2-an505 needs that)."""
+    The firmware is always loaded as an ELF with -kernel (mps2-an505 needs that).
+    `arch` (cd_dump_hdr_t.arch names: v6m, v7m, v7em, v8mmain) and `fpu` (the
+    demo saves FPU registers) say what a dump from this board must contain, so
+    tests decide by property rather than by board name."""
 
     name: str
     machine: str
     qemu: str = "qemu-system-arm"
     extra_args: Tuple[str, ...] = ()
+    arch: str = "v7m"
+    fpu: bool = False
 
 
-# One line per board, e.g. Board("qemu-mps2-an386", "mps2-an386") for the M4F,
-# "mps2-an500" (M7), "mps2-an505" (M33), "microbit" (nRF51, M0).
+# One line per board.
 BOARDS: Dict[str, Board] = {b.name: b for b in (
-    Board("qemu-mps2-an385", "mps2-an385"),
-    Board("qemu-mps2-an386", "mps2-an386"),
-    Board("qemu-microbit", "microbit"),
+    Board("qemu-mps2-an385", "mps2-an385", arch="v7m"),                 # Cortex-M3
+    Board("qemu-mps2-an386", "mps2-an386", arch="v7em", fpu=True),      # Cortex-M4F
+    Board("qemu-mps2-an500", "mps2-an500", arch="v7em", fpu=True),      # Cortex-M7
+    Board("qemu-mps2-an505", "mps2-an505", arch="v8mmain"),             # Cortex-M33, Secure
+    Board("qemu-microbit", "microbit", arch="v6m"),                     # nRF51, Cortex-M0
 )}
 
 

@@ -1,6 +1,6 @@
 /*
  * crashdump port for QEMU's MPS2 machines with a CMSDK UART (AN385 Cortex-M3,
- * AN386 Cortex-M4F, AN500 Cortex-M7): memory map, build-id, UART byte stream
+ * AN386 Cortex-M4F, AN500 Cortex-M7, AN505 Cortex-M33): memory map, build-id, UART byte stream
  * and warm reset (cd_port.h), the UART RX interrupt that feeds the protocol
  * parser, and the watchdog-warning interrupt. The dump partition comes from
  * boards/common/flash/flash_ram.c; the board's board.h gives the addresses:
@@ -30,10 +30,16 @@ _Static_assert(CD_FAULT_WDT_IRQ < BOARD_IRQ_COUNT && CD_FAULT_WDT_IRQ != BOARD_U
 
 volatile uint32_t board_rx_event;
 
-/* MPU stack guard (cm_mpu.h): 256 bytes at the bottom of the stack, plus
- * 1 MiB below RAM, which QEMU's MPS2 maps as read-as-zero/write-ignored. */
+/* Stack guard. ARMv7-M: an MPU region (cm_mpu.h) of 256 bytes at the bottom
+ * of the stack, plus 1 MiB below RAM, which QEMU's MPS2 maps as
+ * read-as-zero/write-ignored. ARMv8-M: MSPLIM at the bottom of the stack (a
+ * push below it is a STKOF UsageFault), so no memory is given up to a guard. */
+#if defined(__ARM_ARCH_8M_MAIN__)
+#define STACK_GUARD_LOG2 0u
+#else
 #define STACK_GUARD_LOG2 8u
 #define BELOW_RAM_GUARD_LOG2 20u
+#endif
 
 /* The main stack (at the bottom of RAM, cm_sections.ld) is a region of its
  * own: the library dumps the stack from SP up to the end of SP's region, and
@@ -55,7 +61,7 @@ const cd_mem_region_t *cd_port_memory_map(size_t *count)
 {
     uintptr_t top = (uintptr_t)__stack_top;
 
-    memory_map[1].start = BOARD_RAM_BASE + (1u << STACK_GUARD_LOG2);
+    memory_map[1].start = BOARD_RAM_BASE + (STACK_GUARD_LOG2 != 0u ? 1u << STACK_GUARD_LOG2 : 0u);
     memory_map[1].len = top - memory_map[1].start;
     memory_map[2].start = top;
     memory_map[2].len = BOARD_RAM_BASE + BOARD_RAM_SIZE - top;
@@ -114,7 +120,11 @@ void board_start(void)
 {
     extern uint8_t __stack_limit[];
 
+#if defined(__ARM_ARCH_8M_MAIN__)
+    __asm volatile("msr msplim, %0" ::"r"(__stack_limit) : "memory");
+#else
     (void)cm_mpu_stack_guard((uintptr_t)__stack_limit, STACK_GUARD_LOG2, BELOW_RAM_GUARD_LOG2);
+#endif
     (void)cmsdk_uart_init(UART0, BOARD_CPU_HZ, BOARD_UART_BAUD);
     cmsdk_uart_rx_irq_start(UART0, BOARD_UART0_RX_IRQN);
 #ifdef CD_FAULT_WDT_IRQ
