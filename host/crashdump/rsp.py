@@ -37,6 +37,8 @@ def escape(data: bytes) -> bytes:
 
 def unescape(data: bytes) -> bytes:
     """Undoes escape() and expands run-length encoding."""
+    if b"}" not in data and b"*" not in data:
+        return bytes(data)  # the common case (hex replies): no per-byte loop
     out = bytearray()
     i = 0
     while i < len(data):
