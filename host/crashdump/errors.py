@@ -67,4 +67,11 @@ class DumpFormatError(CrashdumpError):
 
 
 class ProbeError(CrashdumpError):
-    """A debug-probe (pyOCD) operation failed."""
+    """A debug-probe (pyOCD) operation failed: no or several matching probes,
+    an unknown target, a failed memory transfer, no dump where one was expected.
+    `hint` says what the user can do about it, when something can be said."""
+
+    def __init__(self, message: str, *, hint: Optional[str] = None,
+                 operation: Optional[str] = None) -> None:
+        super().__init__(message, operation=operation)
+        self.hint = hint

@@ -13,8 +13,8 @@ import traceback
 from typing import Any, Dict, Optional, Sequence
 
 from ..client import DEFAULT_TIMEOUT
-from ..errors import (CrashdumpError, DeviceError, EmulatorError, ProtocolError, TransportError,
-                      TransportTimeoutError)
+from ..errors import (CrashdumpError, DeviceError, EmulatorError, ProbeError, ProtocolError,
+                      TransportError, TransportTimeoutError)
 from ..transport import DEFAULT_BAUD
 from .commands import UsageError, err, open_client
 from .parser import build_parser
@@ -41,7 +41,7 @@ _STATUS_HINTS = {
 
 
 def _hint(e: BaseException) -> Optional[str]:
-    if isinstance(e, UsageError):
+    if isinstance(e, (UsageError, ProbeError)):
         return e.hint
     if isinstance(e, DeviceError):
         return _STATUS_HINTS.get(e.name)
