@@ -4,4 +4,7 @@
 set(CD_CPU_FLAGS -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard)
 # Large frames and items: the emulated UART is fast and RAM is plentiful.
 # IRQ 31 is wired to nothing on the AN500: it plays the watchdog's early warning.
-set(CD_BOARD_DEFS CD_FRAME_MAX=4096u CD_ITEM_MAX=1024u CD_FAULT_WDT_IRQ=31u)
+# 0x60000000, the other boards' unmapped address, is PSRAM on the AN500 (QEMU's
+# hw/arm/mps2.c); 0x70000000 is unmapped (emulate.py's Board.unmapped_addr).
+set(CD_BOARD_DEFS CD_FRAME_MAX=4096u CD_ITEM_MAX=1024u CD_FAULT_WDT_IRQ=31u
+    CD_FAULT_BAD_ADDR=0x70000000)

@@ -34,8 +34,9 @@ class Board:
     """A board QEMU can run: our board folder name and QEMU's machine name.
     The firmware is always loaded as an ELF with -kernel (mps2-an505 needs that).
     `arch` (cd_dump_hdr_t.arch names: v6m, v7m, v7em, v8mmain) and `fpu` (the
-    demo saves FPU registers) say what a dump from this board must contain, so
-    tests decide by property rather than by board name."""
+    demo saves FPU registers) say what a dump from this board must contain, and
+    `unmapped_addr` is where the demo's fault injector reads and writes to bus-fault
+    (CD_FAULT_BAD_ADDR), so tests decide by property rather than by board name."""
 
     name: str
     machine: str
@@ -43,13 +44,15 @@ class Board:
     extra_args: Tuple[str, ...] = ()
     arch: str = "v7m"
     fpu: bool = False
+    unmapped_addr: int = 0x60000000
 
 
 # One line per board.
 BOARDS: Dict[str, Board] = {b.name: b for b in (
     Board("qemu-mps2-an385", "mps2-an385", arch="v7m"),                 # Cortex-M3
     Board("qemu-mps2-an386", "mps2-an386", arch="v7em", fpu=True),      # Cortex-M4F
-    Board("qemu-mps2-an500", "mps2-an500", arch="v7em", fpu=True),      # Cortex-M7
+    Board("qemu-mps2-an500", "mps2-an500", arch="v7em", fpu=True,       # Cortex-M7
+          unmapped_addr=0x70000000),
     Board("qemu-mps2-an505", "mps2-an505", arch="v8mmain"),             # Cortex-M33, Secure
     Board("qemu-microbit", "microbit", arch="v6m"),                     # nRF51, Cortex-M0
 )}

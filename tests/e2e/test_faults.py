@@ -16,12 +16,11 @@ import pytest
 from crashdump.decode.elf import Elf
 from crashdump.decode.report import build_report
 from crashdump.dumps import pull_slot
+from crashdump.emulate import get_board
+from crashdump.formats import Arch
 
 REASON_FAULT, REASON_BUGCHECK, REASON_WATCHDOG = 1, 2, 3
 DUMP_F_NESTED, DUMP_F_BAD_SP = 1 << 1, 1 << 2
-BAD_ADDR = 0x60000000
-V6M_BOARDS = {"qemu-microbit"}
-FPU_BOARDS = {"qemu-mps2-an386"}
 
 # kind: (number, function that faults, words expected in the cause)
 KINDS = {
@@ -63,7 +62,10 @@ def crash(dev, kind: int, tmp_path: Path):
 @pytest.mark.parametrize("name", sorted(KINDS))
 def test_fault_matrix(dev, board, elf, name, tmp_path):
     kind, function, cause = KINDS[name]
-    if board in V6M_BOARDS and name in V7_ONLY:
+    props = get_board(board)
+    v6m = props.arch == "v6m"
+    bad_addr = props.unmapped_addr
+    if v6m and name in V7_ONLY:
         pytest.skip("ARMv6-M has no divide or unaligned traps")
     dump = crash(dev, kind, tmp_path)
     report = build_report(dump, Elf(elf))
@@ -74,7 +76,7 @@ def test_fault_matrix(dev, board, elf, name, tmp_path):
     said = " ".join(report.causes).lower() + " " + report.summary.lower()
     if name == "watchdog":
         assert h.reason == REASON_WATCHDOG and h.code >= 16, text  # an external interrupt
-    if board in V6M_BOARDS and h.reason == REASON_FAULT and name != "nmi":
+    if v6m and h.reason == REASON_FAULT and name != "nmi":
         # ARMv6-M has HardFault only and no fault status registers
         assert h.code == 3 and "hardfault" in said, text
     else:
@@ -101,13 +103,17 @@ def test_fault_matrix(dev, board, elf, name, tmp_path):
                 if r not in skip:
                     assert regs[f"r{r}" if r != 12 else "r12"] == pattern(r, kind), (r, text)
 
-    if name in ("bad_read", "bad_write") and board not in V6M_BOARDS:
-        assert f"0x{BAD_ADDR:08x}" in text
+    if name in ("bad_read", "bad_write") and not v6m:
+        assert f"0x{bad_addr:08x}" in text
     if h.reason == REASON_BUGCHECK:
         assert h.code == 0xB0660000 | kind
         assert list(h.params) == [0x11111111, 0x22222222, 0x33333333, 0x44444444]
 
-    if board in FPU_BOARDS and not h.flags & DUMP_F_BAD_SP:
+    # the board's core, as the dump reports it
+    assert h.arch == Arch[props.arch.upper()], text
+    if not props.fpu:
+        assert dump.fpu is None, text
+    elif not h.flags & DUMP_F_BAD_SP:
         # the injector loads s<n> = 0x4C000000 | n << 16 | kind and FPSCR
         assert dump.fpu is not None, text
         assert list(dump.fpu.s) == [0x4C000000 | n << 16 | kind for n in range(32)]
@@ -120,7 +126,7 @@ def test_fault_matrix(dev, board, elf, name, tmp_path):
     assert any(r.is_self for r in dump.rings)
 
     if name == "triage_unmapped":
-        bad = [t for t in report.triage if t.addr == BAD_ADDR]
+        bad = [t for t in report.triage if t.addr == bad_addr]
         assert bad and bad[0].status == -10 and not bad[0].data
     if name == "nested":
         assert h.flags & DUMP_F_NESTED

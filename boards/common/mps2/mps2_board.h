@@ -34,7 +34,14 @@
 #define BOARD_UART_BAUD 115200u      /* QEMU ignores the rate; the divider must be >= 16 */
 #define BOARD_CODE_SIZE (4u << 20)
 #define BOARD_RAM_SIZE (4u << 20)
+/* An address where nothing is mapped (reading it bus-faults), shared with the
+ * fault injector. The AN500 maps 16 MiB of PSRAM at 0x60000000, so its
+ * board.cmake moves CD_FAULT_BAD_ADDR and this follows. */
+#if defined(CD_FAULT_BAD_ADDR)
+#define BOARD_UNMAPPED_ADDR (CD_FAULT_BAD_ADDR + 0u)
+#else
 #define BOARD_UNMAPPED_ADDR 0x60000000u
+#endif
 #define BOARD_DUMP_SIZE (128u * 1024u)
 #define BOARD_DUMP_ERASE_SIZE 4096u
 

@@ -220,6 +220,16 @@ void cd_fault_entry_c(cd_fault_save_t *save)
     /* The stacked frame, if the stack it is on can be read at all. */
     int frame_ok = (frame & 3u) == 0u && frame <= UINT32_MAX - (extra + frame_len) &&
                    cd_mem_readable(frame, extra + frame_len);
+#if defined(CD_CM_V8M) && defined(CD_CM_MAINLINE)
+    /* A stack-limit violation while stacking (STKOF) leaves SP at the limit
+     * and the frame unwritten (pushes above the limit are IMPLEMENTATION
+     * DEFINED; QEMU makes none): what lies there is older stack contents,
+     * not registers. A frame stacked exactly at the limit is dropped too. */
+    if (!bug && (CM_SCB->CFSR & CM_CFSR_STKOF) &&
+        frame == ((excret & CM_EXC_RETURN_SPSEL) ? r->psplim : save->msplim)) {
+        frame_ok = 0;
+    }
+#endif
     const uint32_t *f = (const uint32_t *)(uintptr_t)(frame + extra);
     if (frame_ok) {
         if (extra != 0u) {
