@@ -18,6 +18,7 @@ from ..client import Client
 from ..dump import parse_dump
 from ..errors import CrashdumpError
 from ..formats import FAULT_KIND_HELP, FaultKind, Reason, SlotState
+from . import probe_commands
 from .commands import Result, UsageError, _ProgressBar, open_client
 
 # ---------------------------------------------------------------- dump status
@@ -221,11 +222,16 @@ def add_commands(cmds: Any, leaf: Callable[..., argparse.ArgumentParser]) -> Non
                            description="Crash dumps stored on the device.")
     dcmds = dump.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
     leaf(dcmds, "status", cmd_dump_status, "list the dump slots and the last crash record")
-    p = leaf(dcmds, "pull", cmd_dump_pull,
-             "copy valid dumps to files, verified; resumes from FILE.part")
+    p = leaf(dcmds, "pull", probe_commands.cmd_dump_pull_any,
+             "copy valid dumps to files, verified: over the serial port (resumes from "
+             "FILE.part) or through a debug probe (--probe)")
     p.add_argument("-o", "--output", metavar="FILE", required=True,
                    help="output file; with several valid slots, FILE.slotN each")
     p.add_argument("--slot", type=int, metavar="N", help="only slot N")
+    probe_commands.add_pull_options(p)
+    p.set_defaults(device=False)
+    leaf(cmds, "probes", probe_commands.cmd_probes,
+         "list the debug probes pyOCD sees").set_defaults(device=False)
     p = leaf(dcmds, "erase", cmd_dump_erase,
              "erase dump slots the host has pulled (or any, with --force)")
     p.add_argument("--slot", type=int, metavar="N", help="only slot N (default: all)")
