@@ -4,6 +4,15 @@
  * registers and faults on the very next instruction. The value scheme and the
  * operand registers are documented in cd_fault_inject.c. Written in v6-M
  * instructions except where a kind needs Thumb-2 (DIV0).
+ *
+ * Each function carries call frame information (.debug_frame, like the C code
+ * built with -g), so GDB's `bt` on a dump (`crashdump gdbserver`) and
+ * `crashdump decode` unwind from the faulting instruction through the caller
+ * chain to main: the return address stays in LR except where a body pushes it
+ * (STACK_OVERFLOW), and every SP adjustment is described. r4-r11 are
+ * callee-saved but overwritten with the pattern and never restored, so the
+ * CFI marks them undefined: a debugger shows them as not saved in the callers
+ * instead of showing the pattern as the callers' values.
  */
 #include "cd_fault_priv.h"
 
@@ -23,6 +32,7 @@
 
     .syntax unified
     .thumb
+    .cfi_sections .debug_frame
 
 /* r\first..r12 = CD_FAULT_PAT(n, kind); r8-r12 go through r1. */
 .macro CD_PATTERNS kind, first
@@ -71,10 +81,15 @@
     .type \name, %function
     .thumb_func
 \name:
+    .cfi_startproc
+    .irp r, r4,r5,r6,r7,r8,r9,r10,r11
+    .cfi_undefined \r
+    .endr
 .endm
 
 .macro CD_END name
     b .
+    .cfi_endproc
     .ltorg
     .size \name, . - \name
 .endm
@@ -134,6 +149,12 @@ CD_END cd_fault_do_bad_branch
 CD_FUNC cd_fault_do_stack_overflow
     CD_PATTERNS CD_FAULT_STACK_OVERFLOW, 0
     push {r0-r7, lr}
+    .cfi_adjust_cfa_offset 36
+    .cfi_offset r4, -20
+    .cfi_offset r5, -16
+    .cfi_offset r6, -12
+    .cfi_offset r7, -8
+    .cfi_offset lr, -4
     bl cd_fault_do_stack_overflow
 CD_END cd_fault_do_stack_overflow
 
@@ -142,6 +163,7 @@ CD_END cd_fault_do_stack_overflow
 .macro CD_BUGCHECK_BODY kind
     CD_PATTERNS \kind, 4
     sub sp, #8
+    .cfi_adjust_cfa_offset 8
     ldr r0, =CD_FAULT_BUG_P4
     str r0, [sp]
     ldr r3, =CD_FAULT_BUG_P3
@@ -169,8 +191,10 @@ CD_END cd_fault_do_nested
  * PC is at or just after the `dsb`/`isb`, before the `b .`. */
 .macro CD_PEND_BODY kind
     push {r0, r1}
+    .cfi_adjust_cfa_offset 8
     CD_PATTERNS \kind, 2
     pop {r0, r1}
+    .cfi_adjust_cfa_offset -8
     cpsie i
     str r1, [r0]
     dsb

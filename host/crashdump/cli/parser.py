@@ -8,7 +8,7 @@ from .. import __version__
 from ..client import DEFAULT_TIMEOUT
 from ..emulate import BOARDS
 from ..transport import DEFAULT_BAUD
-from . import commands, dump_commands
+from . import commands, dump_commands, gdb_commands
 from .commands import PORT_ENV
 
 
@@ -129,4 +129,5 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start with the CPU halted, for a debugger (QEMU -S)")
     p.set_defaults(device=False)
     dump_commands.add_commands(cmds, leaf)
+    gdb_commands.add_commands(cmds, leaf)
     return parser

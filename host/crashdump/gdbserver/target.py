@@ -1,0 +1,266 @@
+"""What GDB sees of a crash: registers and memory built from a Dump and the ELF.
+
+Pure: no sockets, no printing. The server (server.py) turns these into RSP
+replies. The register set is described to GDB by target_xml(), so its order
+here is the `g` packet's order and the `p` packet's numbering:
+
+  org.gnu.gdb.arm.m-profile   r0-r12, sp, lr, pc, xpsr       (always)
+  org.gnu.gdb.arm.m-system    msp, psp                       (when captured; the
+                              active one as the interrupted code had it, = sp)
+  org.gnu.gdb.arm.vfp         d0-d15, fpscr                  (FPU dumps; GDB derives s0-s31)
+  org.crashdump.arm.m-special exc_return, control, primask, basepri,
+                              faultmask, msplim, psplim      (as captured)
+
+A register the dump did not capture (its `valid` bit clear) reads as
+unavailable ("xx.."), never as zero. Memory comes from the dump's stack and
+triage blocks, the captured fault status registers at their SCB addresses and
+then the ELF's read-only sections (code, .rodata: never writable, so the
+ELF's bytes are what the device held); anything else is unreadable, so GDB says
+"Cannot access memory" instead of showing zeros a device never held.
+"""
+from __future__ import annotations
+
+import bisect
+import struct
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+from ..decode.elf import Elf
+from ..decode.fault import has_status_registers
+from ..dump import Dump
+from ..formats import (REGS_V_BASEPRI, REGS_V_CALLEE, REGS_V_FRAME, REGS_V_SPECIAL,
+                       REGS_V_SPLIM, Reason)
+
+# GDB's signal numbers (include/gdb/signals.def), as a stop reply carries them.
+SIGINT, SIGILL, SIGABRT, SIGFPE, SIGBUS, SIGSEGV, SIGALRM = 2, 4, 6, 8, 10, 11, 14
+
+FEATURE_CORE = "org.gnu.gdb.arm.m-profile"
+FEATURE_SYSTEM = "org.gnu.gdb.arm.m-system"
+FEATURE_VFP = "org.gnu.gdb.arm.vfp"
+FEATURE_SPECIAL = "org.crashdump.arm.m-special"
+
+# Fault status registers in the System Control Block, as cd_dump_fault_t holds them.
+SCB_CPUID = 0xE000ED00
+SCB_FAULT_REGS = (("ccr", 0xE000ED14), ("shcsr", 0xE000ED24), ("cfsr", 0xE000ED28),
+                  ("hfsr", 0xE000ED2C), ("dfsr", 0xE000ED30), ("mmfar", 0xE000ED34),
+                  ("bfar", 0xE000ED38), ("afsr", 0xE000ED3C))
+UFSR_DIVBYZERO = 1 << 25
+
+
+@dataclass(frozen=True)
+class Register:
+    """One register as target.xml declares it; value None = not captured."""
+
+    name: str
+    bits: int
+    type: str          # target.xml type: uint32, data_ptr, code_ptr, ieee_double
+    feature: str
+    value: Optional[int]
+    group: Optional[str] = None
+
+    def hex(self) -> bytes:
+        """Target byte order (little-endian) hex, or x's when not captured."""
+        n = self.bits // 8
+        if self.value is None:
+            return b"xx" * n
+        return (self.value & ((1 << self.bits) - 1)).to_bytes(n, "little").hex().encode()
+
+
+@dataclass(frozen=True)
+class Region:
+    addr: int
+    data: bytes
+    source: str        # "stack", "triage", "elf", "scb": for messages and tests
+
+    @property
+    def end(self) -> int:
+        return self.addr + len(self.data)
+
+
+class Target:
+    """The crashed core, frozen at the dump."""
+
+    def __init__(self, dump: Dump, elf: Optional[Elf] = None) -> None:
+        self.dump = dump
+        self.elf = elf
+        self.registers: List[Register] = _registers(dump)
+        self.regions: List[Region] = _regions(dump)
+        self._starts = [r.addr for r in self.regions]
+
+    # ------------------------------------------------------------ registers
+
+    def register(self, name: str) -> Register:
+        for r in self.registers:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def read_registers(self) -> bytes:
+        """The `g` reply: every register in target.xml order."""
+        return b"".join(r.hex() for r in self.registers)
+
+    def read_register(self, number: int) -> Optional[bytes]:
+        """The `p` reply for register `number`, or None if there is no such register."""
+        if 0 <= number < len(self.registers):
+            return self.registers[number].hex()
+        return None
+
+    def target_xml(self) -> bytes:
+        features: List[str] = []
+        order: List[str] = []
+        for r in self.registers:
+            if r.feature not in order:
+                order.append(r.feature)
+        for feature in order:
+            lines = [f'  <feature name="{feature}">']
+            for r in self.registers:
+                if r.feature == feature:
+                    group = f' group="{r.group}"' if r.group else ""
+                    lines.append(f'    <reg name="{r.name}" bitsize="{r.bits}" '
+                                 f'type="{r.type}"{group}/>')
+            lines.append("  </feature>")
+            features.append("\n".join(lines))
+        return ('<?xml version="1.0"?>\n<!DOCTYPE target SYSTEM "gdb-target.dtd">\n'
+                '<target version="1.0">\n  <architecture>arm</architecture>\n'
+                + "\n".join(features) + "\n</target>\n").encode()
+
+    # ------------------------------------------------------------ memory
+
+    def read_memory(self, addr: int, size: int) -> bytes:
+        """The longest readable prefix of [addr, addr + size): empty if addr itself
+        is not held. Adjacent regions are joined, so a read may span two."""
+        out = bytearray()
+        while len(out) < size:
+            at = addr + len(out)
+            region = self._region_at(at)
+            if region is not None:
+                off = at - region.addr
+                out += region.data[off:off + size - len(out)]
+                continue
+            got = self._read_elf(at, size - len(out))
+            if not got:
+                break
+            out += got
+        return bytes(out)
+
+    def _read_elf(self, addr: int, size: int) -> bytes:
+        """The longest prefix the ELF's read-only sections hold (Elf.read wants the
+        whole range inside one section, so search for the largest that is)."""
+        if self.elf is None or self.elf.read(addr, 1) is None:
+            return b""
+        lo, hi = 1, size
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.elf.read(addr, mid) is not None:
+                lo = mid
+            else:
+                hi = mid - 1
+        return self.elf.read(addr, lo) or b""
+
+    def _region_at(self, addr: int) -> Optional[Region]:
+        i = bisect.bisect_right(self._starts, addr) - 1
+        # regions may overlap (a triage range inside the stack): look back a few
+        while i >= 0:
+            r = self.regions[i]
+            if r.addr <= addr < r.end:
+                return r
+            if addr - r.addr > 1 << 24:
+                break
+            i -= 1
+        return None
+
+    # ------------------------------------------------------------ stop
+
+    @property
+    def stop_signal(self) -> int:
+        """A GDB signal number for the crash kind, so `info program` and the
+        attach message say what happened."""
+        h = self.dump.header
+        if h.reason == Reason.BUGCHECK:
+            return SIGABRT
+        if h.reason == Reason.WATCHDOG:
+            return SIGALRM
+        if h.code == 2:
+            return SIGINT      # NMI
+        if h.code == 5:
+            return SIGBUS
+        if h.code == 6:
+            f = self.dump.fault
+            return SIGFPE if f is not None and f.cfsr & UFSR_DIVBYZERO else SIGILL
+        return SIGSEGV
+
+
+def _registers(dump: Dump) -> List[Register]:
+    regs = dump.regs
+    valid = regs.valid if regs is not None else 0
+    # valid == 0 with registers present: a writer that predates the bits; trust all
+    everything = regs is not None and valid == 0
+
+    def has(bit: int) -> bool:
+        return regs is not None and (everything or bool(valid & bit))
+
+    out: List[Register] = []
+    frame_regs = {0, 1, 2, 3, 12}
+    for n in range(13):
+        ok = has(REGS_V_FRAME) if n in frame_regs else has(REGS_V_CALLEE)
+        out.append(Register(f"r{n}", 32, "uint32", FEATURE_CORE,
+                            regs.r[n] if ok and regs is not None else None))
+    frame = has(REGS_V_FRAME)
+    out.append(Register("sp", 32, "data_ptr", FEATURE_CORE,
+                        regs.sp if regs is not None else None))
+    out.append(Register("lr", 32, "uint32", FEATURE_CORE, regs.lr if frame and regs else None))
+    out.append(Register("pc", 32, "code_ptr", FEATURE_CORE, regs.pc if frame and regs else None))
+    out.append(Register("xpsr", 32, "uint32", FEATURE_CORE,
+                        regs.xpsr if frame and regs else None))
+    if regs is None:
+        return out
+    special = has(REGS_V_SPECIAL)
+    if special:
+        msp, psp = interrupted_msp_psp(dump)
+        out.append(Register("msp", 32, "data_ptr", FEATURE_SYSTEM, msp, "system"))
+        out.append(Register("psp", 32, "data_ptr", FEATURE_SYSTEM, psp, "system"))
+    if dump.fpu is not None:
+        s = dump.fpu.s
+        for n in range(16):
+            out.append(Register(f"d{n}", 64, "ieee_double", FEATURE_VFP,
+                                s[2 * n] | s[2 * n + 1] << 32, "float"))
+        out.append(Register("fpscr", 32, "uint32", FEATURE_VFP, dump.fpu.fpscr, "float"))
+    extra: List[Tuple[str, int]] = []
+    if special:
+        extra += [("exc_return", regs.exc_return), ("control", regs.control),
+                  ("primask", regs.primask)]
+    if has(REGS_V_BASEPRI):
+        extra += [("basepri", regs.basepri), ("faultmask", regs.faultmask)]
+    if has(REGS_V_SPLIM):
+        extra += [("msplim", regs.msplim), ("psplim", regs.psplim)]
+    out += [Register(name, 32, "uint32", FEATURE_SPECIAL, value, "system")
+            for name, value in extra]
+    return out
+
+
+def interrupted_msp_psp(dump: Dump) -> Tuple[int, int]:
+    """MSP and PSP as the interrupted code had them. The dump holds them as the
+    handler saw them, with the exception frame pushed on the active one; GDB
+    shows the interrupted context (sp = the dump's sp, frame undone) and warns
+    when sp matches neither, so the active one (EXC_RETURN bit 2) is that sp.
+    The handler's values stay visible through exc_return and `crashdump decode`."""
+    regs = dump.regs
+    assert regs is not None
+    msp, psp = regs.msp, regs.psp
+    if regs.exc_return >> 24 == 0xFF:
+        if regs.exc_return & 0x4:
+            psp = regs.sp
+        else:
+            msp = regs.sp
+    return msp, psp
+
+
+def _regions(dump: Dump) -> List[Region]:
+    regions = [Region(b.addr, b.data, "stack" if b is dump.stack else "triage")
+               for b in dump.memory()]
+    regions.append(Region(SCB_CPUID, struct.pack("<I", dump.header.cpuid), "scb"))
+    if dump.fault is not None and has_status_registers(dump.header.arch):
+        regions += [Region(addr, struct.pack("<I", getattr(dump.fault, name)), "scb")
+                    for name, addr in SCB_FAULT_REGS]
+    regions.sort(key=lambda r: r.addr)
+    return regions
