@@ -1,0 +1,50 @@
+"""Dump pull through pyOCD (gdbrsp plugin against QEMU's GDB stub) compared with
+pyOCD's raw block read of the same number of bytes, and the bytes read per
+dump byte. The demo firmware crashes once (a bus fault) to make the dump.
+Figures only; nothing here passes or fails on a number.
+
+Run: .venv/bin/python tests/bench/probe_pull.py [BOARD] [ROUNDS]
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+from crashdump import Client, Emulator
+from crashdump.decode.elf import Elf
+from crashdump.emulate import demo_elf, find_root, get_board
+from crashdump.probe.locate import locate, read_dumps
+from crashdump.probe.session import ProbeSession
+
+
+def main() -> None:
+    board = sys.argv[1] if len(sys.argv) > 1 else "qemu-mps2-an385"
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    elf_path = demo_elf(get_board(board), find_root())
+    with Emulator(board, elf=elf_path, gdb_port=0) as emu, Elf(elf_path) as elf:
+        with Client.open(emu.serial_url, timeout=5.0) as dev:
+            dev.fault(1)
+        pulls, raws = [], []
+        with ProbeSession(f"gdbrsp:{emu.gdb_address}") as s:
+            for _ in range(rounds):
+                t = time.perf_counter()
+                got = read_dumps(s.read, locate(s.read, elf))
+                pulls.append(time.perf_counter() - t)
+                dump = got.found[0]
+                t = time.perf_counter()
+                s.read(dump.address, got.bytes_read)  # the same byte count, one block read
+                raws.append(time.perf_counter() - t)
+    pull, raw = statistics.median(pulls), statistics.median(raws)
+    print(f"dump pull through pyOCD + gdbrsp plugin, {board} in QEMU, median of {rounds}")
+    print(f"  dump bytes            {got.dump_bytes}")
+    print(f"  bytes read            {got.bytes_read} ({got.bytes_read / got.dump_bytes:.3f} "
+          f"per dump byte: locator 24 + one 128-byte header per slot + the dump)")
+    print(f"  dump pull (locate, headers, body, CRC check)  {pull * 1e3:8.2f} ms "
+          f"({got.dump_bytes / pull / 1024:.0f} KiB/s)")
+    print(f"  raw read_memory_block32 of {got.bytes_read} bytes      {raw * 1e3:8.2f} ms")
+    print(f"  pull / raw            {pull / raw:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Dump retrieval through pyOCD, end to end: the real firmware in QEMU crashes,
+then the real `crashdump` CLI pulls the dump once over the UART (pyserial) and
+once through unmodified pyOCD driving QEMU's GDB stub with the gdbrsp probe
+plugin. The two files must be byte-identical, and the target must keep running.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+
+from crashdump import Client
+from crashdump.emulate import Emulator
+
+FAULT_BAD_READ = 1
+
+
+@pytest.fixture
+def gdb_emu(board: str, elf: Path) -> Iterator[Emulator]:
+    with Emulator(board, elf=elf, gdb_port=0) as e:
+        yield e
+    assert not e.locked_up, e.output
+
+
+def cli(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-m", "crashdump", *args], capture_output=True,
+                          text=True, timeout=120)
+    if ok:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def probe_pull(emu: Emulator, out: Path, *extra: str) -> dict:
+    done = cli("--json", "dump", "pull", "--probe", f"gdbrsp:{emu.gdb_address}",
+               "-o", str(out), *extra)
+    return json.loads(done.stdout)
+
+
+def test_probe_pull_is_byte_identical_to_serial_pull(gdb_emu, board, elf, tmp_path):
+    with Client.open(gdb_emu.serial_url, timeout=5.0) as dev:
+        dev.fault(FAULT_BAD_READ)
+        boots = dev.info().boot_count
+    cli("--port", gdb_emu.serial_url, "dump", "pull", "-o", str(tmp_path / "serial.cdmp"))
+    doc = probe_pull(gdb_emu, tmp_path / "probe.cdmp", "--elf", str(elf))
+
+    serial = (tmp_path / "serial.cdmp").read_bytes()
+    assert (tmp_path / "probe.cdmp").read_bytes() == serial
+    assert doc["pulled"][0]["bytes"] == len(serial) == doc["dump_bytes"]
+    assert doc["partition"].startswith("cd_dump_locator")
+    # only the committed bytes: the locator, one header per slot, the dump
+    # left as found: still running, same boot, still answering
+    assert doc["target_state"] == "running"
+    with Client.open(gdb_emu.serial_url, timeout=5.0) as dev:
+        assert dev.info().boot_count == boots
+        n_slots = len(dev.dump_status().slots)
+    # only the committed bytes: the locator, one header per slot, the dump
+    assert doc["bytes_read"] == 24 + n_slots * 128 + len(serial) - 128
+
+
+def test_probe_pull_by_board_scan_without_elf(gdb_emu, board, tmp_path):
+    from crashdump.probe.locate import BOARD_PARTITIONS
+    if board not in BOARD_PARTITIONS:
+        pytest.skip(f"{board} has no board description")
+    with Client.open(gdb_emu.serial_url, timeout=5.0) as dev:
+        dev.fault(FAULT_BAD_READ)
+        slots = dev.dump_status().slots
+    doc = probe_pull(gdb_emu, tmp_path / "scan.cdmp", "--board", board)
+    assert [p["bytes"] for p in doc["pulled"]] == [s.total_len for s in slots if s.state == 1]
+    assert doc["partition"].startswith(f"board {board}")
+
+
+def test_probe_pull_with_no_dump_says_so(gdb_emu, elf, tmp_path):
+    doc = probe_pull(gdb_emu, tmp_path / "none.cdmp", "--elf", str(elf))
+    assert doc["pulled"] == [] and doc["skipped"] == []
+    assert not (tmp_path / "none.cdmp").exists()
+
+
+def test_probe_errors_are_one_line_without_traceback(tmp_path):
+    cases: List[tuple] = [
+        (["--probe", "gdbrsp:127.0.0.1:1"], "gdbrsp:127.0.0.1:1"),  # nothing listens there
+        (["--probe", "no-such-probe-uid"], "no debug probe matches"),
+        (["--probe", "gdbrsp:127.0.0.1:1", "--pack", str(tmp_path / "x.pack")],
+         "does not exist"),
+        (["--probe", "gdbrsp:127.0.0.1:1", "--board", "nope"], "unknown board"),
+    ]
+    for extra, words in cases:
+        done = cli("dump", "pull", "-o", str(tmp_path / "f"), *extra, ok=False)
+        assert done.returncode in (1, 2), done
+        assert words in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.startswith("error: "), done.stderr
