@@ -3,8 +3,9 @@
  * its port and constants, see demo_board.h). It configures the library with:
  *   - a self ring that SysTick writes to every 100 ms,
  *   - host data sources and a triage range over the demo's state,
- *   - crash dumps (3 slots, 1 KiB of stack, crash-loop limit 10), with an
- *     additional-data blob (magic, uptime, boot count) under a fixed GUID and a
+ *   - crash dumps (3 slots unless the board sets DEMO_DUMP_SLOTS, 1 KiB of
+ *     stack, crash-loop limit 10), with an additional-data blob (magic,
+ *     uptime, boot count) under a fixed GUID and a
  *     fault-time triage callback that misbehaves on request of the fault
  *     injector (unmapped range, or a fault inside the fault path);
  * prints the last crash at boot, marks the firmware healthy after 5 s of
@@ -19,7 +20,10 @@
 
 #define TICK_HZ 10u              /* one self-ring record per tick */
 #define HEALTHY_AFTER_TICKS (5u * TICK_HZ)
-#define DUMP_SLOTS 3u
+/* Boards whose erase unit is large (STM32F4: 128 KiB sectors) set fewer. */
+#ifndef DEMO_DUMP_SLOTS
+#define DEMO_DUMP_SLOTS 3u
+#endif
 #define STACK_DUMP_BYTES 1024u
 #define CRASH_LOOP_LIMIT 10u
 #define UNMAPPED_RANGE_LEN 64u
@@ -169,7 +173,7 @@ int main(void)
         .additional_write = blob_write,
         .triage_count = DEMO_TRIAGE_COUNT,
         .triage_cb = triage_cb,
-        .dump_slots = DUMP_SLOTS,
+        .dump_slots = DEMO_DUMP_SLOTS,
         .stack_dump_bytes = STACK_DUMP_BYTES,
         .crash_loop_limit = CRASH_LOOP_LIMIT,
         .storage = storage,

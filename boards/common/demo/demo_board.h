@@ -9,6 +9,8 @@
  *   DEMO_SOURCE_COUNT       host data source slots
  *   DEMO_SOURCE_MAX_BYTES   cap per source (a multiple of 4)
  *   DEMO_TRIAGE_COUNT       triage table entries
+ *   DEMO_DUMP_SLOTS         (optional, default 3) dump slots; each slot is
+ *                           partition size / slots, rounded down to erase units
  *   BOARD_UNMAPPED_ADDR     an address where nothing is mapped (reading it
  *                           bus-faults), for the fault-injection demos
  *   CD_FAULT_WDT_IRQ        (from board.cmake) the external interrupt that
