@@ -1,13 +1,24 @@
 /*
  * crashdump port for an nRF5 board with the legacy UART (QEMU microbit,
- * nRF51822): memory map, build-id, UART byte stream and warm reset
- * (cd_port.h), the UART RX interrupt that feeds the protocol parser, and the
- * watchdog-warning interrupt. The dump partition comes from
+ * nRF51822; nRF52840-DK): memory map, build-id, UART byte stream and warm
+ * reset (cd_port.h), the UART RX interrupt that feeds the protocol parser, and
+ * the watchdog-warning interrupt. The dump partition comes from
  * boards/common/flash/flash_nvmc.c. board.h gives:
  *
  *   BOARD_FLASH_BASE/SIZE, BOARD_RAM_BASE/SIZE   memory map
  *   BOARD_UART0_BASE, BOARD_UART0_IRQN, BOARD_UART_TX_PIN, BOARD_UART_RX_PIN,
  *   BOARD_IRQ_COUNT
+ *
+ * and, where the family needs them (nRF52; both default to 0 for the nRF51):
+ *
+ *   BOARD_NRF5_HFXO         1: start the crystal oscillator before the UART,
+ *                           whose baud rate is only as accurate as HFCLK
+ *   BOARD_NRF5_APPROTECT    1: keep the debug port open on nRF52 silicon whose
+ *                           APPROTECT is on after every reset unless firmware
+ *                           opens it (nRF52840 build code F and later)
+ *
+ * The FPU (nRF52) needs nothing here: cm_startup.c enables it for hard-float
+ * builds before any C runs.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +30,25 @@
 #include "crashdump/crashdump.h"
 #include "demo_board.h"
 #include "nrf5_uart.h"
+
+#ifndef BOARD_NRF5_HFXO
+#define BOARD_NRF5_HFXO 0
+#endif
+#ifndef BOARD_NRF5_APPROTECT
+#define BOARD_NRF5_APPROTECT 0
+#endif
+
+/* CLOCK (nRF51 and nRF52, 0x40000000) and the nRF52 APPROTECT and UICR words
+ * used below; offsets from the nRF52840 Product Specification. */
+#define NRF5_CLOCK_TASKS_HFCLKSTART (*(volatile uint32_t *)0x40000000u)
+#define NRF5_CLOCK_EVENTS_HFCLKSTARTED (*(volatile uint32_t *)0x40000100u)
+#define NRF52_APPROTECT_DISABLE (*(volatile uint32_t *)0x40000558u)
+#define NRF52_UICR_APPROTECT (*(volatile const uint32_t *)0x10001208u)
+#define NRF52_APPROTECT_HW_DISABLED 0x5Au /* UICR value and DISABLE key */
+
+/* HFXO start-up is well under 1 ms; give up after about 100 ms at 64 MHz and
+ * stay on the internal oscillator (an emulator may not model the event). */
+#define HFXO_WAIT_LOOPS 1000000u
 
 #ifdef CD_FAULT_WDT_IRQ
 _Static_assert(CD_FAULT_WDT_IRQ < BOARD_IRQ_COUNT && CD_FAULT_WDT_IRQ != BOARD_UART0_IRQN,
@@ -96,8 +126,37 @@ CM_IRQ_VECTORS(BOARD_IRQ_COUNT) = {
 };
 #pragma GCC diagnostic pop
 
+/* Thread, at boot. nRF52 build code F and later keep the access port locked
+ * after every reset unless UICR.APPROTECT says HwDisabled *and* the firmware
+ * writes the SwDisable key; a probe then can still read a dump after a crash.
+ * Skipped when UICR does not ask for it, so a production UICR that locks the
+ * device keeps it locked. */
+static void nrf5_debug_port_open(void)
+{
+#if BOARD_NRF5_APPROTECT
+    if ((NRF52_UICR_APPROTECT & 0xFFu) == NRF52_APPROTECT_HW_DISABLED) {
+        NRF52_APPROTECT_DISABLE = NRF52_APPROTECT_HW_DISABLED;
+    }
+#endif
+}
+
+/* Thread, at boot. The UART's baud generator runs from HFCLK; the internal
+ * RC oscillator (HFINT, +-1.5 % typical on nRF52) is close to the limit of
+ * what a receiver tolerates, so nRF52 boards run HFCLK from the crystal. */
+static void nrf5_hfclk_start(void)
+{
+#if BOARD_NRF5_HFXO
+    NRF5_CLOCK_EVENTS_HFCLKSTARTED = 0u;
+    NRF5_CLOCK_TASKS_HFCLKSTART = 1u;
+    for (uint32_t i = 0; i < HFXO_WAIT_LOOPS && NRF5_CLOCK_EVENTS_HFCLKSTARTED == 0u; i++) {
+    }
+#endif
+}
+
 void board_start(void)
 {
+    nrf5_debug_port_open();
+    nrf5_hfclk_start();
     nrf5_uart_init(&uart0);
     nrf5_uart_rx_irq_start(&uart0, BOARD_UART0_IRQN);
 #ifdef CD_FAULT_WDT_IRQ

@@ -2,7 +2,9 @@
  * nRF5 legacy UART (UART0 at 0x40002000 on nRF51 and nRF52; not UARTE): the
  * few registers this project uses. One byte at a time each way: TX waits for
  * TXDRDY, RX is read from the board's RX interrupt (INTENSET.RXDRDY). The
- * receive FIFO holds 6 bytes; QEMU flow-controls the host behind it.
+ * receive FIFO holds 6 bytes; QEMU flow-controls the host behind it. The
+ * register offsets and values used here are the same on nRF51 and nRF52 (on
+ * nRF52 a PSEL value's bit 31 = 0 means connected, which a pin number gives).
  */
 #ifndef NRF5_UART_H
 #define NRF5_UART_H
@@ -33,8 +35,8 @@
 
 typedef struct {
     uintptr_t base;      /* 0x40002000 */
-    uint32_t tx_pin;     /* PSELTXD (micro:bit: P0.24) */
-    uint32_t rx_pin;     /* PSELRXD (micro:bit: P0.25) */
+    uint32_t tx_pin;     /* PSELTXD (micro:bit: P0.24; nRF52840-DK: P0.06) */
+    uint32_t rx_pin;     /* PSELRXD (micro:bit: P0.25; nRF52840-DK: P0.08) */
 } nrf5_uart_t;
 
 /* Thread, at boot. Selects the pins, sets 115200 baud, enables the UART and
