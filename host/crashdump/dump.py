@@ -138,6 +138,8 @@ class FaultRegs:
     afsr: int = 0
     shcsr: int = 0
     ccr: int = 0
+    sfsr: int = 0     # SecureFault status (v8-M, firmware running Secure), else 0
+    sfar: int = 0
 
 
 @dataclass(frozen=True)

@@ -488,7 +488,7 @@ DUMP_REGS = WireStruct("cd_dump_regs_t", [
 ])
 DUMP_FAULT = WireStruct("cd_dump_fault_t", [
     ("cfsr", "I"), ("hfsr", "I"), ("dfsr", "I"), ("mmfar", "I"), ("bfar", "I"), ("afsr", "I"),
-    ("shcsr", "I"), ("ccr", "I"),
+    ("shcsr", "I"), ("ccr", "I"), ("sfsr", "I"), ("sfar", "I"),
 ])
 DUMP_FPU = WireStruct("cd_dump_fpu_t", [("s", "128s"), ("fpscr", "I")])
 DUMP_MEM = WireStruct("cd_dump_mem_t", [

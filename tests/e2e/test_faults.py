@@ -17,9 +17,10 @@ from crashdump.decode.elf import Elf
 from crashdump.decode.report import build_report
 from crashdump.dumps import pull_slot
 from crashdump.emulate import get_board
-from crashdump.formats import Arch
+from crashdump.formats import REGS_V_SPLIM, Arch
 
 REASON_FAULT, REASON_BUGCHECK, REASON_WATCHDOG = 1, 2, 3
+STKOF = 1 << 20  # CFSR.STKOF (ARMv8-M)
 DUMP_F_NESTED, DUMP_F_BAD_SP = 1 << 1, 1 << 2
 
 # kind: (number, function that faults, words expected in the cause)
@@ -111,6 +112,16 @@ def test_fault_matrix(dev, board, elf, name, tmp_path):
 
     # the board's core, as the dump reports it
     assert h.arch == Arch[props.arch.upper()], text
+    if props.arch == "v8mmain":
+        # ARMv8-M: the stack limits are captured; MSPLIM guards the main stack
+        # (from the ELF), or the fault stack once the bug-check entry ran on it
+        regs = dump.regs
+        assert regs.valid & REGS_V_SPLIM, text
+        assert regs.msplim == Elf(elf).address_of("__stack_limit"), (hex(regs.msplim), text)
+        if name == "stack_overflow":
+            # caught by the stack-limit check, not by running off memory
+            assert h.code == 6 and dump.fault.cfsr & STKOF, text
+            assert "stack-limit overflow" in said and "MSPLIM" in text, text
     if not props.fpu:
         assert dump.fpu is None, text
     elif not h.flags & DUMP_F_BAD_SP:

@@ -37,6 +37,22 @@
 static cd_crash_ctx_t cd_fault_ctx[2];
 static volatile uint32_t cd_fault_depth;
 
+#if defined(__ARM_ARCH_8M_MAIN__)
+/* Security Extension (v8-M Mainline): ID_PFR1.Security says whether it is
+ * implemented; SFSR/SFAR (SAU block) then read as the SecureFault status from
+ * Secure code and as zero from Non-secure code (RAZ/WI), so no build needs to
+ * know in which state it runs. */
+#define CD_ID_PFR1 (*(volatile const uint32_t *)0xE000ED44u)
+#define CD_ID_PFR1_SECURITY(v) (((v) >> 4) & 0xFu)
+#define CD_SFSR (*(volatile uint32_t *)0xE000EDE4u)
+#define CD_SFAR (*(volatile uint32_t *)0xE000EDE8u)
+
+static int cd_fault_has_security(void)
+{
+    return CD_ID_PFR1_SECURITY(CD_ID_PFR1) != 0u;
+}
+#endif
+
 #define CD_MRS(reg)                                                                   \
     ({                                                                                \
         uint32_t v_;                                                                  \
@@ -50,6 +66,12 @@ void cd_arch_fault_init(void)
     /* Own handlers for the configurable faults: a fault inside the crash path
      * then escalates to HardFault instead of locking the core up. */
     CM_SCB->SHCSR |= CM_SHCSR_MEMFAULTENA | CM_SHCSR_BUSFAULTENA | CM_SHCSR_USGFAULTENA;
+#if defined(__ARM_ARCH_8M_MAIN__)
+    if (cd_fault_has_security()) {
+        /* Secure state: SecureFault gets its own handler too (Non-secure: RAZ/WI). */
+        CM_SCB->SHCSR |= CM_SHCSR_SECUREFAULTENA;
+    }
+#endif
     cm_dsb();
     cm_isb();
 #endif
@@ -273,6 +295,12 @@ void cd_fault_entry_c(cd_fault_save_t *save)
     fr->afsr = CM_SCB->AFSR;
     fr->shcsr = CM_SCB->SHCSR;
     fr->ccr = CM_SCB->CCR;
+#if defined(__ARM_ARCH_8M_MAIN__)
+    if (cd_fault_has_security()) {
+        fr->sfsr = CD_SFSR;
+        fr->sfar = CD_SFAR;
+    }
+#endif
 #endif
 
     if (reason == CD_ENTRY_BUGCHECK) {

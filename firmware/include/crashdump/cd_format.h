@@ -357,8 +357,13 @@ typedef struct {
     uint32_t valid;           /* CD_REGS_V_* */
 } cd_dump_regs_t;
 
+/* Fault status registers (all 0 on v6-M and v8-M Baseline). sfsr/sfar: the
+ * SecureFault status and address (SAU block, 0xE000EDE4/0xE000EDE8), captured
+ * by firmware running Secure on v8-M Mainline with the Security Extension,
+ * else 0; SFSR.SFARVALID (bit 6) says whether sfar holds an address. */
 typedef struct {
     uint32_t cfsr, hfsr, dfsr, mmfar, bfar, afsr, shcsr, ccr;
+    uint32_t sfsr, sfar;
 } cd_dump_fault_t;
 
 typedef struct {
@@ -426,7 +431,7 @@ _Static_assert(sizeof(cd_dump_hdr_t) == 128, "dump header");
 _Static_assert(offsetof(cd_dump_hdr_t, hdr_crc) == CD_DUMP_HDR_CRC_LEN, "dump header crc");
 _Static_assert(sizeof(cd_dump_section_t) == 12, "section");
 _Static_assert(sizeof(cd_dump_regs_t) == 108, "regs");
-_Static_assert(sizeof(cd_dump_fault_t) == 32, "fault");
+_Static_assert(sizeof(cd_dump_fault_t) == 40, "fault");
 _Static_assert(sizeof(cd_dump_fpu_t) == 132, "fpu");
 _Static_assert(sizeof(cd_dump_mem_t) == 16, "mem");
 _Static_assert(sizeof(cd_crash_record_t) == 44, "crash record");

@@ -1,5 +1,6 @@
 """Why the device crashed, in words: Cortex-M fault status registers (CFSR,
-HFSR, DFSR), software bug checks and watchdog warnings.
+HFSR, DFSR, and SFSR on ARMv8-M with the Security Extension), software bug
+checks and watchdog warnings.
 
 Bit names follow the ARMv7-M/ARMv8-M Architecture Reference Manuals. ARMv6-M
 and ARMv8-M baseline have no fault status registers: there the cause comes
@@ -10,7 +11,8 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from ..dump import Dump
-from ..formats import DUMP_F_BAD_SP, DUMP_F_NESTED, DUMP_F_TRUNCATED, Arch, Reason
+from ..formats import (DUMP_F_BAD_SP, DUMP_F_NESTED, DUMP_F_TRUNCATED, REGS_V_SPLIM, Arch,
+                       Reason)
 
 BUGCHECK_ASSERT = 0xA55E0000  # CD_BUGCHECK_ASSERT (crashdump.h)
 
@@ -40,7 +42,8 @@ UFSR_BITS: Tuple[Tuple[int, str, str], ...] = (
     (17, "INVSTATE", "invalid state (branch to a non-Thumb address?)"),
     (18, "INVPC", "invalid EXC_RETURN"),
     (19, "NOCP", "coprocessor access while disabled (FPU not enabled?)"),
-    (20, "STKOF", "stack overflow (stack limit)"),
+    (20, "STKOF", "stack overflow (stack limit): the stack grew past its limit "
+                  "register (MSPLIM/PSPLIM)"),
     (24, "UNALIGNED", "unaligned access"),
     (25, "DIVBYZERO", "divide by zero"),
 )
@@ -51,6 +54,20 @@ HFSR_BITS: Tuple[Tuple[int, str, str], ...] = (
                    "could not run)"),
     (31, "DEBUGEVT", "debug event while halting debug is disabled"),
 )
+# SecureFault status (ARMv8-M Security Extension). SFARVALID (bit 6) qualifies SFAR.
+SFSR_BITS: Tuple[Tuple[int, str, str], ...] = (
+    (0, "INVEP", "invalid Secure entry point (Non-secure code branched into Secure "
+                 "memory without an SG instruction in NSC memory)"),
+    (1, "INVIS", "invalid integrity signature in an exception stack frame"),
+    (2, "INVER", "invalid exception return (EXC_RETURN does not match the security "
+                 "state)"),
+    (3, "AUVIOL", "attribution unit violation: Non-secure access to Secure memory{addr}"),
+    (4, "INVTRAN", "invalid transition from Secure to Non-secure memory (branch not "
+                   "flagged as domain crossing)"),
+    (5, "LSPERR", "SAU/IDAU violation during lazy FP state preservation"),
+    (7, "LSERR", "error during lazy FP state activation or deactivation"),
+)
+SFARVALID = 1 << 6
 DFSR_BITS: Tuple[Tuple[int, str, str], ...] = (
     (0, "HALTED", "halt request"), (1, "BKPT", "breakpoint (BKPT instruction)"),
     (2, "DWTTRAP", "watchpoint (DWT)"), (3, "VCATCH", "vector catch"),
@@ -74,6 +91,12 @@ def cfsr_causes(cfsr: int, mmfar: Optional[int] = None,
     out += _bits(cfsr, BFSR_BITS, bf_addr)
     out += _bits(cfsr, UFSR_BITS)
     return out
+
+
+def sfsr_causes(sfsr: int, sfar: Optional[int] = None) -> List[Tuple[str, str]]:
+    """(bit name, text) for each set SFSR status bit."""
+    addr = f" at 0x{sfar:08x}" if sfsr & SFARVALID and sfar is not None else ""
+    return _bits(sfsr, SFSR_BITS, addr)
 
 
 def hfsr_causes(hfsr: int) -> List[Tuple[str, str]]:
@@ -118,11 +141,16 @@ def fault_causes(dump: Dump) -> List[str]:
     f = dump.fault
     if f is None:
         cfsr, hfsr, dfsr, mmfar, bfar = h.params[0], h.params[1], 0, h.params[2], h.params[2]
+        sfsr, sfar = 0, 0
     else:
         cfsr, hfsr, dfsr, mmfar, bfar = f.cfsr, f.hfsr, f.dfsr, f.mmfar, f.bfar
+        sfsr, sfar = f.sfsr, f.sfar
     if not has_status_registers(h.arch):
         return []
     texts = [t for _, t in cfsr_causes(cfsr, mmfar, bfar)]
+    # A SecureFault's own status first when it is the exception being handled.
+    secure = [t for _, t in sfsr_causes(sfsr, sfar)]
+    texts = secure + texts if h.code == 7 else texts + secure
     texts += [t for _, t in hfsr_causes(hfsr) if h.code == 3 or not texts]
     if h.code == 12 or (not texts and dfsr):
         texts += [t for _, t in dfsr_causes(dfsr)]
@@ -154,7 +182,9 @@ def cause_lines(dump: Dump) -> List[str]:
                         _bits(value, table)
                     for name, text in found:
                         lines.append(f"{regname}.{name}: {text}")
-                if not (f.cfsr or f.hfsr):
+                for name, text in sfsr_causes(f.sfsr, f.sfar):
+                    lines.append(f"SFSR.{name}: {text}")
+                if not (f.cfsr or f.hfsr or f.sfsr):
                     lines.append("no fault status bit is set")
             else:
                 lines.extend(f"{t} (from the header)" for t in fault_causes(dump))
@@ -166,6 +196,19 @@ def cause_lines(dump: Dump) -> List[str]:
         lines.append(f"unknown crash reason {h.reason} (code 0x{h.code:08x})")
     lines += heuristics(dump)
     return lines
+
+
+STKOF = 1 << 20
+
+
+def _stack_limit(dump: Dump) -> Optional[Tuple[str, int]]:
+    """The stack-limit register the faulting stack was checked against:
+    ("MSPLIM", value) or ("PSPLIM", value), or None if not captured."""
+    r = dump.regs
+    if r is None or not r.valid & REGS_V_SPLIM:
+        return None
+    on_psp = r.exc_return != 0 and r.exc_return & (1 << 2)
+    return ("PSPLIM", r.psplim) if on_psp else ("MSPLIM", r.msplim)
 
 
 def _arch_name(arch: int) -> str:
@@ -180,7 +223,15 @@ def heuristics(dump: Dump) -> List[str]:
     stack = dump.stack
     sp = dump.regs.sp if dump.regs else None
     stacking = h.reason == Reason.FAULT and cfsr & ((1 << 4) | (1 << 12) | (1 << 20))
-    if h.flags & DUMP_F_BAD_SP or stacking:
+    limit = _stack_limit(dump) if h.reason == Reason.FAULT and cfsr & STKOF else None
+    if limit is not None:
+        name, value = limit
+        out.append(f"stack-limit overflow: SP reached {name} 0x{value:08x}; the stack "
+                   f"region is too small or a recursion ran away"
+                   + ("" if not h.flags & DUMP_F_BAD_SP else
+                      " (the exception frame was not stacked: r0-r3, r12, lr and pc "
+                      "are lost)"))
+    elif h.flags & DUMP_F_BAD_SP or stacking:
         out.append("SP near the bottom of the stack region or outside RAM: likely stack "
                    "overflow" + (f" (SP = 0x{sp:08x})" if sp is not None else ""))
     elif h.reason == Reason.FAULT and cfsr & (1 << 17) and dump.regs and not dump.regs.pc & 1 \
