@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Dict, Iterator, List, Optional
 
 import pytest
 
@@ -24,6 +24,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            callspec = getattr(item, "callspec", None)
+            if callspec is not None and "board" in callspec.params:
+                _board_of[item.nodeid] = callspec.params["board"]
 
 
 @pytest.fixture(params=E2E_BOARDS)
@@ -51,3 +54,33 @@ def emu(board: str, elf: Path) -> Iterator[Emulator]:
 def dev(emu: Emulator) -> Iterator[Client]:
     with Client.open(emu.serial_url, timeout=5.0) as c:
         yield c
+
+
+# ------------------------------------------------------------ time per board
+
+_board_of: Dict[str, str] = {}            # test node id -> its `board` parameter
+_board_times: Dict[str, List[float]] = {}  # board -> [seconds, tests]
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Adds each end-to-end test's setup, call and teardown time to its board,
+    so the run ends with what each board costs CI (pytest_terminal_summary)."""
+    board = _board_of.get(report.nodeid)
+    if board is None:
+        return
+    entry = _board_times.setdefault(board, [0.0, 0])
+    entry[0] += report.duration
+    if report.when == "setup":
+        entry[1] += 1
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not _board_times:
+        return
+    tr = terminalreporter
+    tr.section("e2e time per board")
+    tr.write_line(f"{'board':<20} {'tests':>5} {'seconds':>8}")
+    for board, (seconds, count) in sorted(_board_times.items()):
+        tr.write_line(f"{board:<20} {count:>5} {seconds:>8.1f}")
+    tr.write_line(f"{'all':<20} {sum(c for _, c in _board_times.values()):>5} "
+                  f"{sum(s for s, _ in _board_times.values()):>8.1f}")
