@@ -31,8 +31,9 @@ Limits (each raises an error rather than inventing a value):
 - A stub cannot touch memory while the guest runs (QEMU stops the guest on
   any byte it receives), so an access to a running target pauses the guest
   for that access and resumes it. Halt first for consistent multi-read views.
-- QEMU applies the MPU to debugger accesses; hardware does not. A refused
-  access is retried once with MPU_CTRL.ENABLE cleared, then MPU_CTRL restored.
+- QEMU applies the MPU to debugger accesses (hardware does not) and ignores
+  MPU register writes from the stub, so memory the firmware's MPU forbids
+  cannot be read: e.g. the mps2 demo's 256-byte stack guard at 0x20000000.
 - No SWO, no pins, no watchpoints or hardware breakpoints, and a reset is
   whatever the stub's reset command does (QEMU: the whole machine).
 - Leaving: if pyOCD leaves the target running (the default), the probe sends
@@ -40,6 +41,19 @@ Limits (each raises an error rather than inventing a value):
   attached (QEMU -S) and is halted at close is left halted.
 """
 from __future__ import annotations
+
+import sys
+
+if "pyocd" not in sys.modules:
+    # Importing pyOCD loads every `pyocd.probe` entry point, this module among
+    # them; were this half-run module in sys.modules then, pyOCD's import would
+    # fail on it. So step aside: pyOCD imports a complete copy, and Python's
+    # import returns that copy (whatever sys.modules holds at the end).
+    _self = sys.modules.pop(__name__)
+    try:
+        import pyocd  # noqa: F401
+    finally:
+        sys.modules.setdefault(__name__, _self)
 
 import logging
 import struct
@@ -76,7 +90,6 @@ ROM_TABLE = 0xE00FF000
 SCS, DWT, FPB = 0xE000E000, 0xE0001000, 0xE0002000
 CPUID, AIRCR, DFSR = 0xE000ED00, 0xE000ED0C, 0xE000ED30
 DHCSR, DCRSR, DCRDR, DEMCR = 0xE000EDF0, 0xE000EDF4, 0xE000EDF8, 0xE000EDFC
-MPU_CTRL = 0xE000ED94
 DBGKEY, C_DEBUGEN, C_HALT, C_STEP, C_MASKINTS = 0xA05F << 16, 1, 2, 4, 8
 S_REGRDY, S_HALT, S_RETIRE_ST, S_RESET_ST = 1 << 16, 1 << 17, 1 << 24, 1 << 25
 DFSR_HALTED, DFSR_BKPT, DFSR_VCATCH, DFSR_EXTERNAL = 1, 2, 8, 16
@@ -451,45 +464,11 @@ class GdbRspProbe(DebugProbe):
 
     def read_stub_memory(self, address: int, length: int) -> bytes:
         with self.paused() as rsp:
-            try:
-                return rsp.read_memory(address, length)
-            except RspErrorReply as first:
-                data = self._without_mpu(rsp, lambda: rsp.read_memory(address, length))
-                if data is None:
-                    raise _translate(first) from first
-                return data
-            except RspError as e:
-                raise _translate(e) from e
+            return self._call(rsp.read_memory, address, length)
 
     def write_stub_memory(self, address: int, data: bytes) -> None:
         with self.paused() as rsp:
-            try:
-                rsp.write_memory(address, data)
-            except RspErrorReply as first:
-                if self._without_mpu(rsp, lambda: rsp.write_memory(address, data) or True) is None:
-                    raise _translate(first) from first
-            except RspError as e:
-                raise _translate(e) from e
-
-    def _without_mpu(self, rsp: RspClient, access: Callable[[], Any]) -> Any:
-        """Retries an access QEMU refused because of the MPU (hardware debug
-        accesses bypass it); None if the MPU was not the reason."""
-        try:
-            ctrl = int.from_bytes(rsp.read_memory(MPU_CTRL, 4), "little")
-            if not ctrl & 1:
-                return None
-            rsp.write_memory(MPU_CTRL, (ctrl & ~1).to_bytes(4, "little"))
-        except RspError:
-            return None
-        try:
-            return access()
-        except RspErrorReply:
-            return None
-        finally:
-            try:
-                rsp.write_memory(MPU_CTRL, ctrl.to_bytes(4, "little"))
-            except RspError as e:
-                raise _translate(e) from e
+            self._call(rsp.write_memory, address, data)
 
     # ------------------------------------------------------------ PPB emulation
 

@@ -175,8 +175,10 @@ class RspClient:
 
     def __init__(self, host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT,
                  max_read: Optional[int] = None, reset_command: str = QEMU_RESET_COMMAND,
-                 trace: Optional[Callable[[str, bytes], None]] = None) -> None:
+                 trace: Optional[Callable[[str, bytes], None]] = None,
+                 connect_retry: float = 2.0) -> None:
         self.host = host
+        self.connect_retry = connect_retry
         self.port = port
         self.timeout = timeout
         self.reset_command = reset_command
@@ -222,11 +224,7 @@ class RspClient:
         with self._lock:
             if self._sock is not None:
                 return self
-            try:
-                sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
-            except OSError as e:
-                raise RspConnectionError(f"cannot connect to the GDB stub at {self.address}: "
-                                         f"{e.strerror or e}") from None
+            sock = self._connect()
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sock = sock
             try:
@@ -235,6 +233,23 @@ class RspClient:
                 self.close()
                 raise
             return self
+
+    def _connect(self) -> socket.socket:
+        # A refused connection is retried briefly: QEMU opens its GDB port a
+        # moment after its serial ports, so a caller that just saw the UART
+        # listening may be early.
+        deadline = time.monotonic() + self.connect_retry
+        while True:
+            try:
+                return socket.create_connection((self.host, self.port), timeout=self.timeout)
+            except ConnectionRefusedError as e:
+                if time.monotonic() >= deadline:
+                    raise RspConnectionError(f"cannot connect to the GDB stub at {self.address}: "
+                                             f"{e.strerror or e}") from None
+                time.sleep(0.05)
+            except OSError as e:
+                raise RspConnectionError(f"cannot connect to the GDB stub at {self.address}: "
+                                         f"{e.strerror or e}") from None
 
     def _handshake(self) -> None:
         self._send(b"qSupported:multiprocess-;swbreak+;hwbreak+;xmlRegisters=arm")
