@@ -82,9 +82,12 @@ def test_uncaptured_registers_are_unavailable_not_zero() -> None:
     # stack overflow: the exception frame could not be read (frame bit clear)
     t = make_target(regs=regs(valid=REGS_V_CALLEE | REGS_V_SPECIAL, pc=0, lr=0))
     v = reg_values(t)
-    assert v["pc"] is None and v["lr"] is None and v["r0"] is None and v["r12"] is None
+    assert v["lr"] is None and v["r0"] is None and v["r12"] is None and v["xpsr"] is None
     assert v["r4"] == 0xCD040001 and v["sp"] == SP
-    assert t.read_register(15) == b"xxxxxxxx"
+    assert t.read_register(14) == b"xxxxxxxx"
+    # GDB cannot attach without a PC: 0, with a warning saying so
+    assert v["pc"] == 0 and any("no PC" in w for w in t.warnings)
+    assert not make_target().warnings
     assert "basepri" not in v  # its valid bit is clear: not offered at all
 
 

@@ -43,9 +43,10 @@ def load_target(args: argparse.Namespace, operation: str) -> Target:
     except CrashdumpError as e:
         e.operation = operation
         raise
-    for w in dump.warnings + build_id_warnings(dump, elf):
+    target = Target(dump, elf)
+    for w in dump.warnings + build_id_warnings(dump, elf) + target.warnings:
         err(f"warning: {w}")
-    return Target(dump, elf)
+    return target
 
 
 def build_id_warnings(dump: Dump, elf: Elf) -> list:

@@ -12,7 +12,8 @@ here is the `g` packet's order and the `p` packet's numbering:
                               faultmask, msplim, psplim      (as captured)
 
 A register the dump did not capture (its `valid` bit clear) reads as
-unavailable ("xx.."), never as zero. Memory comes from the dump's stack and
+unavailable ("xx.."), never as zero; the one exception is a missing PC, which
+GDB cannot attach without (see NO_PC). Memory comes from the dump's stack and
 triage blocks, the captured fault status registers at their SCB addresses and
 then the ELF's read-only sections (code, .rodata: never writable, so the
 ELF's bytes are what the device held); anything else is unreadable, so GDB says
@@ -45,6 +46,7 @@ SCB_FAULT_REGS = (("ccr", 0xE000ED14), ("shcsr", 0xE000ED24), ("cfsr", 0xE000ED2
                   ("hfsr", 0xE000ED2C), ("dfsr", 0xE000ED30), ("mmfar", 0xE000ED34),
                   ("bfar", 0xE000ED38), ("afsr", 0xE000ED3C))
 UFSR_DIVBYZERO = 1 << 25
+NO_PC = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,13 @@ class Target:
         self.registers: List[Register] = _registers(dump)
         self.regions: List[Region] = _regions(dump)
         self._starts = [r.addr for r in self.regions]
+        self.warnings: List[str] = []
+        if dump.regs is None:
+            self.warnings.append("the dump has no registers: GDB will show none")
+        elif self.register("pc").value == NO_PC and self.register("lr").value is None:
+            self.warnings.append("the dump holds no PC (the exception frame was not captured, "
+                                 "e.g. a stack overflow): GDB is given pc = 0 so that it can "
+                                 "attach; lr, r0-r3, r12 and xpsr are unavailable")
 
     # ------------------------------------------------------------ registers
 
@@ -209,7 +218,11 @@ def _registers(dump: Dump) -> List[Register]:
     out.append(Register("sp", 32, "data_ptr", FEATURE_CORE,
                         regs.sp if regs is not None else None))
     out.append(Register("lr", 32, "uint32", FEATURE_CORE, regs.lr if frame and regs else None))
-    out.append(Register("pc", 32, "code_ptr", FEATURE_CORE, regs.pc if frame and regs else None))
+    # GDB drops the connection when the PC is unavailable, and then shows the
+    # ELF's zeros for RAM: with registers but no frame (stack overflow), pc = 0
+    # keeps it attached to the dump; Target.warnings says so.
+    out.append(Register("pc", 32, "code_ptr", FEATURE_CORE,
+                        (regs.pc if frame else NO_PC) if regs is not None else None))
     out.append(Register("xpsr", 32, "uint32", FEATURE_CORE,
                         regs.xpsr if frame and regs else None))
     if regs is None:
