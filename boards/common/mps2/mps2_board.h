@@ -27,6 +27,9 @@
  *                             IoTKit's expansion interrupt 0). Behind a PPC
  *                             whose reset state lets privileged Secure
  *                             accesses through, so nothing must be configured.
+ * Checked in QEMU 7.2: SYSRESETREQ resets the whole machine and the firmware
+ * boots again; bytes written to SSRAM1 outside the image (the dump partition)
+ * survive it; 0x60000000 is unmapped (a load there is a precise bus fault).
  */
 #ifndef MPS2_BOARD_H
 #define MPS2_BOARD_H
