@@ -20,6 +20,7 @@
 
     .syntax unified
     .thumb
+    .cfi_sections .debug_frame
 
 /* ------------------------------------------------------------------ data */
 
@@ -234,12 +235,19 @@ SecureFault_Handler:
     .type cd_bugcheck, %function
     .thumb_func
 cd_bugcheck:
+    /* A bugcheck dump's PC is cd_bugcheck itself (the prelude stacks it as
+     * the frame's PC, with the caller's LR): only this entry row is ever
+     * unwound from, so a debugger walks from here into the caller. Past the
+     * first instruction the frame is the fault path's own: not unwindable. */
+    .cfi_startproc
     CD_BUG_PRELUDE cd_bugcheck, CD_ENTRY_BUGCHECK
+    .cfi_undefined lr
     .type cd_fault_entry_bug, %function
     .thumb_func
 cd_fault_entry_bug:
     CD_ENTRY 0
     .ltorg
+    .cfi_endproc
     .size cd_bugcheck, . - cd_bugcheck
 
 /* ------------------------------------------------------------------ watchdog */

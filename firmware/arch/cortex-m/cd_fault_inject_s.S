@@ -161,6 +161,9 @@ CD_END cd_fault_do_stack_overflow
 /* cd_bugcheck(CD_FAULT_BUG_CODE(kind), P1, P2, P3, P4): r0-r3 and [sp] are
  * the arguments, r4-r12 patterned. */
 .macro CD_BUGCHECK_BODY kind
+    push {r0, lr}           /* the return address, for unwinding past us */
+    .cfi_adjust_cfa_offset 8
+    .cfi_offset lr, -4
     CD_PATTERNS \kind, 4
     sub sp, #8
     .cfi_adjust_cfa_offset 8

@@ -12,3 +12,13 @@ if(CD_FAULT_CMDS)
 endif()
 # cm_regs.h (core register definitions shared with the boards).
 target_include_directories(crashdump PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../../../boards/common/cortex-m)
+# The assembly keeps its call-frame information (.cfi_* directives into
+# .debug_frame) but no other debug info: GNU as 2.40 records each Thumb
+# function's DWARF start address with the Thumb bit set, one byte too high, so
+# GDB would name a PC at a function's first instruction after the function
+# before it. Without DWARF for these files, GDB and the decoder take names
+# from the ELF symbol table, which is right.
+set_source_files_properties(
+    ${CMAKE_CURRENT_LIST_DIR}/cd_fault_entry.S
+    ${CMAKE_CURRENT_LIST_DIR}/cd_fault_inject_s.S
+    PROPERTIES COMPILE_OPTIONS "-g0")
