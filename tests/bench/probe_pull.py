@@ -14,7 +14,7 @@ import time
 from crashdump import Client, Emulator
 from crashdump.decode.elf import Elf
 from crashdump.emulate import demo_elf, find_root, get_board
-from crashdump.probe.locate import locate, read_dumps
+from crashdump.probe.locate import CountingReader, locate, read_dumps
 from crashdump.probe.session import ProbeSession
 
 
@@ -29,7 +29,8 @@ def main() -> None:
         with ProbeSession(f"gdbrsp:{emu.gdb_address}") as s:
             for _ in range(rounds):
                 t = time.perf_counter()
-                got = read_dumps(s.read, locate(s.read, elf))
+                read = CountingReader(s.read)
+                got = read_dumps(read, locate(read, elf))
                 pulls.append(time.perf_counter() - t)
                 dump = got.found[0]
                 t = time.perf_counter()

@@ -53,7 +53,7 @@ def _load_elf(path: Optional[str]) -> Any:
 
 def probe_pull(args: argparse.Namespace) -> Result:
     """dump pull --probe: read every valid dump from flash and write the files."""
-    from ..probe.locate import BOARD_PARTITIONS, locate, read_dumps
+    from ..probe.locate import BOARD_PARTITIONS, CountingReader, locate, read_dumps
     from ..probe.session import ProbeSession
     _quiet_pyocd(args)
     board = None
@@ -76,8 +76,9 @@ def probe_pull(args: argparse.Namespace) -> Result:
 
     with ProbeSession(args.probe, target=target, packs=args.pack or ()) as session:
         regions = session.flash_regions() if elf is None and board is None else None
-        layouts = locate(session.read, elf, board, regions)
-        got = read_dumps(session.read, layouts, progress)
+        read = CountingReader(session.read)
+        layouts = locate(read, elf, board, regions)
+        got = read_dumps(read, layouts, progress)
         state = "running" if session.was_running else "halted"
     for bar in bars.values():
         bar.close()

@@ -93,7 +93,10 @@ class Retrieved:
         return sum(len(f.data) for f in self.found)
 
 
-class _Counting:
+class CountingReader:
+    """A ReadFn that counts the bytes read through it and rejects short reads.
+    Pass one to locate() and read_dumps() to count the locator read too."""
+
     def __init__(self, read: ReadFn) -> None:
         self._read, self.count = read, 0
 
@@ -148,7 +151,7 @@ def read_dumps(read: ReadFn, layouts: List[Layout],
     """Reads every valid dump in the layouts. A header that does not hold up
     (torn, corrupt body) is listed in `skipped`, never returned as a dump."""
     start = time.monotonic()
-    counting = _Counting(read)
+    counting = read if isinstance(read, CountingReader) else CountingReader(read)
     result = Retrieved(layouts)
     for layout in layouts:
         if layout.exact:
@@ -167,7 +170,7 @@ def read_dumps(read: ReadFn, layouts: List[Layout],
     return result
 
 
-def _try_dump(read: _Counting, addr: int, index: int, room: int, result: Retrieved,
+def _try_dump(read: CountingReader, addr: int, index: int, room: int, result: Retrieved,
               progress: Optional[ProgressFn], magic: Optional[bytes]) -> int:
     """Reads the dump at addr into result; returns its length, 0 if none."""
     if magic is not None and magic != _MAGIC:
