@@ -88,6 +88,7 @@ class Elf:
         self._text: Optional[List[Tuple[int, int]]] = None
         self._ro: Optional[List[Tuple[int, bytes]]] = None
         self._sym_addrs: List[int] = []
+        self._addresses: Optional[Dict[str, int]] = None
 
     def close(self) -> None:
         self._file.close()
@@ -131,13 +132,13 @@ class Elf:
     def address_of(self, name: str) -> Optional[int]:
         """The value of the symbol `name` of any type (linker-script symbols
         included), or None if the ELF has no such defined symbol."""
-        table = self._elf.get_section_by_name(".symtab")
-        if table is None:
-            return None
-        for s in table.get_symbol_by_name(name) or ():
-            if s["st_shndx"] != "SHN_UNDEF":
-                return int(s["st_value"])
-        return None
+        if self._addresses is None:
+            self._addresses = {}
+            table = self._elf.get_section_by_name(".symtab")
+            for s in table.iter_symbols() if table is not None else ():
+                if s.name and s["st_shndx"] != "SHN_UNDEF":
+                    self._addresses.setdefault(s.name, int(s["st_value"]))
+        return self._addresses.get(name)
 
     def symbol_at(self, addr: int, kind: Optional[str] = None) -> Optional[Symbol]:
         """The symbol whose [addr, addr + size) holds addr (functions: Thumb bit ignored)."""
