@@ -46,7 +46,10 @@ BOARD_PARTITIONS: Dict[str, BoardPartition] = {b.name: b for b in (
     BoardPartition("qemu-mps2-an385", 0x003E0000, 128 * 1024, 4096, "cortex_m"),
     BoardPartition("qemu-mps2-an386", 0x003E0000, 128 * 1024, 4096, "cortex_m"),
     BoardPartition("qemu-mps2-an500", 0x003E0000, 128 * 1024, 4096, "cortex_m"),
+    BoardPartition("qemu-mps2-an505", 0x103E0000, 128 * 1024, 4096, "cortex_m"),
     BoardPartition("qemu-microbit", 0x00038000, 32 * 1024, 1024, "cortex_m"),
+    BoardPartition("nrf52840dk", 0x000E8000, 96 * 1024, 4096, "nrf52840"),
+    BoardPartition("stm32f4-discovery", 0x080C0000, 256 * 1024, 128 * 1024, "stm32f407vg"),
 )}
 
 
