@@ -30,7 +30,8 @@ def main() -> None:
             for _ in range(rounds):
                 t = time.perf_counter()
                 read = CountingReader(s.read)
-                got = read_dumps(read, locate(read, elf))
+                with s.reading():
+                    got = read_dumps(read, locate(read, elf))
                 pulls.append(time.perf_counter() - t)
                 dump = got.found[0]
                 t = time.perf_counter()

@@ -77,8 +77,9 @@ def probe_pull(args: argparse.Namespace) -> Result:
     with ProbeSession(args.probe, target=target, packs=args.pack or ()) as session:
         regions = session.flash_regions() if elf is None and board is None else None
         read = CountingReader(session.read)
-        layouts = locate(read, elf, board, regions)
-        got = read_dumps(read, layouts, progress)
+        with session.reading():
+            layouts = locate(read, elf, board, regions)
+            got = read_dumps(read, layouts, progress)
         state = "running" if session.was_running else "halted"
     for bar in bars.values():
         bar.close()
