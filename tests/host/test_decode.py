@@ -204,3 +204,14 @@ def test_build_id_mismatch_warns(demo_elf: Elf) -> None:
     report = build_report(dump, demo_elf)
     assert any(w.startswith("build-id mismatch: the dump is from build 0101") for w in
                report.warnings)
+
+
+def test_no_line_info_from_discarded_functions(demo_elf: Elf) -> None:
+    """The linker drops unused functions but not their line programs, which
+    then start at address 0; PC 0 (a dump with no exception frame) or the
+    vector table must not be given one of their lines."""
+    assert demo_elf.line_at(0) is None and demo_elf.line_at(0x10) is None
+    main = demo_elf.symbol("main")
+    assert main is not None
+    line = demo_elf.line_at(main.addr)
+    assert line is not None and line.file.endswith("demo.c")

@@ -192,12 +192,20 @@ class Elf:
                 files = header["file_entry"]
                 dirs = header["include_directory"]
                 v5 = header["version"] >= 5
+                seq: List[Tuple[int, Optional[LineInfo]]] = []
                 for entry in program.get_entries():
                     st = entry.state
                     if st is None:
                         continue
                     if st.end_sequence:
-                        rows.append((st.address, None))
+                        # A sequence of a function the linker discarded is
+                        # relocated to 0, where Cortex-M code never is (the
+                        # vector table's initial SP is): drop it, or it would
+                        # name lines for PC 0 or for the vectors.
+                        if seq and seq[0][0] != 0:
+                            rows += seq
+                            rows.append((st.address, None))
+                        seq = []
                         continue
                     index = st.file if v5 else st.file - 1
                     name = "?"
@@ -207,7 +215,7 @@ class Elf:
                         d = fe.dir_index if v5 else fe.dir_index - 1
                         if not os.path.isabs(name) and 0 <= d < len(dirs) and fe.dir_index:
                             name = os.path.join(dirs[d].decode(errors="replace"), name)
-                    rows.append((st.address, LineInfo(name, st.line)))
+                    seq.append((st.address, LineInfo(name, st.line)))
         except Exception as e:  # noqa: BLE001
             self.warnings.append(f"{self.path.name}: DWARF line table unreadable ({e})")
         rows.sort(key=lambda r: (r[0], r[1] is not None))
