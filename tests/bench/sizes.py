@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CPUS = ["cortex-m0", "cortex-m3", "cortex-m4", "cortex-m33"]
+CPUS = ["cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33"]
 
 
 def boards() -> list[str]:
