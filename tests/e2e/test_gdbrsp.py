@@ -3,6 +3,7 @@ and pyOCD's Python API, on every QEMU board."""
 from __future__ import annotations
 
 import subprocess
+import time
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -114,3 +115,25 @@ def test_python_api_memory_run_control_registers_reset(gemu: Emulator, elf: Path
     with Client.open(gemu.serial_url, timeout=5.0) as dev:
         info = dev.info()
     assert info.boot_count == boots + 1
+
+
+def test_hardware_breakpoint_stops_the_guest(gemu: Emulator, elf: Path) -> None:
+    """FPB comparators become Z1 breakpoints in QEMU; the demo's main loop calls
+    cd_proto_poll() continually, so the breakpoint is hit at once."""
+    with Elf(elf) as image:
+        poll = image.address_of("cd_proto_poll") & ~1
+    with session_for(gemu) as session:
+        target = session.target
+        target.halt()
+        assert target.set_breakpoint(poll)
+        target.resume()
+        deadline = time.monotonic() + 5
+        while target.get_state() != Target.State.HALTED and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert target.get_state() == Target.State.HALTED
+        assert target.read_core_register("pc") == poll
+        assert target.get_halt_reason() == Target.HaltReason.BREAKPOINT
+        target.remove_breakpoint(poll)
+        target.resume()
+    with Client.open(gemu.serial_url, timeout=5.0) as dev:
+        assert dev.info().name == "crashdump-demo"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import socket
 import threading
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from crashdump.rsp import PacketReader, encode
 
@@ -47,6 +47,7 @@ class FakeStub:
     memory: Dict[int, bytearray] = field(default_factory=dict)
     packets: List[bytes] = field(default_factory=list)
     resets: int = 0
+    breakpoints: Set[int] = field(default_factory=set)   # Z1 addresses
     detached: bool = False
 
     def __post_init__(self) -> None:
@@ -246,6 +247,10 @@ class FakeRspServer:
             if cmd == "echo":
                 return b"O" + b"hi\n".hex().encode()
             return b"E01"
+        if p[:2] in (b"Z1", b"z1"):
+            addr = int(p[3:].split(b",")[0], 16)
+            (stub.breakpoints.add if p[:1] == b"Z" else stub.breakpoints.discard)(addr)
+            return b"OK"
         if p == b"D":
             stub.detached = True
             stub.running = True

@@ -2,6 +2,7 @@
 ConnectHelper/Session (real pyOCD, fake emulator)."""
 from __future__ import annotations
 
+import time
 from typing import Iterator
 
 import pytest
@@ -197,3 +198,28 @@ def test_a_stub_that_dies_mid_session(session: Session, server: FakeRspServer) -
     server.drop()
     with pytest.raises(exceptions.ProbeError, match="closed the connection|failed|not connected"):
         session.target.read_memory_block32(0x20000000, 4)
+
+
+def test_fpb_comparators_become_stub_breakpoints(session: Session, server: FakeRspServer) -> None:
+    target = session.target
+    target.halt()
+    assert target.selected_core.fpb.nb_code == 6
+    assert target.set_breakpoint(0x200) and target.set_breakpoint(0x20000400)  # FPBv2: any address
+    target.resume()  # pyOCD commits breakpoints when the core runs
+    assert server.stub.breakpoints == {0x200, 0x20000400}
+    target.halt()
+    target.remove_breakpoint(0x200)
+    target.resume()
+    assert server.stub.breakpoints == {0x20000400}
+
+
+def test_a_stop_by_the_stub_is_a_breakpoint_halt(session: Session, server: FakeRspServer) -> None:
+    target = session.target
+    assert target.get_state() == Target.State.RUNNING
+    server.stub.running = False
+    server._conn.sendall(b"$T05thread:01;hwbreak:;#" + b"%02x" % (sum(b"T05thread:01;hwbreak:;") & 0xFF))
+    deadline = time.monotonic() + 2
+    while target.get_state() != Target.State.HALTED and time.monotonic() < deadline:
+        pass
+    assert target.get_state() == Target.State.HALTED
+    assert target.get_halt_reason() == Target.HaltReason.BREAKPOINT

@@ -13,7 +13,9 @@ infrastructure itself and maps the core-debug registers to RSP requests:
   CSW, TAR, DRW/BDx, CFG and BASE -> a ROM table at 0xE00FF000;
 - the ROM table and the ID blocks of SCS, DWT and FPB (QEMU has none; its SCS
   PIDR4 reads 0), chosen from the core's CPUID (v6-M, v7-M or v8-M);
-- DWT and FPB with no comparators (no watchpoints, no hardware breakpoints);
+- a DWT with no comparators (no watchpoints), and an FPBv2 with 6 code
+  comparators whose enabled addresses become `Z1` hardware breakpoints in
+  the stub (QEMU has no FPB; a BKPT instruction would fault the guest);
 - DHCSR -> ^C (C_HALT), `s` (C_STEP), `c` (C_HALT cleared); DCRSR/DCRDR ->
   `p`/`P`; DEMCR and DFSR are kept here; an AIRCR SYSRESETREQ or VECTRESET
   write, and nRESET, -> the monitor reset command (`system_reset` in QEMU,
@@ -34,7 +36,7 @@ Limits (each raises an error rather than inventing a value):
 - QEMU applies the MPU to debugger accesses (hardware does not) and ignores
   MPU register writes from the stub, so memory the firmware's MPU forbids
   cannot be read: e.g. the mps2 demo's 256-byte stack guard at 0x20000000.
-- No SWO, no pins, no watchpoints or hardware breakpoints, and a reset is
+- No SWO, no pins, no watchpoints, at most 6 breakpoints, and a reset is
   whatever the stub's reset command does (QEMU: the whole machine).
 - Leaving: if pyOCD leaves the target running (the default), the probe sends
   `D` and the stub resumes the guest; a guest that was halted when we
@@ -97,6 +99,8 @@ DEMCR_VC_CORERESET = 1
 AIRCR_VECTKEY, AIRCR_VECTRESET, AIRCR_SYSRESETREQ = 0x05FA << 16, 1, 4
 DCRSR_REGWNR = 1 << 16
 ID_BLOCK = 0xFBC                    # DEVARCH..CIDR3: the top of every 4 KiB component
+FP_CTRL, FP_COMP0, FP_COMPS = FPB, FPB + 8, 6
+FP_CTRL_VALUE = (1 << 28) | (FP_COMPS << 4)  # FPBv2 (breakpoints at any address), 6 code comparators
 
 # DCRSR REGSEL -> register name in a GDB target description.
 REGSEL_NAMES: Dict[int, str] = {**{i: f"r{i}" for i in range(13)},
@@ -222,6 +226,9 @@ class GdbRspProbe(DebugProbe):
         self._dcrdr = 0
         self._reset_seen = False
         self._nreset = False
+        self._fp_enabled = False
+        self._fp_comp = [0] * FP_COMPS
+        self._stub_breakpoints: Set[int] = set()
 
     # ------------------------------------------------------------ identity
 
@@ -454,8 +461,9 @@ class GdbRspProbe(DebugProbe):
     def _check_stopped(self) -> None:
         """Notices a guest that stopped by itself (e.g. a BKPT with a debugger attached)."""
         if not self._halted and self._rsp is not None:
-            if self._call(self._rsp.poll_stop) is not None:
-                self._set_halted(DFSR_EXTERNAL)
+            stop = self._call(self._rsp.poll_stop)
+            if stop is not None:
+                self._set_halted(DFSR_BKPT if stop.signal == 5 else DFSR_EXTERNAL)
 
     def _set_halted(self, reason: int) -> None:
         self._halted = True
@@ -493,6 +501,10 @@ class GdbRspProbe(DebugProbe):
             return self._demcr
         if address == DFSR:
             return self._dfsr
+        if address == FP_CTRL:
+            return FP_CTRL_VALUE | int(self._fp_enabled)
+        if FP_COMP0 <= address < FP_COMP0 + 4 * FP_COMPS:
+            return self._fp_comp[(address - FP_COMP0) // 4]
         block = address & ~0xFFF
         if block == ROM_TABLE:
             return self._rom_table_word(address & 0xFFF)
@@ -501,7 +513,7 @@ class GdbRspProbe(DebugProbe):
             if (address & 0xFFF) in ids:
                 return ids[address & 0xFFF]
             if block in (DWT, FPB):
-                return 0  # no comparators (FP_CTRL NUM_CODE 0, DWT_CTRL NUMCOMP 0)
+                return 0  # DWT_CTRL NUMCOMP 0: no watchpoints
         return None
 
     def _rom_table_word(self, offset: int) -> int:
@@ -536,8 +548,30 @@ class GdbRspProbe(DebugProbe):
                 and value & (AIRCR_SYSRESETREQ | AIRCR_VECTRESET):
             self._do_reset()
             return True
+        if address == FP_CTRL:
+            if value & 2:  # KEY
+                self._fp_enabled = bool(value & 1)
+                self._sync_breakpoints()
+            return True
+        if FP_COMP0 <= address < FP_COMP0 + 4 * FP_COMPS:
+            self._fp_comp[(address - FP_COMP0) // 4] = value & 0xFFFFFFFF
+            self._sync_breakpoints()
+            return True
         block = address & ~0xFFF
         return block == ROM_TABLE or block in (DWT, FPB)  # read-only fakes: writes dropped
+
+    def _sync_breakpoints(self) -> None:
+        """Makes the stub's `Z1` breakpoints match the enabled FPB comparators."""
+        wanted = {c & ~1 for c in self._fp_comp if c & 1} if self._fp_enabled else set()
+        if wanted == self._stub_breakpoints:
+            return
+        with self.paused() as rsp:
+            for addr in sorted(self._stub_breakpoints - wanted):
+                self._call(rsp.request, f"z1,{addr:x},2")
+                self._stub_breakpoints.discard(addr)
+            for addr in sorted(wanted - self._stub_breakpoints):
+                self._call(rsp.request, f"Z1,{addr:x},2")
+                self._stub_breakpoints.add(addr)
 
     def _write_dhcsr(self, ctrl: int) -> None:
         rsp = self.rsp
