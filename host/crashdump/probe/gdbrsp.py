@@ -69,9 +69,8 @@ from pyocd.core.plugin import Plugin
 from pyocd.probe.debug_probe import DebugProbe
 
 from ..errors import ProbeError
-from .rsp_client import (DEFAULT_TIMEOUT, QEMU_RESET_COMMAND, RegisterUnavailableError,
-                         RspClient, RspConnectionError, RspError, RspErrorReply,
-                         RspTimeoutError)
+from .rsp_client import (DEFAULT_TIMEOUT, QEMU_RESET_COMMAND, RENODE_RESET_COMMAND,
+                         RegisterUnavailableError, RspClient, RspError, RspErrorReply)
 
 LOG = logging.getLogger(__name__)
 
@@ -746,7 +745,7 @@ class GdbRspProbePlugin(Plugin):
         return [
             OptionInfo("gdbrsp.reset_command", str, QEMU_RESET_COMMAND,
                        "Monitor command (qRcmd) that resets the emulated machine: "
-                       "'system_reset' for QEMU; Renode's is 'machine Reset'."),
+                       f"'{QEMU_RESET_COMMAND}' for QEMU; Renode's is '{RENODE_RESET_COMMAND}'."),
             OptionInfo("gdbrsp.timeout", float, DEFAULT_TIMEOUT,
                        "Seconds to wait for each reply from the GDB stub."),
             OptionInfo("gdbrsp.max_read", int, 0,
