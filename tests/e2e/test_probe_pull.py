@@ -92,3 +92,48 @@ def test_probe_errors_are_one_line_without_traceback(tmp_path):
         assert done.returncode in (1, 2), done
         assert words in done.stderr and "Traceback" not in done.stderr, done.stderr
         assert done.stderr.startswith("error: "), done.stderr
+
+
+PDSC = """<?xml version="1.0" encoding="UTF-8"?>
+<package schemaVersion="1.7.7">
+  <vendor>Crashdump</vendor>
+  <name>Test_DFP</name>
+  <description>The QEMU board as a CMSIS device, for a local-pack test</description>
+  <url>http://localhost/</url>
+  <releases><release version="1.0.0">test</release></releases>
+  <devices>
+    <family Dfamily="crashdump test" Dvendor="ARM:82">
+      <processor Dcore="{core}" DcoreVersion="r0p0" Dfpu="NO_FPU" Dendian="Little-endian"/>
+      <device Dname="CDTEST">
+        <debug __ap="0"/>
+        <memory name="IROM1" access="rx" start="0x{rom:08X}" size="0x{rom_size:X}" startup="1"
+                default="1"/>
+        <memory name="IRAM1" access="rw" start="0x{ram:08X}" size="0x1000" default="1"/>
+      </device>
+    </family>
+  </devices>
+</package>
+"""
+CORES = {"v6m": "Cortex-M0", "v7m": "Cortex-M3", "v7em": "Cortex-M4", "v8mmain": "Cortex-M33"}
+
+
+def test_probe_pull_with_a_local_cmsis_pack(gdb_emu, board, elf, tmp_path):
+    """A target pyOCD lacks, described by a local pack (made here from the ELF's
+    memory map): no network, no ELF given; the pack's IROM is scanned."""
+    import zipfile
+    from crashdump.decode.elf import Elf
+    from crashdump.emulate import get_board
+    with Elf(elf) as image:
+        rom = image.address_of("cm_core_vectors")
+        rom_end = image.address_of("__cd_dump_end")
+        ram = image.address_of("__stack_limit")
+    pack = tmp_path / "Crashdump.Test_DFP.1.0.0.pack"
+    with zipfile.ZipFile(pack, "w") as z:
+        z.writestr("Crashdump.Test_DFP.pdsc", PDSC.format(
+            core=CORES[get_board(board).arch], rom=rom, rom_size=rom_end - rom, ram=ram))
+    with Client.open(gdb_emu.serial_url, timeout=5.0) as dev:
+        dev.fault(FAULT_BAD_READ)
+    cli("--port", gdb_emu.serial_url, "dump", "pull", "-o", str(tmp_path / "serial.cdmp"))
+    doc = probe_pull(gdb_emu, tmp_path / "pack.cdmp", "--target", "cdtest", "--pack", str(pack))
+    assert doc["partition"].startswith("flash region IROM1 of cdtest"), doc
+    assert (tmp_path / "pack.cdmp").read_bytes() == (tmp_path / "serial.cdmp").read_bytes()

@@ -18,9 +18,10 @@ from .commands import Result, UsageError, _ProgressBar
 
 
 def _quiet_pyocd(args: argparse.Namespace) -> None:
-    # pyOCD logs warnings (e.g. about emulators' CoreSight quirks) to stderr;
-    # they are noise unless the user is debugging.
-    logging.getLogger("pyocd").setLevel(logging.INFO if args.debug else logging.ERROR)
+    # pyOCD logs warnings and errors it recovers from (an emulator's CoreSight
+    # quirks, a pack without an SVD file) to stderr; failures that matter reach
+    # us as exceptions, so its log is noise unless the user is debugging.
+    logging.getLogger("pyocd").setLevel(logging.INFO if args.debug else logging.CRITICAL)
 
 
 def _print(args: argparse.Namespace, doc: Any, text: str) -> int:

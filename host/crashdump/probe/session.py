@@ -96,6 +96,10 @@ class ProbeSession:
 
     def _open_error(self, e: Exception) -> ProbeError:
         from pyocd.core.exceptions import TargetSupportError
+        if "CMSIS-Pack" in str(e):
+            return ProbeError(f"cannot use the CMSIS pack: {e}",
+                              hint="--pack takes a device family pack (a .pack zip file with "
+                                   "a .pdsc) from the device vendor")
         if isinstance(e, TargetSupportError) or "not recognized" in str(e):
             return ProbeError(f"pyOCD does not know target {self.target_type!r}: {e}",
                               hint="`pyocd list --targets` names the built-in ones; pass the "
@@ -131,9 +135,12 @@ class ProbeSession:
                 self._target.resume()
 
     def flash_regions(self) -> List[Layout]:
-        """The target's flash regions to scan, from its pyOCD memory map."""
+        """The target's non-volatile regions to scan, from its pyOCD memory
+        map: flash, and ROM (a pack's IROM without a flash algorithm)."""
         regions = []
-        for r in self._target.memory_map.iter_matching_regions(is_flash=True):
+        for r in self._target.memory_map.regions:
+            if not (r.is_flash or r.is_rom):
+                continue
             # slots start on erase units of the partition, a multiple of the
             # region's (first) erase unit: scanning at that step finds them all
             step = max(SCAN_STEP, int(getattr(r, "blocksize", 0) or 0))
