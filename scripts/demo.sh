@@ -2,7 +2,10 @@
 # The crashdump demo: builds the demo firmware, runs it in QEMU (Cortex-M3,
 # mps2-an385), and drives it with the host tool over the emulated UART:
 # create a data source, write records, read and capture them, warm-reset the
-# device, and show the records survived the reset in .noinit RAM.
+# device, and show the records survived the reset in .noinit RAM. Then it
+# crashes the firmware, pulls the dump over the UART and, as a debug probe
+# would, through pyOCD (QEMU's GDB stub via the gdbrsp probe plugin), decodes
+# it, and opens it in GDB.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,7 +15,7 @@ cd_() { echo "\$ crashdump $*"; "$root/.venv/bin/crashdump" --port "$url" "$@"; 
 
 echo "== building and starting $board in QEMU"
 log=$(mktemp)
-"$root/.venv/bin/crashdump" emulate "$board" >"$log" 2>&1 &
+"$root/.venv/bin/crashdump" emulate "$board" --gdb-port 0 >"$log" 2>&1 &
 emu=$!
 trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 600); do
@@ -22,7 +25,8 @@ for _ in $(seq 600); do
     sleep 0.2
 done
 [ -n "$url" ] || { echo "emulator did not start"; cat "$log"; exit 1; }
-echo "device UART at $url"
+gdb_at=$(grep -o 'gdb.*127\.0\.0\.1:[0-9]*' "$log" | grep -o '127\.0\.0\.1:[0-9]*' | head -n1 || true)
+echo "device UART at $url, QEMU's GDB stub at $gdb_at"
 echo
 
 cd_ info
@@ -47,4 +51,17 @@ cd_ dump pull -o "$out/crash.cdmp"
 elf="$root/build/$board/boards/$board/crashdump-demo.elf"
 echo "\$ crashdump decode crash.cdmp --elf ${elf#$root/}"
 "$root/.venv/bin/crashdump" decode "$out/crash.cdmp" --elf "$elf"
+echo
+
+echo "== the same dump through a debug probe: pyOCD driving QEMU's GDB stub"
+echo "\$ crashdump dump pull --probe gdbrsp:$gdb_at --elf ${elf#$root/} -o probe.cdmp"
+"$root/.venv/bin/crashdump" dump pull --probe "gdbrsp:$gdb_at" --elf "$elf" -o "$out/probe.cdmp"
+cmp "$out/crash.cdmp" "$out/probe.cdmp" && echo "identical to the dump pulled over the UART"
+echo
+
+echo "== post-mortem in GDB: crashdump gdbserver serves the dump"
+echo "\$ gdb-multiarch -batch -ex 'target remote | crashdump gdbserver crash.cdmp --elf ... --pipe' -ex bt -ex 'info registers pc lr sp' ${elf#$root/}"
+PATH="$root/.venv/bin:$PATH" gdb-multiarch -nx -batch -ex "set pagination off" \
+    -ex "target remote | crashdump gdbserver $out/crash.cdmp --elf $elf --pipe" \
+    -ex bt -ex "info registers pc lr sp" "$elf" 2>&1 | grep -v '^warning: ' || true
 rm -rf "$out"
