@@ -172,11 +172,12 @@ def build_report(dump: Dump, elf: Optional[Elf] = None,
     else:
         warnings.append("no ELF given: no symbols, no backtrace beyond the PC")
     backtrace: Backtrace = unwind(dump, elf)
-    if elf is not None and (not elf.has_lines or
-                            (backtrace.frames and backtrace.frames[0].function
-                             and backtrace.frames[0].line is None)):
+    # Hand-written assembly has no line info of its own (frame 0 of an injected
+    # fault), so warn only when no frame at all has a file:line.
+    if elf is not None and (not elf.has_lines or (
+            backtrace.frames and all(f.line is None for f in backtrace.frames))):
         warnings.append(f"{elf.path.name} has no DWARF line info for the crashing code (built "
-                        f"without -g?): no file:line, backtrace from a stack scan")
+                        f"without -g?): no file:line")
     if elf is not None:
         warnings += elf.warnings
     syms = symbols if symbols is not None else elf
