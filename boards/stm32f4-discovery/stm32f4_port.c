@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cm_build_id.h"
 #include "cm_regs.h"
 #include "cm_startup.h"
 #include "crashdump/cd_port.h"
@@ -50,11 +49,6 @@ const cd_mem_region_t *cd_port_memory_map(size_t *count)
     memory_map[2].len = BOARD_RAM_BASE + BOARD_RAM_SIZE - top;
     *count = sizeof(memory_map) / sizeof(memory_map[0]);
     return memory_map;
-}
-
-const uint8_t *cd_port_build_id(size_t *len)
-{
-    return cm_build_id(CD_BUILD_ID_MAX, len);
 }
 
 void cd_port_tx(const uint8_t *buf, size_t len)

@@ -6,7 +6,7 @@
 #       [INCLUDE_DIRS <dirs...>])
 #
 # Builds <name>.elf linked against the crashdump library, the shared startup
-# (cm_startup.c) and build-id reader (cm_build_id.c), then <name>.bin (raw
+# (cm_startup.c) and cd_port_build_id() (cm_build_id.c), then <name>.bin (raw
 # image of the loaded segments) and <name>.map, and prints the section sizes.
 # The ELF carries a SHA-1 GNU build-id that the firmware reports over the wire.
 
