@@ -12,13 +12,17 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Callable, Optional, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Optional, TextIO, Tuple
 
 from .. import render
 from ..client import Capture, Client
 from ..emulate import Emulator, describe_exit
 from ..errors import CrashdumpError, EmulatorError
 from ..guid import SourceRef, label_from_name, parse_guid, resolve_source
+
+if TYPE_CHECKING:
+    from ..decode.elf import Elf
+    from ..dump import Dump
 
 PORT_ENV = "CRASHDUMP_PORT"
 Result = Tuple[Any, str]  # (JSON document, text for people)
@@ -61,6 +65,34 @@ class _ProgressBar:
         if self.drawn:
             self.stream.write("\r\033[K")
             self.stream.flush()
+
+
+def read_dump_file(path: str, operation: str) -> "Dump":
+    """A dump file parsed and checked, for commands that take one."""
+    from ..dump import parse_dump
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}", operation=operation) from None
+    try:
+        return parse_dump(data)
+    except CrashdumpError as e:
+        e.operation = operation
+        raise
+
+
+def open_elf(path: str, operation: Optional[str] = None) -> "Elf":
+    """The firmware ELF a command was given, or a clear error."""
+    from ..decode.elf import Elf
+    if not Path(path).is_file():
+        raise UsageError(f"ELF {path} does not exist", operation=operation,
+                         hint="--elf takes the firmware image the device runs or ran "
+                              "(e.g. build/<board>/boards/<board>/crashdump-demo.elf)")
+    try:
+        return Elf(path)
+    except CrashdumpError as e:
+        e.operation = operation
+        raise
 
 
 def _trace(direction: str, data: bytes) -> None:

@@ -15,11 +15,10 @@ from typing import Any, Callable, Dict, List
 
 from .. import dumps
 from ..client import Client
-from ..dump import parse_dump
 from ..errors import CrashdumpError
 from ..formats import FAULT_KIND_HELP, FaultKind, Reason, SlotState
 from . import probe_commands
-from .commands import Result, UsageError, _ProgressBar, open_client
+from .commands import Result, UsageError, _ProgressBar, open_client, open_elf, read_dump_file
 
 # ---------------------------------------------------------------- dump status
 
@@ -146,30 +145,10 @@ def cmd_dump_erase(args: argparse.Namespace, dev: Client) -> Result:
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
-    from ..decode.elf import Elf
     from ..decode.report import build_report
     operation = f"decode {args.file}"
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as e:
-        raise UsageError(f"cannot read {args.file}: {e.strerror or e}",
-                         operation=operation) from None
-    try:
-        dump = parse_dump(data)
-    except CrashdumpError as e:
-        e.operation = operation
-        raise
-    elf = None
-    if args.elf:
-        if not Path(args.elf).is_file():
-            raise UsageError(f"ELF {args.elf} does not exist", operation=operation,
-                             hint="--elf takes the firmware image the device ran "
-                                  "(e.g. build/<board>/boards/<board>/crashdump-demo.elf)")
-        try:
-            elf = Elf(args.elf)
-        except CrashdumpError as e:
-            e.operation = operation
-            raise
+    dump = read_dump_file(args.file, operation)
+    elf = open_elf(args.elf, operation) if args.elf else None
     start = time.monotonic()
     report = build_report(dump, elf)
     if args.json:

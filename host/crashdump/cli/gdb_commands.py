@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any, Callable
 
 from ..decode.elf import Elf
-from ..dump import Dump, parse_dump
-from ..errors import CrashdumpError
+from ..dump import Dump
 from ..gdbserver import Target, listen, serve_pipe, serve_tcp
-from .commands import UsageError, err
+from .commands import UsageError, err, open_elf, read_dump_file
 
 
 def _trace(direction: str, payload: bytes) -> None:
@@ -24,25 +22,8 @@ def _trace(direction: str, payload: bytes) -> None:
 
 
 def load_target(args: argparse.Namespace, operation: str) -> Target:
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as e:
-        raise UsageError(f"cannot read {args.file}: {e.strerror or e}",
-                         operation=operation) from None
-    try:
-        dump = parse_dump(data)
-    except CrashdumpError as e:
-        e.operation = operation
-        raise
-    if not Path(args.elf).is_file():
-        raise UsageError(f"ELF {args.elf} does not exist", operation=operation,
-                         hint="--elf takes the firmware image the device ran "
-                              "(e.g. build/<board>/boards/<board>/crashdump-demo.elf)")
-    try:
-        elf = Elf(args.elf)
-    except CrashdumpError as e:
-        e.operation = operation
-        raise
+    dump = read_dump_file(args.file, operation)
+    elf = open_elf(args.elf, operation)
     target = Target(dump, elf)
     for w in dump.warnings + build_id_warnings(dump, elf) + target.warnings:
         err(f"warning: {w}")

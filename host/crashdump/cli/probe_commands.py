@@ -10,11 +10,11 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from .. import dumps
 from ..errors import ProbeError
-from .commands import Result, UsageError, _ProgressBar
+from .commands import Result, UsageError, _ProgressBar, open_elf
 
 
 def _quiet_pyocd(args: argparse.Namespace) -> None:
@@ -42,16 +42,6 @@ def cmd_probes(args: argparse.Namespace) -> int:
     return _print(args, doc, "\n".join(lines))
 
 
-def _load_elf(path: Optional[str]) -> Any:
-    if not path:
-        return None
-    from ..decode.elf import Elf
-    if not Path(path).is_file():
-        raise UsageError(f"ELF {path} does not exist",
-                         hint="--elf takes the firmware image the device runs")
-    return Elf(path)
-
-
 def probe_pull(args: argparse.Namespace) -> Result:
     """dump pull --probe: read every valid dump from flash and write the files."""
     from ..probe.locate import BOARD_PARTITIONS, CountingReader, locate, read_dumps
@@ -65,7 +55,7 @@ def probe_pull(args: argparse.Namespace) -> Result:
                              hint=f"known: {', '.join(sorted(BOARD_PARTITIONS))}")
     if args.slot is not None:
         raise UsageError("--slot is for serial pulls; --probe reads every valid dump")
-    elf = _load_elf(args.elf)
+    elf = open_elf(args.elf) if args.elf else None
     target = args.target or (board.target if board else None)
     bars: Dict[str, _ProgressBar] = {}
 
