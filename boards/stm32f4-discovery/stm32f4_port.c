@@ -139,15 +139,3 @@ void board_rx_resume(void)
     /* RXNE stays set while a byte waits, so the interrupt is taken again. */
     cm_nvic_enable(F4_USART2_IRQN);
 }
-
-void board_print_line(const char *s)
-{
-    static const uint8_t eol[] = {'\r', '\n', 0x00};
-    size_t n = 0;
-
-    while (s[n] != '\0') {
-        n++;
-    }
-    f4_usart_write(F4_USART2, (const uint8_t *)s, n);
-    f4_usart_write(F4_USART2, eol, sizeof(eol));
-}

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "cm_regs.h"
+#include "crashdump/cd_port.h"
 #include "crashdump/crashdump.h"
 #include "demo_board.h"
 
@@ -138,6 +139,23 @@ static void triage_cb(void *user, uint32_t code, uint32_t p1, uint32_t p2, uint3
     }
 }
 
+/* Thread. Writes a line of text to the UART through the port, blocking,
+ * followed by "\r\n" and one 0x00. The 0x00 is the protocol's frame delimiter:
+ * a host frame parser drops the text as one bad frame and starts clean on the
+ * next real one. Without it, text printed at boot would fuse with the next
+ * response frame. */
+static void print_line(const char *s)
+{
+    static const uint8_t eol[] = {'\r', '\n', 0x00};
+    size_t n = 0;
+
+    while (s[n] != '\0') {
+        n++;
+    }
+    cd_port_tx((const uint8_t *)s, n);
+    cd_port_tx(eol, sizeof(eol));
+}
+
 static void print_banner(void)
 {
     char line[128];
@@ -151,7 +169,7 @@ static void print_banner(void)
         end = put_str(end, ")");
     }
     *end = '\0';
-    board_print_line(line);
+    print_line(line);
 }
 
 int main(void)
@@ -192,7 +210,7 @@ int main(void)
     if (rc != CD_OK) {
         end = put_str(put_str(line, "crashdump-demo: cd_init failed: "), cd_status_str(rc));
         *end = '\0';
-        board_print_line(line);
+        print_line(line);
         for (;;) {
             cm_wfi();
         }

@@ -42,10 +42,4 @@ void board_start(void);
 void board_rx_hold(void);
 void board_rx_resume(void);
 
-/* Thread. Writes a line of text to the UART, blocking, followed by "\r\n" and
- * one 0x00. The 0x00 is the protocol's frame delimiter: a host frame parser
- * drops the text as one bad frame and starts clean on the next real one.
- * Without it, text printed at boot would fuse with the next response frame. */
-void board_print_line(const char *s);
-
 #endif /* DEMO_BOARD_H */

@@ -137,15 +137,3 @@ void board_rx_resume(void)
     /* A byte that arrived meanwhile left the interrupt pending in the NVIC. */
     cm_nvic_enable(BOARD_UART0_RX_IRQN);
 }
-
-void board_print_line(const char *s)
-{
-    static const uint8_t eol[] = {'\r', '\n', 0x00};
-    size_t n = 0;
-
-    while (s[n] != '\0') {
-        n++;
-    }
-    cmsdk_uart_write(UART0, (const uint8_t *)s, n);
-    cmsdk_uart_write(UART0, eol, sizeof(eol));
-}

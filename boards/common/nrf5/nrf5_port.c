@@ -169,15 +169,3 @@ void board_rx_resume(void)
     /* RXDRDY stays set while a byte waits, so the interrupt is taken again. */
     cm_nvic_enable(BOARD_UART0_IRQN);
 }
-
-void board_print_line(const char *s)
-{
-    static const uint8_t eol[] = {'\r', '\n', 0x00};
-    size_t n = 0;
-
-    while (s[n] != '\0') {
-        n++;
-    }
-    nrf5_uart_write(&uart0, (const uint8_t *)s, n);
-    nrf5_uart_write(&uart0, eol, sizeof(eol));
-}
