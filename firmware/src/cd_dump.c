@@ -515,6 +515,8 @@ static void put_mem(struct cd_writer *w, const void *arg)
 static void put_ring(struct cd_writer *w, const void *arg)
 {
     const cd_ring_t *r = arg;
+    const cd_dump_ring_t where = {(uint32_t)(uintptr_t)&r->hdr, 0u};
+    sec_put(w, &where, sizeof where);
     sec_put(w, &r->hdr, sizeof r->hdr);
     sec_put(w, r + 1, r->hdr.count * r->hdr.stride);
 }

@@ -17,6 +17,7 @@ build_dump() and build_ring() (valid dumps from dataclasses) live in dump_build.
 """
 from __future__ import annotations
 
+import dataclasses
 import struct
 import uuid
 import zlib
@@ -25,7 +26,7 @@ from typing import List, Optional, Tuple, Union
 
 from .errors import DumpFormatError
 from .formats import (DUMP_F_FPU, DUMP_HDR, DUMP_HDR_CRC_LEN, DUMP_MAGIC, DUMP_MEM, DUMP_REGS,
-                      DUMP_SECTION, DUMP_VERSION, DUMP_FAULT, DUMP_FPU, GUID_LEN, RING_HDR,
+                      DUMP_RING, DUMP_SECTION, DUMP_VERSION, DUMP_FAULT, DUMP_FPU, GUID_LEN, RING_HDR,
                       RING_HDR_CRC_LEN, RING_MAGIC, RING_VERSION, SEC_F_SELF, SEC_F_TRUNCATED,
                       SEQ_MASK, SLOT_HDR_LEN, Arch, Reason, SecType, decode_text,
                       ring_stride, seq_diff)
@@ -190,6 +191,8 @@ class Ring:
     is_self: bool
     truncated: bool           # the section was cut: some slots are missing
     records: List[RingRecord] = field(default_factory=list)
+    addr: int = 0             # where the ring lay in RAM (0: unknown)
+    raw: bytes = field(default=b"", repr=False)  # the ring's bytes as they were in RAM
     overwritten: int = 0      # items between tail and the oldest held item: never read
     missing: int = 0          # held items whose slot was cut off by truncation or bad
 
@@ -350,8 +353,13 @@ def _decode_section(dump: Dump, section: Section) -> None:
         else:
             dump.triage.append(block)
     elif t == SecType.RING:
-        dump.rings.append(decode_ring(section.data, offset=section.offset,
-                                      flags=section.flags))
+        if len(section.data) < DUMP_RING.size:
+            raise format_error(f"RING section has {len(section.data)} bytes, shorter than its "
+                               f"{DUMP_RING.size}-byte address prefix", section.offset)
+        addr = DUMP_RING.unpack(section.data[:DUMP_RING.size])["addr"]
+        ring = decode_ring(section.data[DUMP_RING.size:], offset=section.offset + DUMP_RING.size,
+                           flags=section.flags)
+        dump.rings.append(dataclasses.replace(ring, addr=addr))
     elif t == SecType.ADDITIONAL:
         if len(section.data) < GUID_LEN:
             raise format_error(f"ADDITIONAL section has {len(section.data)} bytes, shorter "
@@ -435,7 +443,7 @@ def decode_ring(data: bytes, *, offset: int = 0, flags: int = 0) -> Ring:
     return Ring(guid=uuid.UUID(bytes=f["guid"]), label=decode_text(f["label"]),
                 item_size=item_size, count=count, stride=stride, head=head, tail=tail,
                 lost=f["lost"], idx=idx, is_self=bool(flags & SEC_F_SELF), truncated=truncated,
-                records=records, overwritten=pending - held, missing=missing)
+                records=records, overwritten=pending - held, missing=missing, raw=bytes(data))
 
 
 def split_slots(image: bytes, slot_size: int) -> List[bytes]:

@@ -10,7 +10,7 @@ import uuid
 from typing import List, Optional, Sequence, Tuple, Union
 
 from .dump import (HDR_LEN, Additional, FaultRegs, Fpu, MemBlock, Regs, _pad4, crc32)
-from .formats import (DUMP_F_FPU, DUMP_FAULT, DUMP_FPU, DUMP_HDR, DUMP_HDR_CRC_LEN, DUMP_MAGIC,
+from .formats import (DUMP_F_FPU, DUMP_FAULT, DUMP_RING, DUMP_FPU, DUMP_HDR, DUMP_HDR_CRC_LEN, DUMP_MAGIC,
                       DUMP_MEM, DUMP_REGS, DUMP_SECTION, DUMP_VERSION, RING_HDR,
                       RING_HDR_CRC_LEN, RING_MAGIC, RING_VERSION, SEC_F_TRUNCATED, SEQ_MASK,
                       SLOT_HDR_LEN, Arch, Reason, SecType, encode_label, ring_stride)
@@ -70,7 +70,7 @@ RawSection = Tuple[int, int, bytes]  # (type, flags, data)
 
 def build_dump(*, regs: Optional[Regs] = None, fault: Optional[FaultRegs] = None,
                fpu: Optional[Fpu] = None, stack: Optional[MemBlock] = None,
-               rings: Sequence[Union[bytes, Tuple[bytes, int]]] = (),
+               rings: Sequence[Union[bytes, Tuple[bytes, int], Tuple[bytes, int, int]]] = (),
                triage: Sequence[MemBlock] = (), additional: Sequence[Additional] = (),
                raw_sections: Sequence[RawSection] = (), reason: int = Reason.FAULT,
                code: int = 3, params: Sequence[int] = (0, 0, 0, 0), flags: int = 0,
@@ -79,7 +79,8 @@ def build_dump(*, regs: Optional[Regs] = None, fault: Optional[FaultRegs] = None
                component: str = "demo") -> bytes:
     """A valid dump from its parts, in the firmware's section order. Rings are
     ring images (build_ring()) or (image, section flags) pairs; raw_sections are
-    appended verbatim (for unknown types and corner cases)."""
+    appended verbatim (for unknown types and corner cases). A ring may also be
+    (image, flags, RAM address); the address defaults to 0."""
     sections: List[RawSection] = []
     if regs is not None:
         sections.append((SecType.REGS, 0, encode_regs(regs)))
@@ -92,8 +93,10 @@ def build_dump(*, regs: Optional[Regs] = None, fault: Optional[FaultRegs] = None
         sections.append((SecType.STACK, SEC_F_TRUNCATED if stack.truncated else 0,
                          encode_mem(stack)))
     for ring in rings:
-        image, sflags = (ring, 0) if isinstance(ring, (bytes, bytearray)) else ring
-        sections.append((SecType.RING, sflags, bytes(image)))
+        image, sflags, addr = (ring, 0, 0) if isinstance(ring, (bytes, bytearray)) else \
+            (tuple(ring) + (0,))[:3]
+        sections.append((SecType.RING, sflags,
+                         DUMP_RING.pack(addr=addr, reserved=0) + bytes(image)))
     for block in triage:
         sections.append((SecType.TRIAGE, SEC_F_TRUNCATED if block.truncated else 0,
                          encode_mem(block)))

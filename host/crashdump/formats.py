@@ -513,6 +513,7 @@ WIRE_DUMP_ERASE = WireStruct("cd_wire_dump_erase_t", [
     ("slot", "H"), ("flags", "H"), ("body_crc", "I"),
 ])
 WIRE_FAULT = WireStruct("cd_wire_fault_t", [("kind", "I")])
+DUMP_RING = WireStruct("cd_dump_ring_t", [("addr", "I"), ("reserved", "I")])
 DUMP_LOCATOR = WireStruct("cd_dump_locator_t", [
     ("magic", "I"), ("partition_base", "I"), ("slot_size", "I"), ("n_slots", "I"),
     ("erase_size", "I"), ("crc", "I"),
@@ -521,4 +522,4 @@ DUMP_LOCATOR = WireStruct("cd_dump_locator_t", [
 DUMP_STRUCTS: Tuple[WireStruct, ...] = (RING_HDR, DUMP_HDR, DUMP_SECTION, DUMP_REGS, DUMP_FAULT,
                                         DUMP_FPU, DUMP_MEM, CRASH_RECORD, WIRE_SLOT,
                                         WIRE_DUMP_STATUS, WIRE_DUMP_READ, WIRE_DUMP_ERASE,
-                                        WIRE_FAULT, DUMP_LOCATOR)
+                                        WIRE_FAULT, DUMP_LOCATOR, DUMP_RING)

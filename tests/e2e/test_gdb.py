@@ -20,11 +20,11 @@ import pytest
 
 from crashdump import Client
 from crashdump.dumps import pull_slot
-from crashdump.emulate import Emulator
+from crashdump.emulate import Emulator, get_board
+from crashdump.formats import RING_MAGIC
 
 GDB = shutil.which("gdb-multiarch")
 CRASHDUMP = [sys.executable, "-m", "crashdump"]
-FPU_BOARDS = {"qemu-mps2-an386"}
 DEMO_MAGIC = 0x4F4D4544
 # kind: (number, function that is running at the crash: frame 0, or frame 1 of a bug check)
 KINDS = {"bad_read": (1, "cd_fault_do_bad_read"), "bugcheck": (8, "cd_fault_do_bugcheck"),
@@ -124,8 +124,9 @@ def test_gdb_backtrace_reaches_main(board, elf, name, tmp_path_factory):
 def test_gdb_registers_memory_and_triage(board, elf, name, tmp_path_factory):
     dump = crash_dump(board, elf, name, tmp_path_factory)
     report = decoded(dump, elf)
+    ring = int(next(r for r in report["rings"] if r["self"])["addr"], 16)
     out, _ = gdb(elf, pipe(dump, elf), "info all-registers", "p/x demo.magic",
-                 "p demo.boot_count", "x/x 0x30000000", "x/x $sp - 64")
+                 "p demo.boot_count", "x/x 0x30000000", "x/x $sp - 64", f"x/x {ring}")
     got = sections(out)
     regs = gdb_registers(got["info all-registers"])
 
@@ -151,7 +152,7 @@ def test_gdb_registers_memory_and_triage(board, elf, name, tmp_path_factory):
         assert compared >= 17, (regs, out)
         assert int(regs["pc"], 16) == want["pc"], out
 
-    if board in FPU_BOARDS and name != "stack_overflow":
+    if get_board(board).fpu and name != "stack_overflow":
         kind = KINDS[name][0]
         raw = dict(re.findall(r"^(s\d+)\s+.*\(raw (0x[0-9a-f]+)\)", got["info all-registers"],
                               flags=re.M))
@@ -165,6 +166,8 @@ def test_gdb_registers_memory_and_triage(board, elf, name, tmp_path_factory):
     held = bytes.fromhex(triage[0]["hex"])
     assert f"= 0x{DEMO_MAGIC:x}" in got["p/x demo.magic"], out
     assert f"= {int.from_bytes(held[4:8], 'little')}" in got["p demo.boot_count"], out
+    # the self ring, at the RAM address its RING section records: its header's magic
+    assert ring and f"0x{RING_MAGIC:08x}" in got[f"x/x {ring}"], out
     # neither an unmapped address nor RAM below the captured stack is invented
     assert "Cannot access memory at address 0x30000000" in got["x/x 0x30000000"], out
     if name != "stack_overflow":

@@ -107,7 +107,7 @@ def test_bad_ring_in_dump_is_a_warning_unless_strict() -> None:
     d = parse_dump(data)
     assert d.rings == [] and d.regs == REGS
     assert any("RING" in w and "header CRC" in w for w in d.warnings)
-    with pytest.raises(DumpFormatError, match=r"ring header inconsistent.*at offset 260"):
+    with pytest.raises(DumpFormatError, match=r"ring header inconsistent.*at offset 268"):
         parse_dump(data, strict=True)
 
 
@@ -238,3 +238,16 @@ def test_section_types_in_build_order() -> None:
     assert [s.type for s in d.sections] == [SecType.REGS, SecType.FAULT, SecType.FPU,
                                             SecType.STACK, SecType.RING, SecType.TRIAGE,
                                             SecType.TRIAGE, SecType.ADDITIONAL]
+
+
+def test_ring_section_carries_the_ring_ram_address() -> None:
+    image = build_ring([b"a", b"bc"], item_size=8, count=4)
+    d = parse_dump(build_dump(regs=REGS, rings=[(image, SEC_F_SELF, 0x20300040), image]))
+    assert [(r.addr, r.is_self) for r in d.rings] == [(0x20300040, True), (0, False)]
+    assert [x.data for x in d.rings[0].records] == [b"a", b"bc"]
+
+
+def test_ring_section_shorter_than_its_address_prefix() -> None:
+    data = build_dump(regs=REGS, raw_sections=[(SecType.RING, 0, b"\1\2\3")])
+    with pytest.raises(DumpFormatError, match="shorter than its 8-byte address prefix"):
+        parse_dump(data, strict=True)

@@ -16,9 +16,9 @@ import pytest
 
 from crashdump import rsp
 from crashdump.dump import FaultRegs, Fpu, MemBlock, Regs, parse_dump
-from crashdump.dump_build import build_dump
+from crashdump.dump_build import build_dump, build_ring
 from crashdump.formats import (REGS_V_BASEPRI, REGS_V_CALLEE, REGS_V_FRAME, REGS_V_SPECIAL,
-                               Arch, Reason)
+                               SEC_F_SELF, Arch, Reason)
 from crashdump.gdbserver import RspServer, Target
 from crashdump.gdbserver.target import SIGABRT, SIGALRM, SIGBUS, SIGFPE, SIGSEGV
 
@@ -147,6 +147,14 @@ def test_memory_from_stack_triage_and_elf() -> None:
     assert t.read_memory(SP + 16, 8) == STACK[16:24]
     assert t.read_memory(TRIAGE_ADDR, len(TRIAGE)) == TRIAGE
     assert t.read_memory(0x1010, 4) == b"\xa5" * 4
+
+
+def test_rings_at_their_recorded_ram_address() -> None:
+    image = build_ring([b"one", b"two"], item_size=8, count=4)
+    t = make_target(rings=[(image, SEC_F_SELF, 0x20300040), image])  # the second: address 0
+    assert t.read_memory(0x20300040, len(image)) == image
+    assert t.read_memory(0x20300040 + len(image), 4) == b""
+    assert t.read_memory(0, 4) == b""
 
 
 def test_memory_not_in_the_dump_is_not_readable() -> None:

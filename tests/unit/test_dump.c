@@ -365,14 +365,20 @@ TEST(dump_contents_parse_back)
 
     cd_ring_t *self = cd_self_ring();
     size_t self_len = sizeof(cd_ring_hdr_t) + SELF_COUNT * CD_RING_STRIDE(SELF_ITEM);
+    cd_dump_ring_t where;
     CHECK_EQ(p.sec[4].flags, CD_SEC_F_SELF);
-    CHECK_EQ(p.sec[4].len, self_len);
-    CHECK_MEM(p.data[4], self, self_len);
+    CHECK_EQ(p.sec[4].len, sizeof where + self_len);
+    memcpy(&where, p.data[4], sizeof where);
+    CHECK_EQ(where.addr, (uint32_t)(uintptr_t)self);
+    CHECK_EQ(where.reserved, 0);
+    CHECK_MEM(p.data[4] + sizeof where, self, self_len);
     cd_ring_t *src = cd_source_find(&src_guid);
     size_t src_len = sizeof(cd_ring_hdr_t) + 8u * CD_RING_STRIDE(12);
     CHECK_EQ(p.sec[5].flags, 0);
-    CHECK_EQ(p.sec[5].len, src_len);
-    CHECK_MEM(p.data[5], src, src_len);
+    CHECK_EQ(p.sec[5].len, sizeof where + src_len);
+    memcpy(&where, p.data[5], sizeof where);
+    CHECK_EQ(where.addr, (uint32_t)(uintptr_t)src);
+    CHECK_MEM(p.data[5] + sizeof where, src, src_len);
 
     CHECK_EQ(p.sec[6].len, 16u + sizeof add_data);
     CHECK_MEM(p.data[6], &add_guid, 16);

@@ -332,6 +332,14 @@ typedef struct {
     uint32_t crc;             /* CRC-32 of those bytes */
 } cd_dump_section_t;
 
+/* CD_SEC_RING data: this prefix, then the ring verbatim (cd_ring_hdr_t and
+ * its slots). `addr` is where the ring lies in RAM, so a debugger serving the
+ * dump (crashdump gdbserver) can show the ring's memory at its own address. */
+typedef struct {
+    uint32_t addr;            /* CPU address of the cd_ring_hdr_t */
+    uint32_t reserved;        /* 0 */
+} cd_dump_ring_t;
+
 /* cd_dump_regs_t.valid bits: which registers hold captured values. */
 #define CD_REGS_V_FRAME (1u << 0)     /* r0-r3, r12, lr, pc, xpsr from the stacked frame */
 #define CD_REGS_V_CALLEE (1u << 1)    /* r4-r11 */

@@ -114,7 +114,8 @@ def printable(data: bytes) -> str:
 
 
 def _ring_json(r: Ring) -> Dict[str, Any]:
-    return {"label": r.label, "guid": str(r.guid), "self": r.is_self, "item_size": r.item_size,
+    return {"label": r.label, "guid": str(r.guid), "self": r.is_self, "addr": f"0x{r.addr:08x}",
+            "item_size": r.item_size,
             "count": r.count, "head": r.head, "tail": r.tail, "lost": r.lost,
             "overwritten": r.overwritten, "missing": r.missing, "truncated": r.truncated,
             "records": [{"seq": rec.seq, "len": len(rec.data), "hex": rec.data.hex(),

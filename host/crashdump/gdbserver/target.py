@@ -13,9 +13,10 @@ here is the `g` packet's order and the `p` packet's numbering:
 
 A register the dump did not capture (its `valid` bit clear) reads as
 unavailable ("xx.."), never as zero; the one exception is a missing PC, which
-GDB cannot attach without (see NO_PC). Memory comes from the dump's stack and
-triage blocks, the captured fault status registers at their SCB addresses and
-then the ELF's read-only sections (code, .rodata: never writable, so the
+GDB cannot attach without (see NO_PC). Memory comes from the dump's stack,
+rings (at the RAM address each RING section records) and triage blocks, the
+captured fault status registers at their SCB addresses and then the ELF's
+read-only sections (code, .rodata: never writable, so the
 ELF's bytes are what the device held); anything else is unreadable, so GDB says
 "Cannot access memory" instead of showing zeros a device never held.
 """
@@ -72,7 +73,7 @@ class Register:
 class Region:
     addr: int
     data: bytes
-    source: str        # "stack", "triage", "elf", "scb": for messages and tests
+    source: str        # "stack", "ring", "triage", "elf", "scb": for messages and tests
 
     @property
     def end(self) -> int:
@@ -271,6 +272,7 @@ def interrupted_msp_psp(dump: Dump) -> Tuple[int, int]:
 def _regions(dump: Dump) -> List[Region]:
     regions = [Region(b.addr, b.data, "stack" if b is dump.stack else "triage")
                for b in dump.memory()]
+    regions += [Region(r.addr, r.raw, "ring") for r in dump.rings if r.addr and r.raw]
     regions.append(Region(SCB_CPUID, struct.pack("<I", dump.header.cpuid), "scb"))
     if dump.fault is not None and has_status_registers(dump.header.arch):
         regions += [Region(addr, struct.pack("<I", getattr(dump.fault, name)), "scb")
