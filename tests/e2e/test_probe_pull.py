@@ -137,3 +137,22 @@ def test_probe_pull_with_a_local_cmsis_pack(gdb_emu, board, elf, tmp_path):
     doc = probe_pull(gdb_emu, tmp_path / "pack.cdmp", "--target", "cdtest", "--pack", str(pack))
     assert doc["partition"].startswith("flash region IROM1 of cdtest"), doc
     assert (tmp_path / "pack.cdmp").read_bytes() == (tmp_path / "serial.cdmp").read_bytes()
+
+
+def test_probe_pull_refuses_a_corrupted_dump(gdb_emu, board, elf, tmp_path):
+    """One bit of the dump body flipped in flash through pyOCD itself: the pull
+    names the slot as corrupt, writes nothing and exits non-zero."""
+    from crashdump.probe.session import ProbeSession
+    with Client.open(gdb_emu.serial_url, timeout=5.0) as dev:
+        dev.fault(FAULT_BAD_READ)
+        status = dev.dump_status()
+    slot = next(s for s in status.slots if s.state == 1)
+    victim = status.partition_base + slot.index * status.slot_size + slot.total_len - 4
+    with ProbeSession(f"gdbrsp:{gdb_emu.gdb_address}") as s:
+        word = s._target.read32(victim)  # noqa: SLF001
+        s._target.write32(victim, word ^ 1)  # noqa: SLF001
+    done = cli("dump", "pull", "--probe", f"gdbrsp:{gdb_emu.gdb_address}", "--elf", str(elf),
+               "-o", str(tmp_path / "bad.cdmp"), ok=False)
+    assert done.returncode == 1, done
+    assert "no valid dump; 1 corrupt" in done.stderr and "body CRC" in done.stderr, done.stderr
+    assert not (tmp_path / "bad.cdmp").exists()
