@@ -112,6 +112,7 @@ def test_gdb_backtrace_reaches_main(board, elf, name, tmp_path_factory):
     assert "??" not in bt, out
     function = KINDS[name][1]
     names = frames(bt)
+    assert names, out
     if name == "bugcheck":
         assert names[:2] == ["cd_bugcheck", function], out
     else:
