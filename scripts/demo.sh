@@ -61,7 +61,7 @@ echo
 
 echo "== post-mortem in GDB: crashdump gdbserver serves the dump"
 echo "\$ gdb-multiarch -batch -ex 'target remote | crashdump gdbserver crash.cdmp --elf ... --pipe' -ex bt -ex 'info registers pc lr sp' ${elf#$root/}"
-PATH="$root/.venv/bin:$PATH" gdb-multiarch -nx -batch -ex "set pagination off" \
+PATH="$root/.venv/bin:$PATH" gdb-multiarch -nx -batch -ex "set pagination off" -ex "set remotetimeout 20" \
     -ex "target remote | crashdump gdbserver $out/crash.cdmp --elf $elf --pipe" \
     -ex bt -ex "info registers pc lr sp" "$elf" 2>&1 | grep -v '^warning: ' || true
 rm -rf "$out"

@@ -58,7 +58,9 @@ def crash_dump(board: str, elf: Path, name: str, tmp_path_factory) -> Path:
 def gdb(elf: Path, remote: str, *commands: str) -> Tuple[str, float]:
     """gdb-multiarch's output for `commands` after `target remote REMOTE`, and
     the seconds from start to exit."""
-    args = [GDB, "-nx", "-batch", "-ex", "set pagination off", "-ex", f"target remote {remote}"]
+    args = [GDB, "-nx", "-batch", "-ex", "set pagination off",
+            # generous: a loaded 2-core CI machine can take seconds to start the server
+            "-ex", "set remotetimeout 20", "-ex", f"target remote {remote}"]
     for c in commands:
         args += ["-ex", f"echo @@@ {c}\\n", "-ex", c]
     start = time.monotonic()
