@@ -173,6 +173,15 @@ static uint32_t slot_off(uint32_t i)
     return i * s_d.slot_size;
 }
 
+_Static_assert(CD_DUMP_SLOTS_MAX <= CD_LOCATOR_SLOTS, "the locator must cover every slot");
+
+/* Any, fault. Records for debug probes what slot i holds (see cd_format.h). */
+static void locator_note(uint32_t i, uint32_t dump_len)
+{
+    cd_dump_locator.dump_len[i] = dump_len;
+    cd_dump_locator.crc = cd_crc32(0, &cd_dump_locator, offsetof(cd_dump_locator_t, crc));
+}
+
 /* Reads slot i's header; 1 if it is a well-formed committed header whose
  * total_len fits the slot (the body CRC is not checked here). */
 static int hdr_read(uint32_t i, cd_dump_hdr_t *h)
@@ -221,6 +230,7 @@ static uint8_t slot_scan(uint32_t i)
  * cut erase never leaves an old header over a half-erased body. */
 static int slot_erase(uint32_t i)
 {
+    locator_note(i, 0u);
     s_d.state[i] = CD_SLOT_INVALID;
     for (uint32_t o = 0; o < s_d.slot_size; o += s_d.erase_size) {
         if (cd_port_flash_erase(slot_off(i) + o, s_d.erase_size) != CD_OK) {
@@ -295,6 +305,7 @@ void cd_dump_boot(const cd_config_t *cfg)
     cd_dump_locator.slot_size = s_d.slot_size;
     cd_dump_locator.n_slots = s_d.n_slots;
     cd_dump_locator.erase_size = s_d.erase_size;
+    memset(cd_dump_locator.dump_len, 0, sizeof cd_dump_locator.dump_len);
     cd_dump_locator.crc = cd_crc32(0, &cd_dump_locator, offsetof(cd_dump_locator_t, crc));
 
     uint32_t max_cc = 0;
@@ -303,8 +314,14 @@ void cd_dump_boot(const cd_config_t *cfg)
         if (s_d.state[i] == CD_SLOT_INVALID) {
             (void)slot_erase(i); /* stays INVALID if the erase fails */
         } else if (s_d.state[i] == CD_SLOT_VALID) {
-            uint32_t cc = slot_crash_count(i);
+            cd_dump_hdr_t h;
+            uint32_t cc = 0u, len = 0u;
+            if (hdr_read(i, &h)) {
+                cc = h.crash_count;
+                len = h.total_len;
+            }
             max_cc = cc > max_cc ? cc : max_cc;
+            locator_note(i, len);
         }
     }
 
@@ -669,6 +686,7 @@ static int write_dump(const cd_crash_ctx_t *ctx, const cd_config_t *cfg, uint32_
         }
     }
     s_d.state[i] = CD_SLOT_INVALID; /* being written */
+    locator_note(i, total);         /* before the first byte: a probe never misses it */
     *slot = i;
     writer_start(w, MODE_WRITE, i);
     w->started = 1;

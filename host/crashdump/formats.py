@@ -379,7 +379,8 @@ DUMP_HDR_CRC_LEN = 124        # CD_DUMP_HDR_CRC_LEN
 CRASH_MAGIC = 0x52434443      # CD_CRASH_MAGIC "CDCR"
 CRASH_RECORD_CRC_LEN = 40
 LOCATOR_MAGIC = 0x434F4C43    # CD_LOCATOR_MAGIC "CLOC"
-LOCATOR_CRC_LEN = 20
+LOCATOR_CRC_LEN = 52
+LOCATOR_SLOTS = 8              # CD_LOCATOR_SLOTS
 
 DUMP_F_TRUNCATED = 1 << 0     # CD_DUMP_F_TRUNCATED
 DUMP_F_NESTED = 1 << 1        # CD_DUMP_F_NESTED
@@ -516,7 +517,7 @@ WIRE_FAULT = WireStruct("cd_wire_fault_t", [("kind", "I")])
 DUMP_RING = WireStruct("cd_dump_ring_t", [("addr", "I"), ("reserved", "I")])
 DUMP_LOCATOR = WireStruct("cd_dump_locator_t", [
     ("magic", "I"), ("partition_base", "I"), ("slot_size", "I"), ("n_slots", "I"),
-    ("erase_size", "I"), ("crc", "I"),
+    ("erase_size", "I"), ("dump_len", "32s"), ("crc", "I"),
 ])
 
 DUMP_STRUCTS: Tuple[WireStruct, ...] = (RING_HDR, DUMP_HDR, DUMP_SECTION, DUMP_REGS, DUMP_FAULT,

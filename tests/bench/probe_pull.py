@@ -42,8 +42,8 @@ def main() -> None:
     print(f"dump pull through pyOCD + gdbrsp plugin, {board} in QEMU, median of {rounds}")
     print(f"  dump bytes            {got.dump_bytes}")
     print(f"  bytes read            {got.bytes_read} ({got.bytes_read / got.dump_bytes:.3f} "
-          f"per dump byte: locator 24 + one 128-byte header per slot + the dump)")
-    print(f"  dump pull (locate, headers, body, CRC check)  {pull * 1e3:8.2f} ms "
+          f"per dump byte: the 56-byte locator, then each dump in one read)")
+    print(f"  dump pull (locator, dump, CRC check)          {pull * 1e3:8.2f} ms "
           f"({got.dump_bytes / pull / 1024:.0f} KiB/s)")
     print(f"  raw target.read_memory_block32 of {got.bytes_read} bytes {raw * 1e3:8.2f} ms")
     print(f"  pull / raw            {pull / raw:.2f}")

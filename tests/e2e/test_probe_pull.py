@@ -15,6 +15,7 @@ import pytest
 
 from crashdump import Client
 from crashdump.emulate import Emulator
+from crashdump.formats import DUMP_LOCATOR
 
 FAULT_BAD_READ = 1
 
@@ -56,9 +57,8 @@ def test_probe_pull_is_byte_identical_to_serial_pull(gdb_emu, board, elf, tmp_pa
     assert doc["target_state"] == "running"
     with Client.open(gdb_emu.serial_url, timeout=5.0) as dev:
         assert dev.info().boot_count == boots
-        n_slots = len(dev.dump_status().slots)
-    # only the committed bytes: the locator, one header per slot, the dump
-    assert doc["bytes_read"] == 24 + n_slots * 128 + len(serial) - 128
+    # only the committed bytes: the locator, then the dump in one read
+    assert doc["bytes_read"] == DUMP_LOCATOR.size + len(serial)
 
 
 def test_probe_pull_by_board_scan_without_elf(gdb_emu, board, tmp_path):

@@ -67,7 +67,7 @@ def dump_constants() -> Dict[str, int]:
         "CD_DUMP_MAGIC": f.DUMP_MAGIC, "CD_DUMP_VERSION": f.DUMP_VERSION,
         "CD_DUMP_HDR_CRC_LEN": f.DUMP_HDR_CRC_LEN, "CD_CRASH_MAGIC": f.CRASH_MAGIC,
         "offsetof(cd_crash_record_t,crc)": f.CRASH_RECORD_CRC_LEN,
-        "CD_LOCATOR_MAGIC": f.LOCATOR_MAGIC,
+        "CD_LOCATOR_MAGIC": f.LOCATOR_MAGIC, "CD_LOCATOR_SLOTS": f.LOCATOR_SLOTS,
         "offsetof(cd_dump_locator_t,crc)": f.LOCATOR_CRC_LEN,
         "CD_DUMP_F_TRUNCATED": f.DUMP_F_TRUNCATED, "CD_DUMP_F_NESTED": f.DUMP_F_NESTED,
         "CD_DUMP_F_BAD_SP": f.DUMP_F_BAD_SP, "CD_DUMP_F_FPU": f.DUMP_F_FPU,

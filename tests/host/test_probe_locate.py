@@ -4,7 +4,8 @@ corrupt slots, and how many bytes each way reads."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+import struct
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -28,9 +29,11 @@ def dump(n: int, stack_len: int = 600) -> bytes:
                       stack=MemBlock(0x20000F00, bytes(i & 0xFF for i in range(stack_len))))
 
 
-def locator(base: int = BASE, slot: int = SLOT, n: int = 3, erase: int = 4096) -> bytes:
+def locator(base: int = BASE, slot: int = SLOT, n: int = 3, erase: int = 4096,
+            lens: Sequence[int] = ()) -> bytes:
+    dump_len = struct.pack("<8I", *(list(lens) + [0] * 8)[:8])
     raw = DUMP_LOCATOR.pack(magic=LOCATOR_MAGIC, partition_base=base, slot_size=slot,
-                            n_slots=n, erase_size=erase, crc=0)
+                            n_slots=n, erase_size=erase, dump_len=dump_len, crc=0)
     return raw[:LOCATOR_CRC_LEN] + crc32(raw[:LOCATOR_CRC_LEN]).to_bytes(4, "little")
 
 
@@ -69,17 +72,42 @@ ELF = FakeElf({"cd_dump_locator": LOCATOR_AT, "__cd_dump_start": BASE,
 
 def test_locator_gives_exact_slots_and_only_committed_bytes_are_read() -> None:
     mem = Memory()
-    mem.ram[LOCATOR_AT] = locator()
     a, b = dump(1), dump(2, stack_len=3000)
+    mem.ram[LOCATOR_AT] = locator(lens=(len(a), 0, len(b)))
     mem.put_slot(0, a)
     mem.put_slot(2, b)
     layouts = locate(mem.read, ELF)
-    assert layouts == [Layout(BASE, 3 * SLOT, "cd_dump_locator", SLOT, 3, 4096)]
+    assert layouts == [Layout(BASE, 3 * SLOT, "cd_dump_locator", SLOT, 3, 4096,
+                              (len(a), 0, len(b)))]
+    mem.reads.clear()
     got = read_dumps(mem.read, layouts)
     assert [(f.index, f.data) for f in got.found] == [(0, a), (2, b)]
     assert got.skipped == []
-    # one header per slot, then the rest of each valid dump: nothing else
-    assert got.bytes_read == 3 * 128 + (len(a) - 128) + (len(b) - 128)
+    # each dump in one read of exactly its bytes; the empty slot is not touched
+    assert mem.reads == [(BASE, len(a)), (BASE + 2 * SLOT, len(b))]
+    assert got.bytes_read == len(a) + len(b)
+
+
+def test_without_lengths_one_header_per_slot_then_the_dumps() -> None:
+    mem = Memory()
+    a = dump(1)
+    mem.put_slot(1, a)
+    got = read_dumps(mem.read, [Layout(BASE, 3 * SLOT, "t", SLOT, 3, 4096)])
+    assert [(f.index, f.data) for f in got.found] == [(1, a)]
+    assert got.bytes_read == 3 * 128 + len(a) - 128
+
+
+def test_stale_locator_lengths_are_checked_not_trusted() -> None:
+    mem = Memory()
+    short, longer = dump(1, stack_len=100), dump(2, stack_len=2000)
+    mem.put_slot(0, short)
+    mem.put_slot(1, longer)
+    # slot 0's length is too long, slot 1's too short, slot 2 was erased since
+    mem.ram[LOCATOR_AT] = locator(lens=(len(short) + 512, len(longer) - 600, 900))
+    got = read_dumps(mem.read, locate(mem.read, ELF))
+    assert [(f.index, f.data) for f in got.found] == [(0, short), (1, longer)]
+    assert [s.reason for s in got.skipped] == [
+        "the locator lists a dump here but the slot holds none (erased or never committed)"]
 
 
 def test_without_locator_the_elf_partition_is_scanned() -> None:
@@ -124,7 +152,6 @@ def test_board_description_scans_at_its_erase_unit() -> None:
 
 def test_torn_and_corrupt_slots_are_skipped_with_reasons() -> None:
     mem = Memory()
-    mem.ram[LOCATOR_AT] = locator()
     torn = bytearray(dump(1))
     torn[20] ^= 1  # header CRC no longer matches: a power cut mid-commit
     corrupt = bytearray(dump(2))
@@ -132,6 +159,7 @@ def test_torn_and_corrupt_slots_are_skipped_with_reasons() -> None:
     good = dump(3)
     for i, d in enumerate((torn, corrupt, good)):
         mem.put_slot(i, bytes(d))
+    mem.ram[LOCATOR_AT] = locator(lens=(len(torn), len(corrupt), len(good)))
     got = read_dumps(mem.read, locate(mem.read, ELF))
     assert [f.index for f in got.found] == [2]
     reasons = [s.reason for s in got.skipped]
@@ -141,15 +169,16 @@ def test_torn_and_corrupt_slots_are_skipped_with_reasons() -> None:
 
 def test_header_longer_than_its_slot_is_not_read() -> None:
     mem = Memory()
-    mem.ram[LOCATOR_AT] = locator(slot=1024)
-    mem.put_slot(0, dump(1, stack_len=3000))  # 3 KiB dump in a "1 KiB" slot
+    big = dump(1, stack_len=3000)  # 3 KiB dump in a "1 KiB" slot
+    mem.ram[LOCATOR_AT] = locator(slot=1024, lens=(len(big),))
+    mem.put_slot(0, big)
     got = read_dumps(mem.read, locate(mem.read, ELF))
     assert got.found == [] and "only 1024 fit" in got.skipped[0].reason
-    assert got.bytes_read == 3 * 128
+    assert got.bytes_read == 1024
 
 
-@pytest.mark.parametrize("field,value", [("magic", 0), ("n_slots", 0), ("slot_size", 64),
-                                         ("crc", 1)])
+@pytest.mark.parametrize("field,value", [("magic", 0), ("n_slots", 0), ("n_slots", 9),
+                                         ("slot_size", 64), ("crc", 1)])
 def test_bad_locator_is_ignored(field: str, value: int) -> None:
     f = DUMP_LOCATOR.unpack(locator())
     f[field] = value

@@ -638,12 +638,23 @@ TEST(dump_api_status_read_erase)
     CHECK_EQ(cd_dump_locator.crc,
              cd_crc32(0, &cd_dump_locator, offsetof(cd_dump_locator_t, crc)));
 
+    CHECK_EQ(cd_dump_locator.dump_len[0], 0);
+    CHECK_EQ(cd_dump_locator.dump_len[1], 0);
+
     make_ctx(10, 0);
     CHECK_EQ(run_crash(), 1);
+    /* the crash path set the slot's length before programming it */
+    uint32_t crash_len = cd_dump_locator.dump_len[0];
+    CHECK(crash_len > 128u);
+    CHECK_EQ(cd_dump_locator.crc,
+             cd_crc32(0, &cd_dump_locator, offsetof(cd_dump_locator_t, crc)));
     CHECK_EQ(boot(), CD_OK);
     cd_wire_slot_t s;
     CHECK_EQ(cd_dump_slot_info(0, &s), CD_OK);
     CHECK_EQ(s.state, CD_SLOT_VALID);
+    CHECK_EQ(cd_dump_locator.dump_len[0], s.total_len); /* the boot scan's view */
+    CHECK_EQ(crash_len, s.total_len);
+    CHECK_EQ(cd_dump_locator.dump_len[1], 0);
     CHECK_EQ(s.crash_count, 1);
     CHECK_EQ(s.code, 10);
     CHECK_EQ(cd_dump_slot_info(2, &s), CD_E_INVAL);
@@ -673,6 +684,9 @@ TEST(dump_api_status_read_erase)
     CHECK_EQ(slot_state(0), CD_SLOT_VALID);
     CHECK_EQ(cd_dump_erase(0, 0, s.body_crc), CD_OK);
     CHECK_EQ(slot_state(0), CD_SLOT_EMPTY);
+    CHECK_EQ(cd_dump_locator.dump_len[0], 0);
+    CHECK_EQ(cd_dump_locator.crc,
+             cd_crc32(0, &cd_dump_locator, offsetof(cd_dump_locator_t, crc)));
     CHECK_EQ(cd_dump_erase(0, 0, 0), CD_E_NO_DUMP);
     CHECK_EQ(cd_dump_erase(0, CD_ERASE_F_FORCE, 0), CD_OK);
     CHECK_EQ(cd_dump_erase(5, CD_ERASE_F_FORCE, 0), CD_E_INVAL);

@@ -409,6 +409,7 @@ typedef struct {
  * cd_init(); all zero before) is found through the ELF's symbol table; see
  * docs/dump-format.md "Finding the dumps without the firmware". */
 #define CD_LOCATOR_MAGIC 0x434F4C43u /* "CLOC" */
+#define CD_LOCATOR_SLOTS 8u          /* dump_len entries: the most slots a partition has */
 
 typedef struct {
     uint32_t magic;           /* CD_LOCATOR_MAGIC */
@@ -416,7 +417,11 @@ typedef struct {
     uint32_t slot_size;       /* bytes; slot i is at partition_base + i * slot_size */
     uint32_t n_slots;
     uint32_t erase_size;      /* flash erase unit, bytes */
-    uint32_t crc;             /* CRC-32 of the 20 bytes above */
+    /* Per slot: 0 if the firmware knows it holds no dump and none is being
+     * written; else the length of the dump there (set before the dump is
+     * programmed, so a reader must still check the header and CRCs). */
+    uint32_t dump_len[CD_LOCATOR_SLOTS];
+    uint32_t crc;             /* CRC-32 of the 52 bytes above */
 } cd_dump_locator_t;
 
 /* ---------------------------------------------------------------- layout checks */

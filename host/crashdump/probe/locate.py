@@ -4,23 +4,27 @@ Everything works on a `read(address, length) -> bytes` function, so the same
 code serves a pyOCD session (probe/session.py) and the unit tests' fake memory.
 docs/dump-format.md "Finding the dumps without the firmware" is the spec:
 
-1. the ELF's `cd_dump_locator` (RAM, filled by cd_init) gives the exact slots;
+1. the ELF's `cd_dump_locator` (RAM, filled by cd_init) gives the exact slots
+   and what each holds, so a pull reads the locator and each dump, nothing else;
 2. else the ELF's `__cd_dump_start`/`__cd_dump_end` bound a partition to scan;
 3. else a board description (BOARD_PARTITIONS) or the target's flash regions do.
 
-Only committed dump bytes are read: one 128-byte header per slot (or a 4-byte
+Only committed dump bytes are read: with the locator, each dump in one read
+of its recorded length; otherwise one 128-byte header per slot (or a 4-byte
 magic per erase unit when scanning), then `total_len` bytes of each valid dump.
 """
 from __future__ import annotations
 
+import struct
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from ..decode.elf import Elf
 from ..dump import Dump, crc32, parse_dump, parse_header
 from ..errors import DumpFormatError, ProbeError
-from ..formats import DUMP_HDR, DUMP_LOCATOR, DUMP_MAGIC, LOCATOR_CRC_LEN, LOCATOR_MAGIC
+from ..formats import (DUMP_HDR, DUMP_LOCATOR, DUMP_MAGIC, LOCATOR_CRC_LEN, LOCATOR_MAGIC,
+                       LOCATOR_SLOTS)
 
 ReadFn = Callable[[int, int], bytes]
 # progress(label, bytes done, bytes total) for the dump being read
@@ -63,6 +67,7 @@ class Layout:
     slot_size: int = 0
     n_slots: int = 0
     step: int = SCAN_STEP
+    dump_len: Tuple[int, ...] = ()  # from the locator: per slot, 0 = no dump
 
     @property
     def exact(self) -> bool:
@@ -118,8 +123,12 @@ def parse_locator(raw: bytes) -> Optional[Layout]:
         return None
     if not (1 <= f["n_slots"] <= 64 and f["slot_size"] >= HDR_LEN and f["erase_size"] > 0):
         return None
-    return Layout(f["partition_base"], f["slot_size"] * f["n_slots"], "cd_dump_locator",
-                  slot_size=f["slot_size"], n_slots=f["n_slots"], step=f["erase_size"])
+    n = f["n_slots"]
+    if n > LOCATOR_SLOTS:
+        return None
+    lens = struct.unpack(f"<{LOCATOR_SLOTS}I", f["dump_len"])[:n]
+    return Layout(f["partition_base"], f["slot_size"] * n, "cd_dump_locator",
+                  slot_size=f["slot_size"], n_slots=n, step=f["erase_size"], dump_len=lens)
 
 
 def locate(read: ReadFn, elf: Optional[Elf] = None, board: Optional[BoardPartition] = None,
@@ -160,6 +169,13 @@ def read_dumps(read: ReadFn, layouts: List[Layout],
         if layout.exact:
             for i in range(layout.n_slots):
                 addr = layout.base + i * layout.slot_size
+                if layout.dump_len:
+                    # The firmware says what each slot holds: 0 = nothing, else
+                    # the length, read in one go and then checked like any dump.
+                    if layout.dump_len[i]:
+                        _read_known(counting, addr, i, layout.dump_len[i],
+                                    layout.slot_size, result, progress)
+                    continue
                 _try_dump(counting, addr, i, layout.slot_size, result, progress, None)
         else:
             addr, end, n = layout.base, layout.base + layout.size, 0
@@ -171,6 +187,38 @@ def read_dumps(read: ReadFn, layouts: List[Layout],
     result.bytes_read = counting.count
     result.seconds = time.monotonic() - start
     return result
+
+
+def _read_known(read: CountingReader, addr: int, index: int, length: int, room: int,
+                result: Retrieved, progress: Optional[ProgressFn]) -> None:
+    """A dump whose length the locator gives: one read, then the usual checks.
+    A stale length (the dump was cut short or erased since) costs a second
+    read or reports the slot; nothing unchecked is returned."""
+    data = read(addr, max(HDR_LEN, min(length, room)))
+    if data[:4] != _MAGIC:
+        result.skipped.append(Skipped(addr, "the locator lists a dump here but the slot "
+                                            "holds none (erased or never committed)"))
+        return
+    try:
+        header = parse_header(data[:HDR_LEN])
+    except DumpFormatError as e:
+        result.skipped.append(Skipped(addr, f"torn or foreign header: {e}"))
+        return
+    if header.total_len > room:
+        result.skipped.append(Skipped(addr, f"header claims {header.total_len} bytes, "
+                                            f"only {room} fit"))
+        return
+    if header.total_len > len(data):
+        data += read(addr + len(data), header.total_len - len(data))
+    data = data[:header.total_len]
+    if progress:
+        progress(f"dump at 0x{addr:08x}", len(data), header.total_len)
+    try:
+        dump = parse_dump(data)
+    except DumpFormatError as e:
+        result.skipped.append(Skipped(addr, f"corrupt dump: {e}"))
+        return
+    result.found.append(Found(addr, index, data, dump))
 
 
 def _try_dump(read: CountingReader, addr: int, index: int, room: int, result: Retrieved,
