@@ -52,7 +52,6 @@ def test_probe_pull_is_byte_identical_to_serial_pull(gdb_emu, board, elf, tmp_pa
     assert (tmp_path / "probe.cdmp").read_bytes() == serial
     assert doc["pulled"][0]["bytes"] == len(serial) == doc["dump_bytes"]
     assert doc["partition"].startswith("cd_dump_locator")
-    # only the committed bytes: the locator, one header per slot, the dump
     # left as found: still running, same boot, still answering
     assert doc["target_state"] == "running"
     with Client.open(gdb_emu.serial_url, timeout=5.0) as dev:
