@@ -27,12 +27,8 @@ _Static_assert(CD_FAULT_WDT_IRQ < BOARD_IRQ_COUNT && CD_FAULT_WDT_IRQ != F4_USAR
 
 volatile uint32_t board_rx_event;
 
-/* The main stack (at the bottom of SRAM, cm_sections.ld) is a region of its
- * own, so a dump's stack section stops at the stack's top instead of running
- * into .data/.bss (see nrf5_port.c). CCM RAM is listed so a triage range may
- * lie there; nothing of the demo uses it. */
-extern uint8_t __stack_top[];
-
+/* The main stack is a region of its own (cm_ram_regions). CCM RAM is listed
+ * so a triage range may lie there; nothing of the demo uses it. */
 static cd_mem_region_t memory_map[] = {
     {BOARD_FLASH_BASE, BOARD_FLASH_SIZE, CD_MEM_READ}, /* dump partition included */
     {BOARD_RAM_BASE, 0u, CD_MEM_READ | CD_MEM_WRITE},   /* main stack */
@@ -42,11 +38,7 @@ static cd_mem_region_t memory_map[] = {
 
 const cd_mem_region_t *cd_port_memory_map(size_t *count)
 {
-    uintptr_t top = (uintptr_t)__stack_top;
-
-    memory_map[1].len = top - BOARD_RAM_BASE;
-    memory_map[2].start = top;
-    memory_map[2].len = BOARD_RAM_BASE + BOARD_RAM_SIZE - top;
+    cm_ram_regions(&memory_map[1], BOARD_RAM_BASE, BOARD_RAM_BASE + BOARD_RAM_SIZE, 0u);
     *count = sizeof(memory_map) / sizeof(memory_map[0]);
     return memory_map;
 }

@@ -97,3 +97,14 @@ __attribute__((noreturn, optimize("no-tree-loop-distribute-patterns"))) void Res
         cm_wfi();
     }
 }
+
+void cm_ram_regions(cd_mem_region_t regions[2], uintptr_t ram_start, uintptr_t ram_end,
+                    uintptr_t guard_bytes)
+{
+    uintptr_t top = (uintptr_t)&__stack_top;
+
+    regions[0].start = ram_start + guard_bytes;
+    regions[0].len = top - regions[0].start;
+    regions[1].start = top;
+    regions[1].len = ram_end - top;
+}

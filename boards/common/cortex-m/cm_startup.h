@@ -10,6 +10,10 @@
 #ifndef CM_STARTUP_H
 #define CM_STARTUP_H
 
+#include <stdint.h>
+
+#include "crashdump/cd_port.h"
+
 typedef void (*cm_vector_t)(void);
 
 /* Spins forever with interrupts untouched: where an exception nobody handles
@@ -30,6 +34,19 @@ void cm_default_handler(void);
  * (-Woverride-init, part of -Wextra, flags exactly this intended override.) */
 #define CM_IRQ_VECTORS(count)                                                       \
     __attribute__((section(".vectors.irq"), used)) const cm_vector_t cm_irq_vectors[count]
+
+/* Any context (idempotent stores). For cd_port_memory_map(): fills regions[0]
+ * with the main stack, [ram_start + guard_bytes, __stack_top), and regions[1]
+ * with the rest of RAM, [__stack_top, ram_end); the caller sets their flags.
+ * The main stack (at the bottom of RAM, cm_sections.ld) must be a region of
+ * its own: the library dumps the stack from SP up to the end of SP's region,
+ * and must stop at the stack's top instead of running on into .data/.bss,
+ * which the dump writer itself changes while it writes. guard_bytes leaves out
+ * an MPU guard at the stack's bottom: it cannot be read with the MPU on, and a
+ * fault frame that would lie there (stacking failed) must count as unreadable.
+ * The stack's top is a linker symbol, hence filled at run time. */
+void cm_ram_regions(cd_mem_region_t regions[2], uintptr_t ram_start, uintptr_t ram_end,
+                    uintptr_t guard_bytes);
 
 /* Called by Reset_Handler once .data and .bss are set up. */
 int main(void);

@@ -40,16 +40,8 @@ volatile uint32_t board_rx_event;
 #define BELOW_RAM_GUARD_LOG2 20u
 #endif
 
-/* The main stack (at the bottom of RAM, cm_sections.ld) is a region of its
- * own: the library dumps the stack from SP up to the end of SP's region, and
- * must stop at the stack's top instead of running on into .data/.bss, which
- * the dump writer itself changes while it writes. The MPU guard at the
- * stack's bottom is left out: it cannot be read with the MPU on, and a fault
- * frame that would lie there (stacking failed) must count as unreadable. The
- * stack's top is a linker symbol, so the RAM entries are completed at run
- * time (idempotent stores, safe in any context). */
-extern uint8_t __stack_top[];
-
+/* The main stack is a region of its own, without the MPU guard at its bottom
+ * (cm_ram_regions). */
 static cd_mem_region_t memory_map[] = {
     {BOARD_CODE_BASE, BOARD_CODE_SIZE, CD_MEM_READ}, /* RAM in QEMU, flash on hardware */
     {BOARD_RAM_BASE, 0u, CD_MEM_READ | CD_MEM_WRITE},   /* main stack above its guard */
@@ -58,12 +50,8 @@ static cd_mem_region_t memory_map[] = {
 
 const cd_mem_region_t *cd_port_memory_map(size_t *count)
 {
-    uintptr_t top = (uintptr_t)__stack_top;
-
-    memory_map[1].start = BOARD_RAM_BASE + (STACK_GUARD_LOG2 != 0u ? 1u << STACK_GUARD_LOG2 : 0u);
-    memory_map[1].len = top - memory_map[1].start;
-    memory_map[2].start = top;
-    memory_map[2].len = BOARD_RAM_BASE + BOARD_RAM_SIZE - top;
+    cm_ram_regions(&memory_map[1], BOARD_RAM_BASE, BOARD_RAM_BASE + BOARD_RAM_SIZE,
+                   STACK_GUARD_LOG2 != 0u ? 1u << STACK_GUARD_LOG2 : 0u);
     *count = sizeof(memory_map) / sizeof(memory_map[0]);
     return memory_map;
 }

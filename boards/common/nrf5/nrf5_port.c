@@ -58,14 +58,7 @@ static const nrf5_uart_t uart0 = {BOARD_UART0_BASE, BOARD_UART_TX_PIN, BOARD_UAR
 
 volatile uint32_t board_rx_event;
 
-/* The main stack (at the bottom of RAM, cm_sections.ld) is a region of its
- * own: the library dumps the stack from SP up to the end of SP's region, and
- * must stop at the stack's top instead of running on into .data/.bss, which
- * the dump writer itself changes while it writes. The stack's top is a
- * linker symbol, so the RAM entries are completed at run time (idempotent
- * stores, safe in any context). */
-extern uint8_t __stack_top[];
-
+/* The main stack is a region of its own (cm_ram_regions). */
 static cd_mem_region_t memory_map[] = {
     {BOARD_FLASH_BASE, BOARD_FLASH_SIZE, CD_MEM_READ}, /* dump partition included */
     {BOARD_RAM_BASE, 0u, CD_MEM_READ | CD_MEM_WRITE},   /* main stack */
@@ -74,11 +67,7 @@ static cd_mem_region_t memory_map[] = {
 
 const cd_mem_region_t *cd_port_memory_map(size_t *count)
 {
-    uintptr_t top = (uintptr_t)__stack_top;
-
-    memory_map[1].len = top - BOARD_RAM_BASE;
-    memory_map[2].start = top;
-    memory_map[2].len = BOARD_RAM_BASE + BOARD_RAM_SIZE - top;
+    cm_ram_regions(&memory_map[1], BOARD_RAM_BASE, BOARD_RAM_BASE + BOARD_RAM_SIZE, 0u);
     *count = sizeof(memory_map) / sizeof(memory_map[0]);
     return memory_map;
 }
