@@ -49,3 +49,19 @@ function(cd_add_board_firmware name)
         VERBATIM
     )
 endfunction()
+
+# cd_add_demo_firmware(LINKER_SCRIPT <script> SOURCES <port, drivers...>
+#                      [INCLUDE_DIRS <dirs>])
+# crashdump-demo for a board: the shared demo app and dump-partition geometry
+# (boards/common/demo, boards/common/flash) plus the board's own port and
+# drivers. The calling folder supplies board.h.
+function(cd_add_demo_firmware)
+    cmake_parse_arguments(PARSE_ARGV 0 DEMO "" "LINKER_SCRIPT" "SOURCES;INCLUDE_DIRS")
+    set(common ${CM_COMMON_DIR}/..)
+    cd_add_board_firmware(crashdump-demo
+        LINKER_SCRIPT ${DEMO_LINKER_SCRIPT}
+        SOURCES ${common}/demo/demo.c ${common}/flash/flash_part.c ${DEMO_SOURCES}
+        INCLUDE_DIRS ${CMAKE_CURRENT_SOURCE_DIR} ${common}/demo ${common}/flash
+                     ${DEMO_INCLUDE_DIRS}
+    )
+endfunction()

@@ -5,21 +5,14 @@
 include(${CMAKE_CURRENT_LIST_DIR}/../cortex-m/cortex-m.cmake)
 
 set(MPS2_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(BOARDS_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
 
 function(mps2_add_demo linker_script)
-    cd_add_board_firmware(crashdump-demo
+    cd_add_demo_firmware(
         LINKER_SCRIPT ${linker_script}
         SOURCES
-            ${BOARDS_COMMON_DIR}/demo/demo.c
             ${MPS2_COMMON_DIR}/mps2_port.c
             ${MPS2_COMMON_DIR}/cmsdk_uart.c
-            ${BOARDS_COMMON_DIR}/flash/flash_ram.c
-            ${BOARDS_COMMON_DIR}/flash/flash_part.c
-        INCLUDE_DIRS
-            ${CMAKE_CURRENT_SOURCE_DIR}
-            ${MPS2_COMMON_DIR}
-            ${BOARDS_COMMON_DIR}/demo
-            ${BOARDS_COMMON_DIR}/flash
+            ${MPS2_COMMON_DIR}/../flash/flash_ram.c
+        INCLUDE_DIRS ${MPS2_COMMON_DIR}
     )
 endfunction()

@@ -4,21 +4,14 @@
 include(${CMAKE_CURRENT_LIST_DIR}/../cortex-m/cortex-m.cmake)
 
 set(NRF5_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(BOARDS_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
 
 function(nrf5_add_demo linker_script)
-    cd_add_board_firmware(crashdump-demo
+    cd_add_demo_firmware(
         LINKER_SCRIPT ${linker_script}
         SOURCES
-            ${BOARDS_COMMON_DIR}/demo/demo.c
             ${NRF5_COMMON_DIR}/nrf5_port.c
             ${NRF5_COMMON_DIR}/nrf5_uart.c
-            ${BOARDS_COMMON_DIR}/flash/flash_nvmc.c
-            ${BOARDS_COMMON_DIR}/flash/flash_part.c
-        INCLUDE_DIRS
-            ${CMAKE_CURRENT_SOURCE_DIR}
-            ${NRF5_COMMON_DIR}
-            ${BOARDS_COMMON_DIR}/demo
-            ${BOARDS_COMMON_DIR}/flash
+            ${NRF5_COMMON_DIR}/../flash/flash_nvmc.c
+        INCLUDE_DIRS ${NRF5_COMMON_DIR}
     )
 endfunction()
