@@ -13,7 +13,7 @@
 #include "cm_startup.h"
 
 /* Linker script symbols (cm_sections.ld). */
-extern uint32_t __stack_top;
+extern uint8_t __stack_top[];
 extern uint32_t __data_start, __data_end, __data_load;
 extern uint32_t __bss_start, __bss_end;
 extern void (*__preinit_array_start[])(void), (*__preinit_array_end[])(void);
@@ -43,7 +43,7 @@ void SysTick_Handler(void) CM_WEAK_DEFAULT;
 /* Exceptions 0..15. Entries reserved on a given architecture version are never
  * taken there, so one table serves all of them. */
 __attribute__((section(".vectors.core"), used)) const cm_vector_t cm_core_vectors[16] = {
-    (cm_vector_t)(uintptr_t)&__stack_top, /* 0: initial MSP */
+    (cm_vector_t)(uintptr_t)__stack_top, /* 0: initial MSP */
     Reset_Handler,                        /* 1 */
     NMI_Handler,                          /* 2 */
     HardFault_Handler,                    /* 3 */
@@ -96,15 +96,4 @@ __attribute__((noreturn, optimize("no-tree-loop-distribute-patterns"))) void Res
     for (;;) {
         cm_wfi();
     }
-}
-
-void cm_ram_regions(cd_mem_region_t regions[2], uintptr_t ram_start, uintptr_t ram_end,
-                    uintptr_t guard_bytes)
-{
-    uintptr_t top = (uintptr_t)&__stack_top;
-
-    regions[0].start = ram_start + guard_bytes;
-    regions[0].len = top - regions[0].start;
-    regions[1].start = top;
-    regions[1].len = ram_end - top;
 }

@@ -44,9 +44,19 @@ void cm_default_handler(void);
  * which the dump writer itself changes while it writes. guard_bytes leaves out
  * an MPU guard at the stack's bottom: it cannot be read with the MPU on, and a
  * fault frame that would lie there (stacking failed) must count as unreadable.
- * The stack's top is a linker symbol, hence filled at run time. */
-void cm_ram_regions(cd_mem_region_t regions[2], uintptr_t ram_start, uintptr_t ram_end,
-                    uintptr_t guard_bytes);
+ * The stack's top is a linker symbol, hence filled at run time. Inline, so
+ * cd_port_memory_map() stays a leaf on the fault path. */
+static inline void cm_ram_regions(cd_mem_region_t regions[2], uintptr_t ram_start,
+                                  uintptr_t ram_end, uintptr_t guard_bytes)
+{
+    extern uint8_t __stack_top[];
+    uintptr_t top = (uintptr_t)__stack_top;
+
+    regions[0].start = ram_start + guard_bytes;
+    regions[0].len = top - regions[0].start;
+    regions[1].start = top;
+    regions[1].len = ram_end - top;
+}
 
 /* Called by Reset_Handler once .data and .bss are set up. */
 int main(void);
