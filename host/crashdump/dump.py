@@ -28,7 +28,7 @@ from .errors import DumpFormatError
 from .formats import (DUMP_F_FPU, DUMP_HDR, DUMP_HDR_CRC_LEN, DUMP_MAGIC, DUMP_MEM, DUMP_REGS,
                       DUMP_RING, DUMP_SECTION, DUMP_VERSION, DUMP_FAULT, DUMP_FPU, GUID_LEN, RING_HDR,
                       RING_HDR_CRC_LEN, RING_MAGIC, RING_VERSION, SEC_F_SELF, SEC_F_TRUNCATED,
-                      SEQ_MASK, SLOT_HDR_LEN, Arch, Reason, SecType, decode_text,
+                      SEQ_MASK, SLOT_HDR_LEN, Arch, Reason, Record, SecType, decode_text,
                       ring_stride, seq_diff)
 
 HDR_LEN = DUMP_HDR.size          # 128
@@ -172,12 +172,6 @@ class MemBlock:
 
 
 @dataclass(frozen=True)
-class RingRecord:
-    seq: int
-    data: bytes
-
-
-@dataclass(frozen=True)
 class Ring:
     guid: uuid.UUID
     label: str
@@ -190,7 +184,7 @@ class Ring:
     idx: int
     is_self: bool
     truncated: bool           # the section was cut: some slots are missing
-    records: List[RingRecord] = field(default_factory=list)
+    records: List[Record] = field(default_factory=list)
     addr: int = 0             # where the ring lay in RAM (0: unknown)
     raw: bytes = field(default=b"", repr=False)  # the ring's bytes as they were in RAM
     overwritten: int = 0      # items between tail and the oldest held item: never read
@@ -425,7 +419,7 @@ def decode_ring(data: bytes, *, offset: int = 0, flags: int = 0) -> Ring:
                   f"{slots_len} follow")
     held = min(pending, count)
     oldest = (head - held) & SEQ_MASK
-    records: List[RingRecord] = []
+    records: List[Record] = []
     missing = 0
     for k in range(held):
         seq = (oldest + k) & SEQ_MASK
@@ -439,7 +433,7 @@ def decode_ring(data: bytes, *, offset: int = 0, flags: int = 0) -> Ring:
             missing += 1
             continue
         start = pos + SLOT_HDR_LEN
-        records.append(RingRecord(seq, data[start:start + length]))
+        records.append(Record(seq, data[start:start + length]))
     return Ring(guid=uuid.UUID(bytes=f["guid"]), label=decode_text(f["label"]),
                 item_size=item_size, count=count, stride=stride, head=head, tail=tail,
                 lost=f["lost"], idx=idx, is_self=bool(flags & SEC_F_SELF), truncated=truncated,
