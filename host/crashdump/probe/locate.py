@@ -199,26 +199,7 @@ def _read_known(read: CountingReader, addr: int, index: int, length: int, room: 
         result.skipped.append(Skipped(addr, "the locator lists a dump here but the slot "
                                             "holds none (erased or never committed)"))
         return
-    try:
-        header = parse_header(data[:HDR_LEN])
-    except DumpFormatError as e:
-        result.skipped.append(Skipped(addr, f"torn or foreign header: {e}"))
-        return
-    if header.total_len > room:
-        result.skipped.append(Skipped(addr, f"header claims {header.total_len} bytes, "
-                                            f"only {room} fit"))
-        return
-    if header.total_len > len(data):
-        data += read(addr + len(data), header.total_len - len(data))
-    data = data[:header.total_len]
-    if progress:
-        progress(f"dump at 0x{addr:08x}", len(data), header.total_len)
-    try:
-        dump = parse_dump(data)
-    except DumpFormatError as e:
-        result.skipped.append(Skipped(addr, f"corrupt dump: {e}"))
-        return
-    result.found.append(Found(addr, index, data, dump))
+    _complete(read, addr, index, data, room, result, progress)
 
 
 def _try_dump(read: CountingReader, addr: int, index: int, room: int, result: Retrieved,
@@ -229,8 +210,16 @@ def _try_dump(read: CountingReader, addr: int, index: int, room: int, result: Re
     hdr = magic + read(addr + 4, HDR_LEN - 4) if magic else read(addr, HDR_LEN)
     if hdr[:4] != _MAGIC:
         return 0  # erased or never written: an empty slot
+    return _complete(read, addr, index, hdr, room, result, progress)
+
+
+def _complete(read: CountingReader, addr: int, index: int, have: bytes, room: int,
+              result: Retrieved, progress: Optional[ProgressFn]) -> int:
+    """Checks the header at the start of `have` (the first bytes at addr),
+    reads whatever of the dump is missing and verifies it. Returns the dump's
+    length once it is in result.found, 0 if it was skipped (with the reason)."""
     try:
-        header = parse_header(hdr)
+        header = parse_header(have[:HDR_LEN])
     except DumpFormatError as e:
         result.skipped.append(Skipped(addr, f"torn or foreign header: {e}"))
         return 0
@@ -239,7 +228,7 @@ def _try_dump(read: CountingReader, addr: int, index: int, room: int, result: Re
                                             f"only {room} fit"))
         return 0
     label = f"dump at 0x{addr:08x}"
-    data = bytearray(hdr)
+    data = bytearray(have[:header.total_len])
     while len(data) < header.total_len:
         n = min(READ_CHUNK, header.total_len - len(data))
         data += read(addr + len(data), n)
