@@ -88,15 +88,6 @@ def test_locator_gives_exact_slots_and_only_committed_bytes_are_read() -> None:
     assert got.bytes_read == len(a) + len(b)
 
 
-def test_without_lengths_one_header_per_slot_then_the_dumps() -> None:
-    mem = Memory()
-    a = dump(1)
-    mem.put_slot(1, a)
-    got = read_dumps(mem.read, [Layout(BASE, 3 * SLOT, "t", SLOT, 3, 4096)])
-    assert [(f.index, f.data) for f in got.found] == [(1, a)]
-    assert got.bytes_read == 3 * 128 + len(a) - 128
-
-
 def test_stale_locator_lengths_are_checked_not_trusted() -> None:
     mem = Memory()
     short, longer = dump(1, stack_len=100), dump(2, stack_len=2000)

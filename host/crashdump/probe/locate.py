@@ -10,8 +10,8 @@ docs/dump-format.md "Finding the dumps without the firmware" is the spec:
 3. else a board description (BOARD_PARTITIONS) or the target's flash regions do.
 
 Only committed dump bytes are read: with the locator, each dump in one read
-of its recorded length; otherwise one 128-byte header per slot (or a 4-byte
-magic per erase unit when scanning), then `total_len` bytes of each valid dump.
+of its recorded length; when scanning, a 4-byte magic per erase unit, then the
+header and `total_len` bytes of each valid dump.
 """
 from __future__ import annotations
 
@@ -59,8 +59,9 @@ BOARD_PARTITIONS: Dict[str, BoardPartition] = {b.name: b for b in (
 
 @dataclass(frozen=True)
 class Layout:
-    """A region to look for dumps in. With slot_size set, slot i is at
-    base + i * slot_size exactly; without, the region is scanned every `step`."""
+    """A region to look for dumps in. From the locator (slot_size set), slot i
+    is at base + i * slot_size and holds a dump of dump_len[i] bytes (0: none);
+    otherwise the region is scanned every `step`."""
     base: int
     size: int
     source: str
@@ -168,20 +169,16 @@ def read_dumps(read: ReadFn, layouts: List[Layout],
     for layout in layouts:
         if layout.exact:
             for i in range(layout.n_slots):
-                addr = layout.base + i * layout.slot_size
-                if layout.dump_len:
-                    # The firmware says what each slot holds: 0 = nothing, else
-                    # the length, read in one go and then checked like any dump.
-                    if layout.dump_len[i]:
-                        _read_known(counting, addr, i, layout.dump_len[i],
-                                    layout.slot_size, result, progress)
-                    continue
-                _try_dump(counting, addr, i, layout.slot_size, result, progress, None)
+                # The firmware says what each slot holds: 0 = nothing, else
+                # the length, read in one go and then checked like any dump.
+                if layout.dump_len[i]:
+                    _read_known(counting, layout.base + i * layout.slot_size, i,
+                                layout.dump_len[i], layout.slot_size, result, progress)
         else:
-            addr, end, n = layout.base, layout.base + layout.size, 0
+            addr, end = layout.base, layout.base + layout.size
             while addr + HDR_LEN <= end:
                 dump_len = _try_dump(counting, addr, len(result.found), end - addr, result,
-                                     progress, counting(addr, 4))
+                                     progress)
                 n = -(-dump_len // layout.step) * layout.step if dump_len else layout.step
                 addr += n
     result.bytes_read = counting.count
@@ -203,14 +200,14 @@ def _read_known(read: CountingReader, addr: int, index: int, length: int, room: 
 
 
 def _try_dump(read: CountingReader, addr: int, index: int, room: int, result: Retrieved,
-              progress: Optional[ProgressFn], magic: Optional[bytes]) -> int:
-    """Reads the dump at addr into result; returns its length, 0 if none."""
-    if magic is not None and magic != _MAGIC:
-        return 0
-    hdr = magic + read(addr + 4, HDR_LEN - 4) if magic else read(addr, HDR_LEN)
-    if hdr[:4] != _MAGIC:
-        return 0  # erased or never written: an empty slot
-    return _complete(read, addr, index, hdr, room, result, progress)
+              progress: Optional[ProgressFn]) -> int:
+    """Scanning: the dump at addr into result if its magic is there; returns
+    its length, 0 if none."""
+    magic = read(addr, 4)
+    if magic != _MAGIC:
+        return 0  # erased or never written
+    return _complete(read, addr, index, magic + read(addr + 4, HDR_LEN - 4), room, result,
+                     progress)
 
 
 def _complete(read: CountingReader, addr: int, index: int, have: bytes, room: int,
