@@ -36,3 +36,11 @@ def test_no_matching_probe(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     err = capsys.readouterr().err
     assert err.startswith("error: dump pull: no debug probe matches '0240'")
     assert "crashdump probes" in err and "Traceback" not in err
+
+
+def test_pull_without_port_or_probe_names_both(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.delenv("CRASHDUMP_PORT", raising=False)
+    assert main(["dump", "pull", "-o", "x.cdmp"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: dump pull: no port or probe given")
+    assert "--port URL" in err and "--probe UID" in err
