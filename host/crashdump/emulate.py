@@ -97,13 +97,15 @@ def _run(cmd: Sequence[str], what: str) -> None:
 
 def build_demo(board: Board, root: Path,
                on_status: Optional[Callable[[str], None]] = None) -> Path:
-    """Configures (once) and builds the board's demo firmware; returns its ELF."""
+    """Configures (once) and builds the board's demo firmware, with the
+    test-only fault commands the emulated demo is for; returns its ELF."""
     build_dir = root / BUILD_DIR.format(board=board.name)
     what = f"build {board.name}"
     if not (build_dir / "CMakeCache.txt").is_file():
         if on_status:
             on_status(f"configuring {build_dir}")
-        _run(["cmake", "-S", str(root), "-B", str(build_dir), f"-DBOARD={board.name}"], what)
+        _run(["cmake", "-S", str(root), "-B", str(build_dir), f"-DBOARD={board.name}",
+              "-DCD_FAULT_CMDS=ON"], what)
     if on_status:
         on_status(f"building {board.name} demo firmware in {build_dir}")
     _run(["cmake", "--build", str(build_dir)], what)

@@ -66,7 +66,8 @@ def board(request: pytest.FixtureRequest) -> str:
         if shutil.which("arm-none-eabi-gcc") is None:
             pytest.skip("arm-none-eabi-gcc not installed and the ELF was not built")
         build = ROOT / "build" / name
-        subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build), f"-DBOARD={name}"],
+        subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build), f"-DBOARD={name}",
+                        "-DCD_FAULT_CMDS=ON"],
                        check=True, capture_output=True)
         subprocess.run(["cmake", "--build", str(build)], check=True, capture_output=True)
     return name

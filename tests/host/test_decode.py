@@ -128,7 +128,7 @@ def demo_elf(tmp_path_factory: pytest.TempPathFactory) -> Elf:
         pytest.skip("no arm-none-eabi-gcc/cmake")
     build = tmp_path_factory.mktemp("an385-g")
     for cmd in (["cmake", "-S", str(ROOT), "-B", str(build), "-DBOARD=qemu-mps2-an385",
-                 "-DCMAKE_C_FLAGS=-g"], ["cmake", "--build", str(build), "-j2"]):
+                 "-DCD_FAULT_CMDS=ON", "-DCMAKE_C_FLAGS=-g"], ["cmake", "--build", str(build), "-j2"]):
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             pytest.skip(f"demo build failed: {r.stderr[-500:]}")

@@ -132,7 +132,7 @@ def test_builds_demo_firmware_when_missing(tmp_path: Path,
         assert emu.elf == emulate.demo_elf(FAKE, root)
     build_dir = root / "build/fake-board"
     assert (tmp_path / "cmake.log").read_text().splitlines() == [
-        f"-S {root} -B {build_dir} -DBOARD=fake-board",
+        f"-S {root} -B {build_dir} -DBOARD=fake-board -DCD_FAULT_CMDS=ON",
         f"--build {build_dir}",
     ]
     assert any("building fake-board" in s for s in status)

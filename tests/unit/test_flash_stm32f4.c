@@ -257,7 +257,7 @@ TEST(data_cache_is_reset_after_erase_and_program_when_enabled)
 
 TEST(range_check_shared_with_reads_rejects_partial_and_wrapping_ranges)
 {
-    /* flash_part.c reads the partition at BOARD_DUMP_BASE, which is not host
+    /* flash_part.c reads the partition at CD_DUMP_BASE, which is not host
      * memory; the range check it shares with the driver is what runs here. */
     CHECK(flash_part_range_ok(0u, 2u * SECTOR, 1u));
     CHECK(!flash_part_range_ok(1u, 2u * SECTOR, 1u));

@@ -9,10 +9,10 @@ set(MPS2_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR})
 function(mps2_add_demo linker_script)
     cd_add_demo_firmware(
         LINKER_SCRIPT ${linker_script}
+        FLASH ram
         SOURCES
             ${MPS2_COMMON_DIR}/mps2_port.c
             ${MPS2_COMMON_DIR}/cmsdk_uart.c
-            ${MPS2_COMMON_DIR}/../flash/flash_ram.c
         INCLUDE_DIRS ${MPS2_COMMON_DIR}
     )
 endfunction()

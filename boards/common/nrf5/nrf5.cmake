@@ -8,10 +8,10 @@ set(NRF5_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR})
 function(nrf5_add_demo linker_script)
     cd_add_demo_firmware(
         LINKER_SCRIPT ${linker_script}
+        FLASH nvmc
         SOURCES
             ${NRF5_COMMON_DIR}/nrf5_port.c
             ${NRF5_COMMON_DIR}/nrf5_uart.c
-            ${NRF5_COMMON_DIR}/../flash/flash_nvmc.c
         INCLUDE_DIRS ${NRF5_COMMON_DIR}
     )
 endfunction()

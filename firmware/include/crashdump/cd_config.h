@@ -1,9 +1,24 @@
 /*
- * crashdump build-time limits. Each may be overridden with -D on the compiler
- * command line (the board's CMake does this); the defaults suit a 32 KiB-RAM part.
+ * crashdump build-time settings.
+ *
+ * A firmware sets them in its own config header, named by CD_CONFIG_FILE
+ * (CMake: set CRASHDUMP_CONFIG_FILE to its path before adding crashdump; by
+ * hand: -DCD_CONFIG_FILE='"my_crashdump_config.h"' and its folder on the
+ * include path), as mbedTLS and lwIP do. Every crashdump source includes it
+ * first, so one header configures the library and the port targets alike. A
+ * plain -D on the command line works too, for any setting the header does not
+ * define. What neither sets gets the default below, which suits a part with
+ * 32 KiB of RAM.
+ *
+ * The dump partition of the flash driver targets (CD_DUMP_BASE, CD_DUMP_SIZE,
+ * CD_DUMP_ERASE_SIZE) has no default: see firmware/ports/flash/flash_part.h.
  */
 #ifndef CD_CONFIG_H
 #define CD_CONFIG_H
+
+#ifdef CD_CONFIG_FILE
+#include CD_CONFIG_FILE
+#endif
 
 /* Largest frame before COBS (header + payload + CRC), both directions. Sets the
  * size of the protocol's two frame buffers. Default 1024; at least 128. */
@@ -18,7 +33,9 @@
 #define CD_ITEM_MAX 256u
 #endif
 
-/* Build the test-only fault injection commands. Default 0; QEMU demo builds set 1. */
+/* Build the test-only fault injection commands (CMake: CRASHDUMP_FAULT_CMDS,
+ * which also adds their sources). Default 0: a release device answers FAULT
+ * with UNSUPPORTED and does not advertise it in INFO. */
 #ifndef CD_ENABLE_FAULT_CMDS
 #define CD_ENABLE_FAULT_CMDS 0
 #endif

@@ -73,7 +73,7 @@ static void write_key(uint32_t value)
 static void erase_sector(uint32_t cr)
 {
     uint32_t snb = (cr & STM32F4_FLASH_CR_SNB_MSK) >> STM32F4_FLASH_CR_SNB_POS;
-    int first = stm32f4_flash_sector(BOARD_DUMP_BASE);
+    int first = stm32f4_flash_sector(CD_DUMP_BASE);
 
     if ((cr & STM32F4_FLASH_CR_SER) == 0u || (cr & STM32F4_FLASH_CR_PG) != 0u ||
         (fake_f4.sr & STM32F4_FLASH_SR_ERRORS) != 0u) {
@@ -90,7 +90,7 @@ static void erase_sector(uint32_t cr)
         fake_f4.sr |= STM32F4_FLASH_SR_WRPERR;
         return;
     }
-    if ((int)snb < first || (int)snb >= first + (int)(BOARD_DUMP_SIZE / 0x20000u)) {
+    if ((int)snb < first || (int)snb >= first + (int)(CD_DUMP_SIZE / 0x20000u)) {
         fake_f4.erases_outside++;
         return;
     }
@@ -143,7 +143,7 @@ uint32_t stm32f4_io_part_read(uint32_t offset)
 
 void stm32f4_io_part_write(uint32_t offset, uint32_t value)
 {
-    uint32_t snb = (uint32_t)stm32f4_flash_sector(BOARD_DUMP_BASE + offset);
+    uint32_t snb = (uint32_t)stm32f4_flash_sector(CD_DUMP_BASE + offset);
 
     if (busy()) {
         fake_f4.writes_while_busy++;

@@ -13,13 +13,13 @@
 
 #include <stdint.h>
 
-#include "board.h"
+#include "cd_test_config.h"
 
 typedef struct {
     /* registers */
     uint32_t acr, sr, cr;
     /* the partition's bytes (sectors 10 and 11) */
-    uint8_t part[BOARD_DUMP_SIZE];
+    uint8_t part[CD_DUMP_SIZE];
     /* configuration a test sets */
     uint32_t busy_per_op;      /* SR reads that show BSY after each operation */
     uint32_t busy_polls;       /* BSY reads still to come (an operation in progress) */

@@ -2,7 +2,7 @@
  * Dump partition in the internal flash of an nRF5 (nRF51, nRF52): the NVMC at
  * 0x4001E000, whose READY/CONFIG/ERASEPAGE offsets are the same on both
  * families. The page size (1 KiB on nRF51, 4 KiB on nRF52) is the board's
- * BOARD_DUMP_ERASE_SIZE.
+ * CD_DUMP_ERASE_SIZE.
  *
  * Rules the NVMC imposes: erase and write must be enabled in CONFIG first;
  * writes are whole aligned 32-bit words (a byte or half-word store faults);
@@ -20,19 +20,19 @@
 #include "crashdump/cd_status.h"
 #include "flash_part.h"
 
-#ifndef BOARD_NVMC_BASE
-#define BOARD_NVMC_BASE 0x4001E000u
+#ifndef CD_NVMC_BASE
+#define CD_NVMC_BASE 0x4001E000u
 #endif
 
-#define NVMC_READY (*(volatile uint32_t *)(BOARD_NVMC_BASE + 0x400u))
-#define NVMC_CONFIG (*(volatile uint32_t *)(BOARD_NVMC_BASE + 0x504u))
-#define NVMC_ERASEPAGE (*(volatile uint32_t *)(BOARD_NVMC_BASE + 0x508u))
+#define NVMC_READY (*(volatile uint32_t *)(CD_NVMC_BASE + 0x400u))
+#define NVMC_CONFIG (*(volatile uint32_t *)(CD_NVMC_BASE + 0x504u))
+#define NVMC_ERASEPAGE (*(volatile uint32_t *)(CD_NVMC_BASE + 0x508u))
 
 #define NVMC_CONFIG_REN 0u /* read only */
 #define NVMC_CONFIG_WEN 1u /* write enabled */
 #define NVMC_CONFIG_EEN 2u /* erase enabled */
 
-#define PART ((volatile uint32_t *)BOARD_DUMP_BASE)
+#define PART ((volatile uint32_t *)CD_DUMP_BASE)
 
 static void nvmc_wait(void)
 {
@@ -51,12 +51,12 @@ int cd_port_flash_erase(uint32_t offset, uint32_t len)
 {
     int rc = CD_OK;
 
-    if (!flash_part_range_ok(offset, len, BOARD_DUMP_ERASE_SIZE)) {
+    if (!flash_part_range_ok(offset, len, CD_DUMP_ERASE_SIZE)) {
         return CD_E_IO;
     }
     nvmc_config(NVMC_CONFIG_EEN);
-    for (uint32_t page = offset; page < offset + len; page += BOARD_DUMP_ERASE_SIZE) {
-        NVMC_ERASEPAGE = BOARD_DUMP_BASE + page;
+    for (uint32_t page = offset; page < offset + len; page += CD_DUMP_ERASE_SIZE) {
+        NVMC_ERASEPAGE = CD_DUMP_BASE + page;
         nvmc_wait();
     }
     nvmc_config(NVMC_CONFIG_REN);

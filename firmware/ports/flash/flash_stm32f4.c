@@ -37,18 +37,18 @@
 
 #define SECTOR_128K 0x20000u
 
-_Static_assert(BOARD_DUMP_ERASE_SIZE == SECTOR_128K,
+_Static_assert(CD_DUMP_ERASE_SIZE == SECTOR_128K,
                "STM32F4 dump partition: the erase unit is one 128 KiB sector");
-_Static_assert(BOARD_DUMP_BASE >= STM32F4_FLASH_BASE + 0x20000u &&
-                   BOARD_DUMP_BASE + BOARD_DUMP_SIZE <= STM32F4_FLASH_BASE + 0x100000u,
+_Static_assert(CD_DUMP_BASE >= STM32F4_FLASH_BASE + 0x20000u &&
+                   CD_DUMP_BASE + CD_DUMP_SIZE <= STM32F4_FLASH_BASE + 0x100000u,
                "STM32F4 dump partition must lie in sectors 5..11 (0x08020000..0x080FFFFF)");
 
 /* Upper bound on BSY polls per operation: a 128 KiB x8 erase (the slowest,
  * 4 s maximum) at 168 MHz is far below it. Hitting it means the flash
  * interface is broken; the operation then fails instead of hanging the
  * fault handler. */
-#ifndef BOARD_FLASH_WAIT_LOOPS
-#define BOARD_FLASH_WAIT_LOOPS 0x10000000u
+#ifndef CD_FLASH_WAIT_LOOPS
+#define CD_FLASH_WAIT_LOOPS 0x10000000u
 #endif
 
 volatile uint32_t flash_stm32f4_errors;
@@ -71,13 +71,13 @@ static inline void io_write(uint32_t reg, uint32_t value)
 
 static inline uint32_t io_part_read(uint32_t offset)
 {
-    return *(volatile uint32_t *)(BOARD_DUMP_BASE + offset);
+    return *(volatile uint32_t *)(CD_DUMP_BASE + offset);
 }
 
 static inline void io_part_write(uint32_t offset, uint32_t value)
 {
     /* A 32-bit store: the access size must match PSIZE (x32), else PGPERR. */
-    *(volatile uint32_t *)(BOARD_DUMP_BASE + offset) = value;
+    *(volatile uint32_t *)(CD_DUMP_BASE + offset) = value;
 }
 #endif
 
@@ -85,7 +85,7 @@ static inline void io_part_write(uint32_t offset, uint32_t value)
  * STM32F4_FLASH_SR_BSY if the interface never became idle. */
 static uint32_t flash_wait(void)
 {
-    for (uint32_t i = 0; i < BOARD_FLASH_WAIT_LOOPS; i++) {
+    for (uint32_t i = 0; i < CD_FLASH_WAIT_LOOPS; i++) {
         uint32_t sr = io_read(STM32F4_FLASH_SR);
 
         if ((sr & STM32F4_FLASH_SR_BSY) == 0u) {
@@ -144,16 +144,16 @@ int cd_port_flash_erase(uint32_t offset, uint32_t len)
 {
     uint32_t err = 0u;
 
-    if (!flash_part_range_ok(offset, len, BOARD_DUMP_ERASE_SIZE)) {
+    if (!flash_part_range_ok(offset, len, CD_DUMP_ERASE_SIZE)) {
         return CD_E_IO;
     }
     if (flash_begin() != CD_OK) {
         flash_end(0u);
         return CD_E_IO;
     }
-    for (uint32_t o = offset; o < offset + len && err == 0u; o += BOARD_DUMP_ERASE_SIZE) {
+    for (uint32_t o = offset; o < offset + len && err == 0u; o += CD_DUMP_ERASE_SIZE) {
         uint32_t cr = STM32F4_FLASH_CR_PSIZE_X32 | STM32F4_FLASH_CR_SER |
-                      ((uint32_t)stm32f4_flash_sector(BOARD_DUMP_BASE + o) << STM32F4_FLASH_CR_SNB_POS);
+                      ((uint32_t)stm32f4_flash_sector(CD_DUMP_BASE + o) << STM32F4_FLASH_CR_SNB_POS);
 
         io_write(STM32F4_FLASH_CR, cr);
         io_write(STM32F4_FLASH_CR, cr | STM32F4_FLASH_CR_STRT);

@@ -17,11 +17,11 @@
 #include "crashdump/cd_status.h"
 #include "flash_part.h"
 
-#define PART ((volatile uint32_t *)BOARD_DUMP_BASE)
+#define PART ((volatile uint32_t *)CD_DUMP_BASE)
 
 int cd_port_flash_erase(uint32_t offset, uint32_t len)
 {
-    if (!flash_part_range_ok(offset, len, BOARD_DUMP_ERASE_SIZE)) {
+    if (!flash_part_range_ok(offset, len, CD_DUMP_ERASE_SIZE)) {
         return CD_E_IO;
     }
     for (uint32_t i = offset / 4u; i < (offset + len) / 4u; i++) {

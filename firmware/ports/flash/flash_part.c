@@ -11,9 +11,9 @@
 #include "flash_part.h"
 
 static const cd_flash_geometry_t geometry = {
-    .base = BOARD_DUMP_BASE,
-    .size = BOARD_DUMP_SIZE,
-    .erase_size = BOARD_DUMP_ERASE_SIZE,
+    .base = CD_DUMP_BASE,
+    .size = CD_DUMP_SIZE,
+    .erase_size = CD_DUMP_ERASE_SIZE,
     .write_size = FLASH_PART_WRITE_SIZE,
 };
 
@@ -24,7 +24,7 @@ const cd_flash_geometry_t *cd_port_flash_geometry(void)
 
 int cd_port_flash_read(uint32_t offset, void *buf, uint32_t len)
 {
-    const volatile uint8_t *src = (const volatile uint8_t *)BOARD_DUMP_BASE + offset;
+    const volatile uint8_t *src = (const volatile uint8_t *)CD_DUMP_BASE + offset;
     uint8_t *dst = buf;
 
     if (!flash_part_range_ok(offset, len, 1u)) {
