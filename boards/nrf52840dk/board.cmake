@@ -4,4 +4,4 @@
 # IRQ 25 is SWI5_EGU5, a software interrupt: it plays the watchdog's early
 # warning (the nRF52 WDT has none of its own), as on the micro:bit.
 set(CD_CPU_FLAGS -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard)
-set(CD_BOARD_DEFS CD_FRAME_MAX=1024u CD_ITEM_MAX=256u CD_FAULT_WDT_IRQ=25u)
+set(CD_BOARD_DEFS CD_FRAME_MAX=1024u CD_ITEM_MAX=256u CD_WATCHDOG_IRQ=25)

@@ -21,7 +21,7 @@
 
 #define BOARD_CPU_HZ 64000000u       /* HCLK, SysTick's clock */
 #define BOARD_UART0_BASE 0x40002000u
-#define BOARD_UART0_IRQN 2u          /* UARTE0_UART0 */
+#define BOARD_UART0_IRQN 2          /* UARTE0_UART0 */
 #define BOARD_UART_TX_PIN 6u         /* P0.06 -> interface MCU (VCOM RxD) */
 #define BOARD_UART_RX_PIN 8u         /* P0.08 <- interface MCU (VCOM TxD) */
 #define BOARD_IRQ_COUNT 48u

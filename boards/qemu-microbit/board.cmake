@@ -3,4 +3,4 @@
 # of CD_FRAME_MAX bytes). IRQ 25 is SWI5, a software interrupt: it plays the
 # watchdog's early warning.
 set(CD_CPU_FLAGS -mcpu=cortex-m0 -mthumb)
-set(CD_BOARD_DEFS CD_FRAME_MAX=512u CD_ITEM_MAX=128u CD_FAULT_WDT_IRQ=25u)
+set(CD_BOARD_DEFS CD_FRAME_MAX=512u CD_ITEM_MAX=128u CD_WATCHDOG_IRQ=25)

@@ -14,7 +14,7 @@
 
 #define BOARD_CPU_HZ 16000000u       /* nRF51 HFCLK, SysTick's clock in QEMU */
 #define BOARD_UART0_BASE 0x40002000u
-#define BOARD_UART0_IRQN 2u
+#define BOARD_UART0_IRQN 2
 #define BOARD_UART_TX_PIN 24u        /* micro:bit USB serial; QEMU ignores pins */
 #define BOARD_UART_RX_PIN 25u
 #define BOARD_IRQ_COUNT 32u

@@ -4,4 +4,4 @@
 # window watchdog's early-wakeup interrupt; the demo never starts the WWDG, so
 # the fault injector pends it to play the watchdog's early warning.
 set(CD_CPU_FLAGS -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard)
-set(CD_BOARD_DEFS CD_FRAME_MAX=1024u CD_ITEM_MAX=256u CD_FAULT_WDT_IRQ=0u)
+set(CD_BOARD_DEFS CD_FRAME_MAX=1024u CD_ITEM_MAX=256u CD_WATCHDOG_IRQ=0)

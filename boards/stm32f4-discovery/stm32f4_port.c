@@ -20,9 +20,9 @@
 #include "stm32f4_regs.h"
 #include "stm32f4_usart.h"
 
-#ifdef CD_FAULT_WDT_IRQ
-_Static_assert(CD_FAULT_WDT_IRQ < BOARD_IRQ_COUNT && CD_FAULT_WDT_IRQ != F4_USART2_IRQN,
-               "CD_FAULT_WDT_IRQ must be a free vector");
+#ifdef CD_WATCHDOG_IRQ
+_Static_assert(CD_WATCHDOG_IRQ < BOARD_IRQ_COUNT && CD_WATCHDOG_IRQ != F4_USART2_IRQN,
+               "CD_WATCHDOG_IRQ must be a free vector");
 #endif
 
 volatile uint32_t board_rx_event;
@@ -67,19 +67,14 @@ static void usart2_isr(void)
     }
 }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Woverride-init"
-CM_IRQ_VECTORS(BOARD_IRQ_COUNT) = {
-    [0 ... BOARD_IRQ_COUNT - 1] = cm_default_handler,
-    [F4_USART2_IRQN] = usart2_isr,
-#ifdef CD_FAULT_WDT_IRQ
-    /* The window watchdog's early-wakeup interrupt: the demo never starts the
-     * WWDG, the fault injector pends the vector. cd_watchdog_warning() is the
-     * vector itself so it sees the interrupted code's exception frame. */
-    [CD_FAULT_WDT_IRQ] = cd_watchdog_warning,
-#endif
-};
-#pragma GCC diagnostic pop
+/* The UART's interrupt in crashdump::startup's vector table (CD_IRQ_COUNT =
+ * BOARD_IRQ_COUNT); every other interrupt keeps its weak default, for the
+ * application to claim. The watchdog-warning stand-in (CD_WATCHDOG_IRQ) is
+ * cd_watchdog_warning() itself, aliased by the library. */
+void CM_IRQ_HANDLER(F4_USART2_IRQN)(void)
+{
+    usart2_isr();
+}
 
 /* PA2 = USART2_TX, PA3 = USART2_RX, alternate function 7; a pull-up on RX
  * keeps the line idle (high) when no adapter is connected. */
@@ -115,9 +110,9 @@ void board_start(void)
     f4_usart_init(F4_USART2, BOARD_PCLK1_HZ, BOARD_UART_BAUD);
     cm_nvic_clear_pending(F4_USART2_IRQN);
     cm_nvic_enable(F4_USART2_IRQN);
-#ifdef CD_FAULT_WDT_IRQ
-    cm_nvic_clear_pending(CD_FAULT_WDT_IRQ);
-    cm_nvic_enable(CD_FAULT_WDT_IRQ);
+#ifdef CD_WATCHDOG_IRQ
+    cm_nvic_clear_pending(CD_WATCHDOG_IRQ);
+    cm_nvic_enable(CD_WATCHDOG_IRQ);
 #endif
 }
 

@@ -77,7 +77,7 @@ typedef struct {
 } f4_usart_t;
 
 #define F4_USART2 ((f4_usart_t *)0x40004400u)
-#define F4_USART2_IRQN 38u
+#define F4_USART2_IRQN 38
 
 #define F4_USART_SR_PE (1u << 0)
 #define F4_USART_SR_FE (1u << 1)

@@ -59,7 +59,7 @@ int cd_mem_readable(uintptr_t addr, uint32_t len);
  * with known values in r0-r12 (see firmware/arch/cortex-m/cd_fault_inject.c) from a
  * dedicated noinline function per kind, so a decoded dump names it. Returns
  * CD_E_INVAL for an unknown kind, CD_E_UNSUPPORTED for one this core or board
- * cannot do (e.g. divide by zero on v6-M, watchdog without CD_FAULT_WDT_IRQ);
+ * cannot do (e.g. divide by zero on v6-M, watchdog without CD_WATCHDOG_IRQ);
  * otherwise does not return. The protocol answers OK before calling it. */
 int cd_fault_inject(uint32_t kind);
 

@@ -270,7 +270,7 @@ def test_nvmc_geometry_matches_the_board_and_the_driver():
     n = Nvmc()
     assert n.scope["PAGE_SIZE"] == c["BOARD_DUMP_ERASE_SIZE"]
     assert n.scope["FLASH_SIZE"] == c["BOARD_FLASH_SIZE"]
-    driver = (ROOT / "boards" / "common" / "flash" / "flash_nvmc.c").read_text()
+    driver = (ROOT / "firmware" / "ports" / "flash" / "flash_nvmc.c").read_text()
     assert re.search(r"#define CD_NVMC_BASE 0x4001E000u", driver)
     offsets = dict(re.findall(r"#define NVMC_(\w+) .*CD_NVMC_BASE \+ (0x[0-9A-Fa-f]+)u", driver))
     assert {k: int(v, 16) for k, v in offsets.items()} == \

@@ -36,7 +36,7 @@ function(cd_add_board_firmware name)
     target_link_libraries(${name} PRIVATE crashdump::crashdump crashdump::startup
         crashdump::build_id crashdump::linker crashdump::flash_${FW_FLASH})
     # The board's startup table covers its interrupts (cm_startup.h).
-    target_compile_definitions(crashdump_startup PRIVATE CM_IRQ_COUNT=BOARD_IRQ_COUNT
+    target_compile_definitions(crashdump_startup PRIVATE CD_IRQ_COUNT=BOARD_IRQ_COUNT
         CD_CONFIG_FILE="board.h")
     target_include_directories(crashdump_startup PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${FW_INCLUDE_DIRS})
     # The flash driver's partition is the board's (board.h).

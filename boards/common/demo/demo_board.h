@@ -13,7 +13,7 @@
  *                           partition size / slots, rounded down to erase units
  *   BOARD_UNMAPPED_ADDR     an address where nothing is mapped (reading it
  *                           bus-faults), for the fault-injection demos
- *   CD_FAULT_WDT_IRQ        (from board.cmake) the external interrupt that
+ *   CD_WATCHDOG_IRQ        (from board.cmake) the external interrupt that
  *                           plays the watchdog's early warning
  */
 #ifndef DEMO_BOARD_H

@@ -51,14 +51,14 @@
 #if defined(BOARD_MPS2_TZ)
 #define BOARD_CPU_HZ 20000000u       /* QEMU's mps2-an505 system clock, also SysTick's */
 #define BOARD_UART0_BASE 0x50200000u /* CMSDK APB UART0, Secure alias */
-#define BOARD_UART0_RX_IRQN 32u
+#define BOARD_UART0_RX_IRQN 32
 #define BOARD_IRQ_COUNT 48u          /* the IoTKit's 32, then the FPGA's first 16 */
 #define BOARD_CODE_BASE 0x10000000u
 #define BOARD_RAM_BASE 0x38000000u
 #else
 #define BOARD_CPU_HZ 25000000u       /* QEMU's mps2 system clock, also SysTick's */
 #define BOARD_UART0_BASE 0x40004000u /* CMSDK APB UART0 */
-#define BOARD_UART0_RX_IRQN 0u
+#define BOARD_UART0_RX_IRQN 0
 #define BOARD_IRQ_COUNT 32u
 #define BOARD_CODE_BASE 0x00000000u
 #define BOARD_RAM_BASE 0x20000000u

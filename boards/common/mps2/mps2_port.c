@@ -22,9 +22,9 @@
 #define UART0 ((cmsdk_uart_t *)BOARD_UART0_BASE)
 
 _Static_assert(BOARD_CPU_HZ / BOARD_UART_BAUD >= 16u, "CMSDK UART divider must be >= 16");
-#ifdef CD_FAULT_WDT_IRQ
-_Static_assert(CD_FAULT_WDT_IRQ < BOARD_IRQ_COUNT && CD_FAULT_WDT_IRQ != BOARD_UART0_RX_IRQN,
-               "CD_FAULT_WDT_IRQ must be a free vector");
+#ifdef CD_WATCHDOG_IRQ
+_Static_assert(CD_WATCHDOG_IRQ < BOARD_IRQ_COUNT && CD_WATCHDOG_IRQ != BOARD_UART0_RX_IRQN,
+               "CD_WATCHDOG_IRQ must be a free vector");
 #endif
 
 volatile uint32_t board_rx_event;
@@ -84,19 +84,14 @@ static void uart0_rx_isr(void)
     }
 }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Woverride-init"
-CM_IRQ_VECTORS(BOARD_IRQ_COUNT) = {
-    [0 ... BOARD_IRQ_COUNT - 1] = cm_default_handler,
-    [BOARD_UART0_RX_IRQN] = uart0_rx_isr,
-#ifdef CD_FAULT_WDT_IRQ
-    /* Stands in for a watchdog's early-warning interrupt (the fault injector
-     * pends it). cd_watchdog_warning() is the vector itself: it must see the
-     * exception frame of the interrupted code, which a wrapper would hide. */
-    [CD_FAULT_WDT_IRQ] = cd_watchdog_warning,
-#endif
-};
-#pragma GCC diagnostic pop
+/* The UART's interrupt in crashdump::startup's vector table (CD_IRQ_COUNT =
+ * BOARD_IRQ_COUNT); every other interrupt keeps its weak default, for the
+ * application to claim. The watchdog-warning stand-in (CD_WATCHDOG_IRQ) is
+ * cd_watchdog_warning() itself, aliased by the library. */
+void CM_IRQ_HANDLER(BOARD_UART0_RX_IRQN)(void)
+{
+    uart0_rx_isr();
+}
 
 void board_start(void)
 {
@@ -109,9 +104,9 @@ void board_start(void)
 #endif
     (void)cmsdk_uart_init(UART0, BOARD_CPU_HZ, BOARD_UART_BAUD);
     cmsdk_uart_rx_irq_start(UART0, BOARD_UART0_RX_IRQN);
-#ifdef CD_FAULT_WDT_IRQ
-    cm_nvic_clear_pending(CD_FAULT_WDT_IRQ);
-    cm_nvic_enable(CD_FAULT_WDT_IRQ);
+#ifdef CD_WATCHDOG_IRQ
+    cm_nvic_clear_pending(CD_WATCHDOG_IRQ);
+    cm_nvic_enable(CD_WATCHDOG_IRQ);
 #endif
 }
 

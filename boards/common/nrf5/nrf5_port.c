@@ -49,9 +49,9 @@
  * stay on the internal oscillator (an emulator may not model the event). */
 #define HFXO_WAIT_LOOPS 1000000u
 
-#ifdef CD_FAULT_WDT_IRQ
-_Static_assert(CD_FAULT_WDT_IRQ < BOARD_IRQ_COUNT && CD_FAULT_WDT_IRQ != BOARD_UART0_IRQN,
-               "CD_FAULT_WDT_IRQ must be a free vector");
+#ifdef CD_WATCHDOG_IRQ
+_Static_assert(CD_WATCHDOG_IRQ < BOARD_IRQ_COUNT && CD_WATCHDOG_IRQ != BOARD_UART0_IRQN,
+               "CD_WATCHDOG_IRQ must be a free vector");
 #endif
 
 static const nrf5_uart_t uart0 = {BOARD_UART0_BASE, BOARD_UART_TX_PIN, BOARD_UART_RX_PIN};
@@ -95,19 +95,14 @@ static void uart0_isr(void)
     }
 }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Woverride-init"
-CM_IRQ_VECTORS(BOARD_IRQ_COUNT) = {
-    [0 ... BOARD_IRQ_COUNT - 1] = cm_default_handler,
-    [BOARD_UART0_IRQN] = uart0_isr,
-#ifdef CD_FAULT_WDT_IRQ
-    /* Stands in for a watchdog's early-warning interrupt (the fault injector
-     * pends it). cd_watchdog_warning() is the vector itself: it must see the
-     * exception frame of the interrupted code, which a wrapper would hide. */
-    [CD_FAULT_WDT_IRQ] = cd_watchdog_warning,
-#endif
-};
-#pragma GCC diagnostic pop
+/* The UART's interrupt in crashdump::startup's vector table (CD_IRQ_COUNT =
+ * BOARD_IRQ_COUNT); every other interrupt keeps its weak default, for the
+ * application to claim. The watchdog-warning stand-in (CD_WATCHDOG_IRQ) is
+ * cd_watchdog_warning() itself, aliased by the library. */
+void CM_IRQ_HANDLER(BOARD_UART0_IRQN)(void)
+{
+    uart0_isr();
+}
 
 /* Thread, at boot. nRF52 build code F and later keep the access port locked
  * after every reset unless UICR.APPROTECT says HwDisabled *and* the firmware
@@ -142,9 +137,9 @@ void board_start(void)
     nrf5_hfclk_start();
     nrf5_uart_init(&uart0);
     nrf5_uart_rx_irq_start(&uart0, BOARD_UART0_IRQN);
-#ifdef CD_FAULT_WDT_IRQ
-    cm_nvic_clear_pending(CD_FAULT_WDT_IRQ);
-    cm_nvic_enable(CD_FAULT_WDT_IRQ);
+#ifdef CD_WATCHDOG_IRQ
+    cm_nvic_clear_pending(CD_WATCHDOG_IRQ);
+    cm_nvic_enable(CD_WATCHDOG_IRQ);
 #endif
 }
 

@@ -280,3 +280,14 @@ cd_watchdog_warning:
     CD_ENTRY CD_ENTRY_WATCHDOG
     .ltorg
     .size cd_watchdog_warning, . - cd_watchdog_warning
+
+/* With CD_WATCHDOG_IRQ (config header; a plain decimal number), that
+ * interrupt's handler in crashdump::startup's vector table is
+ * cd_watchdog_warning itself: IRQ<n>_Handler is defined here as an alias,
+ * replacing the weak default. */
+#if defined(CD_WATCHDOG_IRQ)
+#define CD_WDT_VECTOR_(n) IRQ##n##_Handler
+#define CD_WDT_VECTOR(n) CD_WDT_VECTOR_(n)
+    .global CD_WDT_VECTOR(CD_WATCHDOG_IRQ)
+    .thumb_set CD_WDT_VECTOR(CD_WATCHDOG_IRQ), cd_watchdog_warning
+#endif

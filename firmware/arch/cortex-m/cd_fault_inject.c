@@ -82,7 +82,7 @@ int cd_fault_inject(uint32_t kind)
         break;
 #endif
     case CD_FAULT_WATCHDOG:
-#if !defined(CD_FAULT_WDT_IRQ)
+#if !defined(CD_WATCHDOG_IRQ)
         return CD_E_UNSUPPORTED; /* the board wires no early-warning interrupt */
 #else
         break;
@@ -126,12 +126,12 @@ int cd_fault_inject(uint32_t kind)
         cd_fault_do_nested();
     case CD_FAULT_NMI:
         cd_fault_do_nmi(&CM_SCB->ICSR, CM_ICSR_NMIPENDSET);
-#if defined(CD_FAULT_WDT_IRQ)
+#if defined(CD_WATCHDOG_IRQ)
     case CD_FAULT_WATCHDOG:
-        cm_nvic_clear_pending(CD_FAULT_WDT_IRQ);
-        cm_nvic_enable(CD_FAULT_WDT_IRQ);
-        cd_fault_do_watchdog(&CM_NVIC->ISPR[(CD_FAULT_WDT_IRQ) >> 5],
-                             1u << ((CD_FAULT_WDT_IRQ) & 31u));
+        cm_nvic_clear_pending(CD_WATCHDOG_IRQ);
+        cm_nvic_enable(CD_WATCHDOG_IRQ);
+        cd_fault_do_watchdog(&CM_NVIC->ISPR[(CD_WATCHDOG_IRQ) >> 5],
+                             1u << ((CD_WATCHDOG_IRQ) & 31u));
 #endif
     default:
         break;

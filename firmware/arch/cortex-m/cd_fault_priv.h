@@ -6,6 +6,8 @@
 #ifndef CD_FAULT_PRIV_H
 #define CD_FAULT_PRIV_H
 
+#include "crashdump/cd_config.h" /* the firmware's settings (preprocessor only) */
+
 /* Bytes of the library-owned stack the fault path runs on (a multiple of 8).
  * Holds the C capture code and cd_crash_handle(), twice when a fault nests. */
 #ifndef CD_FAULT_STACK_BYTES

@@ -5,7 +5,8 @@
  * (CMake: set CRASHDUMP_CONFIG_FILE to its path before adding crashdump; by
  * hand: -DCD_CONFIG_FILE='"my_crashdump_config.h"' and its folder on the
  * include path), as mbedTLS and lwIP do. Every crashdump source includes it
- * first, so one header configures the library and the port targets alike. A
+ * first, so one header configures the library and the port targets alike; it
+ * is included from assembly too, so it may hold only preprocessor lines. A
  * plain -D on the command line works too, for any setting the header does not
  * define. What neither sets gets the default below, which suits a part with
  * 32 KiB of RAM.
@@ -39,5 +40,17 @@
 #ifndef CD_ENABLE_FAULT_CMDS
 #define CD_ENABLE_FAULT_CMDS 0
 #endif
+
+/* Number of external interrupts in crashdump::startup's vector table, whose
+ * handlers are IRQ0_Handler .. IRQ<n-1>_Handler (cm_startup.h). Default 0:
+ * core exceptions only. */
+#ifndef CD_IRQ_COUNT
+#define CD_IRQ_COUNT 0
+#endif
+
+/* CD_WATCHDOG_IRQ (no default): the external interrupt that is the
+ * watchdog's early warning, as a plain decimal number. crashdump::crashdump
+ * then defines IRQ<n>_Handler as cd_watchdog_warning() itself, and the test
+ * fault commands raise the watchdog fault by pending it. */
 
 #endif /* CD_CONFIG_H */

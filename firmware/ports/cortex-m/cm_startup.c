@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Shared Cortex-M startup in C (ARMv6-M, ARMv7-M, ARMv8-M).
+ * crashdump::startup: Cortex-M startup in C (ARMv6-M, ARMv7-M, ARMv8-M).
  *
  * The hardware loads the initial stack pointer and Reset_Handler from the vector
  * table, so C runs from the first instruction. Reset_Handler copies .data from
@@ -11,8 +12,9 @@
 
 #include "cm_regs.h"
 #include "cm_startup.h"
+#include "crashdump/cd_config.h"
 
-/* Linker script symbols (cm_sections.ld). */
+/* Linker script symbols (crashdump_cortex_m.ld, or the firmware's own script). */
 extern uint8_t __stack_top[];
 extern uint32_t __data_start, __data_end, __data_load;
 extern uint32_t __bss_start, __bss_end;
@@ -40,6 +42,12 @@ void DebugMon_Handler(void) CM_WEAK_DEFAULT;
 void PendSV_Handler(void) CM_WEAK_DEFAULT;
 void SysTick_Handler(void) CM_WEAK_DEFAULT;
 
+/* External interrupts: weak IRQ<n>_Handler for each n below CD_IRQ_COUNT, so
+ * that a firmware handles interrupt n by defining IRQ<n>_Handler. */
+#define CM_IRQ(n) void IRQ##n##_Handler(void) CM_WEAK_DEFAULT;
+#include "cm_irq_list.inc"
+#undef CM_IRQ
+
 /* Exceptions 0..15. Entries reserved on a given architecture version are never
  * taken there, so one table serves all of them. */
 __attribute__((section(".vectors.core"), used)) const cm_vector_t cm_core_vectors[16] = {
@@ -60,6 +68,15 @@ __attribute__((section(".vectors.core"), used)) const cm_vector_t cm_core_vector
     PendSV_Handler,                       /* 14 */
     SysTick_Handler,                      /* 15 */
 };
+
+#if CD_IRQ_COUNT > 0
+/* Right after the core vectors (the linker script places .vectors.irq there). */
+__attribute__((section(".vectors.irq"), used)) const cm_vector_t cm_irq_vectors[CD_IRQ_COUNT] = {
+#define CM_IRQ(n) IRQ##n##_Handler,
+#include "cm_irq_list.inc"
+#undef CM_IRQ
+};
+#endif
 
 /* The copy and zero loops must not become memcpy/memset calls: those may come
  * from a library built with other assumptions, and nothing is initialised yet. */

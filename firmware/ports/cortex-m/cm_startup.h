@@ -1,11 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Shared Cortex-M startup: the 16 core exception vectors, Reset_Handler and the
- * weak default handlers live in cm_startup.c. A board adds its own interrupt
- * vectors with CM_IRQ_VECTORS; the linker script (cm_sections.ld) places them
- * right after the core vectors.
+ * crashdump::startup (cm_startup.c): the vector table, Reset_Handler and weak
+ * default handlers of a Cortex-M firmware. The table is the 16 core vectors
+ * (.vectors.core) followed by CD_IRQ_COUNT external interrupt vectors
+ * (.vectors.irq; CD_IRQ_COUNT comes from the crashdump config header, default
+ * 0); the linker script places both at the start of flash
+ * (crashdump_cortex_m.ld does).
  *
- * Handlers use the CMSIS names (HardFault_Handler, SysTick_Handler, ...) and are
- * weak, so defining one anywhere in the firmware replaces the default.
+ * Every handler has a weak default that spins (cm_default_handler), so a
+ * firmware adds its own by defining a function of that name anywhere:
+ *   core exceptions   CMSIS names: SVC_Handler, PendSV_Handler, SysTick_Handler...
+ *                     (crashdump::crashdump defines the fault handlers:
+ *                     HardFault_Handler, NMI_Handler, MemManage_Handler,
+ *                     BusFault_Handler, UsageFault_Handler, SecureFault_Handler)
+ *   interrupt n       IRQ<n>_Handler, e.g. IRQ8_Handler; CM_IRQ_HANDLER(n)
+ *                     names it from a macro that expands to a plain decimal
+ *                     number (no `u` suffix)
+ * With CD_WATCHDOG_IRQ set, crashdump::crashdump defines that interrupt's
+ * handler as cd_watchdog_warning() itself.
+ *
+ * A firmware that owns its vector table (a vendor's startup file) does not
+ * link crashdump::startup; its table names the handlers above.
  */
 #ifndef CM_STARTUP_H
 #define CM_STARTUP_H
@@ -20,20 +35,10 @@ typedef void (*cm_vector_t)(void);
  * ends up. A debugger shows the exception number in IPSR. */
 void cm_default_handler(void);
 
-/* Defines the board's table of `count` external interrupt vectors (IRQ 0 first).
- * Typical use, defaulting every entry and then naming the ones in use:
- *
- *   #pragma GCC diagnostic push
- *   #pragma GCC diagnostic ignored "-Woverride-init"
- *   CM_IRQ_VECTORS(32) = {
- *       [0 ... 31] = cm_default_handler,
- *       [0] = uart0_rx_isr,
- *   };
- *   #pragma GCC diagnostic pop
- *
- * (-Woverride-init, part of -Wextra, flags exactly this intended override.) */
-#define CM_IRQ_VECTORS(count)                                                       \
-    __attribute__((section(".vectors.irq"), used)) const cm_vector_t cm_irq_vectors[count]
+/* The handler name of external interrupt n: CM_IRQ_HANDLER(UART0_IRQN) with
+ * UART0_IRQN defined as 5 is IRQ5_Handler. */
+#define CM_IRQ_HANDLER(n) CM_IRQ_HANDLER_(n)
+#define CM_IRQ_HANDLER_(n) IRQ##n##_Handler
 
 /* Any context (idempotent stores). For cd_port_memory_map(): fills regions[0]
  * with the main stack, [ram_start + guard_bytes, __stack_top), and regions[1]
