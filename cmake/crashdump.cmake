@@ -73,6 +73,14 @@ target_include_directories(crashdump PRIVATE
     ${CRASHDUMP_FIRMWARE_DIR}/src ${CRASHDUMP_ARCH_DIR} ${CRASHDUMP_PORTS_DIR}/cortex-m)
 target_compile_options(crashdump PRIVATE ${_cd_private_options})
 target_compile_features(crashdump PUBLIC c_std_11)
+# The version INFO reports: the VERSION file, shared with the host package.
+file(STRINGS ${CRASHDUMP_ROOT}/VERSION _cd_version LIMIT_COUNT 1)
+string(REPLACE "." ";" _cd_version_parts ${_cd_version})
+list(GET _cd_version_parts 0 _cd_major)
+list(GET _cd_version_parts 1 _cd_minor)
+list(GET _cd_version_parts 2 _cd_patch)
+target_compile_definitions(crashdump PUBLIC CD_VERSION_MAJOR=${_cd_major}
+    CD_VERSION_MINOR=${_cd_minor} CD_VERSION_PATCH=${_cd_patch})
 if(CRASHDUMP_FAULT_CMDS)
     target_compile_definitions(crashdump PUBLIC CD_ENABLE_FAULT_CMDS=1)
 endif()

@@ -508,6 +508,9 @@ void cd_core_info(cd_wire_info_t *info)
         id_len = CD_BUILD_ID_MAX;
     }
     info->build_id_len = (uint8_t)id_len;
+    info->lib_version[0] = CD_VERSION_MAJOR;
+    info->lib_version[1] = CD_VERSION_MINOR;
+    info->lib_version[2] = CD_VERSION_PATCH;
     if (id_len != 0) {
         memcpy(info->build_id, id, id_len);
     }

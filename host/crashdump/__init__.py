@@ -20,7 +20,11 @@ from .guid import SourceRef, guid_from_name, parse_guid, resolve_source
 from .status import Status
 from .transport import SerialTransport, Transport, open_transport
 
-__version__ = "0.1.0"
+try:  # the VERSION file at the repository root, through the package metadata
+    from importlib.metadata import PackageNotFoundError, version as _version
+    __version__ = _version("crashdump")
+except PackageNotFoundError:  # pragma: no cover - run from a source tree without install
+    __version__ = "0.0.0"
 
 __all__ = [
     "BOARDS", "Board", "Capture", "Caps", "Client", "CrashdumpError", "DeviceError",

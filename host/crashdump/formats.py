@@ -120,7 +120,7 @@ INFO = WireStruct("cd_wire_info_t", [
     ("item_max", "H"), ("triage_max", "H"), ("triage_used", "H"), ("self_item_size", "H"),
     ("self_count", "I"), ("self_guid", "16s"), ("boot_count", "I"),
     ("rx_frames", "I"), ("rx_errors", "I"),
-    ("build_id_len", "B"), ("reserved", "3s"), ("build_id", "20s"), ("name", "32s"),
+    ("build_id_len", "B"), ("lib_version", "3s"), ("build_id", "20s"), ("name", "32s"),
 ])
 CREATE = WireStruct("cd_wire_create_t", [
     ("guid", "16s"), ("label", "16s"), ("item_size", "H"), ("reserved", "H"), ("count", "I"),
@@ -168,6 +168,7 @@ class DeviceInfo:
     rx_errors: int
     build_id: bytes
     name: str
+    lib_version: str = "0.0.0"  # the firmware's crashdump library, "major.minor.patch"
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,7 @@ def parse_info(payload: bytes) -> DeviceInfo:
                                 f"this host tool speaks version {PROTO_VERSION}")
     _expect_len("INFO", payload, INFO.size)
     f = INFO.unpack(payload)
-    del f["reserved"]
+    f["lib_version"] = ".".join(str(b) for b in f["lib_version"])
     build_id_len = min(f.pop("build_id_len"), BUILD_ID_MAX)
     f.update(caps=Caps(f["caps"]), self_guid=uuid.UUID(bytes=f["self_guid"]),
              build_id=f["build_id"][:build_id_len], name=decode_text(f["name"]))

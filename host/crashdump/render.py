@@ -73,7 +73,8 @@ def info_json(i: DeviceInfo) -> Dict[str, Any]:
             "triage_max": i.triage_max, "triage_used": i.triage_used,
             "self_guid": str(i.self_guid), "self_item_size": i.self_item_size,
             "self_count": i.self_count, "boot_count": i.boot_count,
-            "rx_frames": i.rx_frames, "rx_errors": i.rx_errors, "build_id": i.build_id.hex()}
+            "rx_frames": i.rx_frames, "rx_errors": i.rx_errors, "build_id": i.build_id.hex(),
+            "lib_version": i.lib_version}
 
 
 def read_json(r: ReadResult) -> Dict[str, Any]:
@@ -102,6 +103,7 @@ def info_text(i: DeviceInfo) -> str:
         ("name", i.name or "(none)"),
         ("protocol", f"version {i.proto_version}, frames up to {i.frame_max} bytes"),
         ("build id", i.build_id.hex() or "(none)"),
+        ("library", f"crashdump {i.lib_version}"),
         ("capabilities", ", ".join(caps_names(i.caps)) or "(none)"),
         ("sources", f"{i.source_used} of {i.source_max} in use; rings up to "
                     f"{i.ring_max_bytes} bytes, items up to {i.item_max} bytes"),

@@ -663,7 +663,9 @@ TEST(core_info_fields)
     CHECK_EQ(info.rx_errors, 0);
     CHECK_EQ(info.build_id_len, sizeof id);
     CHECK_MEM(info.build_id, id, sizeof id);
-    CHECK_MEM(info.reserved, "\0\0\0", 3);
+    CHECK_EQ(info.lib_version[0], CD_VERSION_MAJOR);
+    CHECK_EQ(info.lib_version[1], CD_VERSION_MINOR);
+    CHECK_EQ(info.lib_version[2], CD_VERSION_PATCH);
     char name[CD_NAME_LEN] = "unit-core";
     CHECK_MEM(info.name, name, CD_NAME_LEN); /* NUL-padded */
 

@@ -41,6 +41,14 @@
 #define CD_ENABLE_FAULT_CMDS 0
 #endif
 
+/* The library's version, reported in INFO; cmake/crashdump.cmake sets it from
+ * the VERSION file, which the host package (pyproject.toml) shares. */
+#ifndef CD_VERSION_MAJOR
+#define CD_VERSION_MAJOR 0
+#define CD_VERSION_MINOR 0
+#define CD_VERSION_PATCH 0
+#endif
+
 /* Number of external interrupts in crashdump::startup's vector table, whose
  * handlers are IRQ0_Handler .. IRQ<n-1>_Handler (cm_startup.h). Default 0:
  * core exceptions only. */

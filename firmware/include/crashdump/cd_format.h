@@ -88,7 +88,7 @@ typedef struct {
     uint32_t rx_frames;       /* good frames received since boot */
     uint32_t rx_errors;       /* frames dropped: bad CRC, too long, too short */
     uint8_t build_id_len;
-    uint8_t reserved[3];
+    uint8_t lib_version[3];   /* crashdump library version: major, minor, patch (0.0.0 if unknown) */
     uint8_t build_id[CD_BUILD_ID_MAX];
     char name[CD_NAME_LEN];
 } cd_wire_info_t;
