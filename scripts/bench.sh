@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Prints crashdump's measured figures: instructions per ring write (Cortex-M0/M4,
 # counted under the unicorn emulator), code and RAM size of the library, and
 # serial capture throughput against the demo firmware in QEMU.

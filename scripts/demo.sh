@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The crashdump demo: builds the demo firmware, runs it in QEMU (Cortex-M3,
 # mps2-an385), and drives it with the host tool over the emulated UART:
 # create a data source, write records, read and capture them, warm-reset the

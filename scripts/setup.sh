@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs everything crashdump needs on a Debian/Ubuntu machine, idempotently:
 # the Arm toolchain, QEMU, gdb-multiarch, CMake, and a Python virtual environment
 # (.venv) with the host tool installed in editable mode. Safe to run repeatedly;

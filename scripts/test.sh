@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Sets up (scripts/setup.sh), then builds and runs every test:
 #   1. the portable core's C unit tests, built natively with sanitizers (ctest)
 #   2. every board's firmware, cross-compiled in test and release configurations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Nordic nRF52840-DK (PCA10056): nRF52840, Cortex-M4F at 64 MHz, 1 MiB flash,
 # 256 KiB RAM. Built in CI, run on hardware (or Renode) by users. Hard-float
 # ABI: the shared startup enables the FPU (CPACR) before any C code runs.

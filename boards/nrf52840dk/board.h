@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nRF52840-DK (PCA10056; nRF52840, Cortex-M4F) board constants. The port, the
  * UART and NVMC drivers and the demo are shared with the micro:bit

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # BBC micro:bit v1 (nRF51822, Cortex-M0, 16 KiB RAM) as emulated by QEMU's
 # `microbit` machine. Small frames and items: RAM is tight (two frame buffers
 # of CD_FRAME_MAX bytes). IRQ 25 is SWI5, a software interrupt: it plays the

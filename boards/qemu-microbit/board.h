@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * QEMU microbit (nRF51822, Cortex-M0) board constants. The port, the UART and
  * NVMC drivers and the demo are shared (boards/common/nrf5, flash, demo).

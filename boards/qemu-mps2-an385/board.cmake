@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Arm MPS2 AN385 (Cortex-M3) as emulated by QEMU's `mps2-an385` machine.
 set(CD_CPU_FLAGS -mcpu=cortex-m3 -mthumb)
 # Large frames and items: the emulated UART is fast and RAM is plentiful.

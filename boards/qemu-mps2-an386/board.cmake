@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Arm MPS2 AN386 (Cortex-M4F) as emulated by QEMU's `mps2-an386` machine. Hard-float
 # ABI: the shared startup enables the FPU (CPACR) before any C code runs.
 set(CD_CPU_FLAGS -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Arm MPS2 AN500 (Cortex-M7) as emulated by QEMU's `mps2-an500` machine: the
 # AN385 memory map with an M7 and its double-precision FPU (FPv5-D16).
 # Hard-float ABI: the shared startup enables the FPU (CPACR) before any C code runs.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Arm MPS2 AN505 (Cortex-M33, ARMv8-M Mainline with the Security Extension) as
 # emulated by QEMU's `mps2-an505` machine. The firmware runs in the Secure
 # state, where QEMU boots it. Built without the FPU (+nofp) so this board covers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # STM32F4-Discovery (STM32F407VG, Cortex-M4F, 1 MiB flash, 128 KiB SRAM + 64 KiB
 # CCM). Built in CI, run on hardware (or Renode) by users. Hard-float ABI: the
 # shared startup enables the FPU (CPACR) before any C code runs. IRQ 0 is the

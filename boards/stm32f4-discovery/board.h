@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * STM32F4-Discovery (STM32F407VG, Cortex-M4F) board constants, for the port
  * (stm32f4_port.c), the flash driver (boards/common/flash/flash_stm32f4.c) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crashdump port for the STM32F4-Discovery (STM32F407VG): memory map,
  * build-id, USART2 byte stream and warm reset (cd_port.h), the USART2 RX

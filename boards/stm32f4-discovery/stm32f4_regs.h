@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * STM32F407 peripherals this board uses (RM0090), written for this project in
  * the style of cortex-m/cm_regs.h: register blocks as structs named as in the

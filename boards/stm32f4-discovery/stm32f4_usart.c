@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "stm32f4_usart.h"
 
 void f4_usart_init(f4_usart_t *u, uint32_t pclk_hz, uint32_t baud)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * USART (STM32F4 USART v1) as the protocol's byte stream: 8N1, no flow
  * control, TX polled, RX by interrupt (RXNEIE). Only what the port needs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Core: configuration, the persistent storage block, the self ring, data
  * sources and the triage table.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internal interface between the architecture's fault entry
  * (firmware/arch/cortex-m/) and the portable crash path (cd_dump.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * CRC-32/ISO-HDLC (the zlib / Ethernet CRC): reflected polynomial 0xEDB88320,
  * init and final xor 0xFFFFFFFF. Used for ring headers, the store header and

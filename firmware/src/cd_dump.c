@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Crash dumps: the portable crash path, the dump writer, the slot scan and
  * policy at boot, and the dump commands' back end. Format: docs/dump-format.md.

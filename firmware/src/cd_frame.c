@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * COBS framing: a streaming decoder fed from the RX interrupt and a chunked
  * encoder for responses. See cd_frame.h for the contract.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * COBS framing for the serial protocol (docs/protocol.md, "Framing").
  * Internal to the portable core; cd_proto.c is the only user in the firmware.

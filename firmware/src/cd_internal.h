@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internal interfaces shared by the portable core's files. Not part of the API.
  */

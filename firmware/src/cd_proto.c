@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Serial protocol, device side (docs/protocol.md): request parsing in the RX
  * interrupt, dispatch and responses in thread context.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Status code names, generated from the one table in cd_status.h so the two
  * can never disagree.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """crashdump host tool: talk to crashdump firmware over a serial link, or run it in QEMU.
 
     from crashdump import Client

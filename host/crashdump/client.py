@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The protocol client: one method per device operation (docs/protocol.md).
 
 Client sends one request at a time, matches the response by command and id

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Crash dump files: parse (bytes -> dataclasses) and build (for tests and tools).
 
 The layout is cd_format.h's "crash dumps" part (docs/dump-format.md): a 128-byte

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Building crash dumps and ring images from dataclasses: the inverse of
 crashdump.dump's parser, for tests and tools. Produces what the firmware's dump
 writer (firmware/src/cd_dump.c) writes: header last-programmed but first in

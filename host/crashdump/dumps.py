@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Crash dump operations over the protocol: status, chunked pull with resume
 and verification, erase, fault injection. Built on Client.request(); the
 Client methods dump_status/dump_read/dump_erase/fault call into here.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Runs a board's firmware in QEMU with its UART on a local TCP port.
 
     with Emulator("qemu-mps2-an385") as emu:      # builds the demo ELF if missing

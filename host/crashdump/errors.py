@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The crashdump exception tree: one root, one subclass per layer.
 
 Every error the package raises is a :class:`CrashdumpError`. ``str(error)`` is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Wire formats, mirroring firmware/include/crashdump/cd_format.h.
 
 cd_format.h is the one source of truth. Each struct here lists its fields under

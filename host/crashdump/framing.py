@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Frames on the byte stream: COBS, CRC-32 and an incremental stream decoder.
 
 A frame is cmd u8 | id u8 | status i16 | payload | crc32 u32 (zlib's CRC over

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Data source identity: GUIDs given as text, or derived from names.
 
 A name becomes the RFC 4122 version-5 UUID of its UTF-8 bytes in NAMESPACE, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Turns results into text for people and into JSON-ready dicts for --json.
 
 Pure functions that return strings or dicts; the CLI decides where they go.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """GDB remote serial protocol (RSP) packet codec, shared by both ends we
 implement: the pyOCD probe plugin (a client of QEMU's or Renode's GDB stub)
 and `crashdump gdbserver` (a server for GDB).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Device status codes, mirroring firmware/include/crashdump/cd_status.h.
 
 tests/host/test_format_sync.py parses the C header and fails if this table and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Byte streams to a device. The only module that imports pyserial.
 
 A Transport is created open, then read and written any number of times, then

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Serial capture efficiency and speed against the demo firmware in QEMU.
 
 For a 64 KiB data source (several item geometries) this prints the payload

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Instructions executed from fault entry to the committed dump, and flash
 bytes programmed per dump byte, on qemu-mps2-an385 (RAM-backed flash).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Bench: time from `target remote | crashdump gdbserver ... --pipe` to the first
 `bt` output, for a demo dump (bad_read, crashed in QEMU and pulled over serial).
 

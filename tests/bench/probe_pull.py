@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Dump pull through pyOCD (gdbrsp plugin against QEMU's GDB stub) compared with
 pyOCD's raw block read of the same number of bytes, and the bytes read per
 dump byte. The demo firmware crashes once (a bus fault) to make the dump.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """64 KiB RAM reads through pyOCD with the gdbrsp probe against QEMU's GDB
 stub, next to the bare RSP client underneath, so the plugin's own cost shows.
 Figures only; nothing here passes or fails on a number.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Instructions executed by crashdump's ring write on Cortex-M0 and Cortex-M4.
 
 Cross-compiles firmware/src/cd_ring.c, cd_crc.c and cd_core.c with a small

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Code and RAM size of the crashdump library (-Os): per core, object by
 object, then per board.
 

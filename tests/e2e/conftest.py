@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end fixtures: the real demo firmware in real QEMU, reached through
 pyserial over the emulated UART's TCP socket.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every documented device error is reachable from the host, and the device
 keeps answering after each one."""
 from __future__ import annotations

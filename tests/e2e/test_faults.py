@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The fault matrix: each fault kind on each QEMU board, end to end.
 
 For every kind the real firmware crashes in QEMU, writes a dump to its flash

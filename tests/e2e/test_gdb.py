@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Post-mortem debugging end to end: the real firmware crashes in QEMU, the dump
 is pulled over serial, and real gdb-multiarch (batch mode) attaches to the real
 `crashdump gdbserver` through --pipe (and once through --port): `bt` reaches

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The gdbrsp pyOCD probe against real QEMU: the pyocd CLI as a subprocess,
 and pyOCD's Python API, on every QEMU board."""
 from __future__ import annotations

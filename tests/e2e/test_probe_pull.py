@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Dump retrieval through pyOCD, end to end: the real firmware in QEMU crashes,
 then the real `crashdump` CLI pulls the dump once over the UART (pyserial) and
 once through unmodified pyOCD driving QEMU's GDB stub with the gdbrsp probe

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Data sources, self ring and triage list through the Python API against the
 demo firmware running in QEMU."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An in-memory crashdump device for host tests: the protocol of docs/protocol.md
 with simple rings, behind a fake Transport or a TCP socket.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Stands in for qemu-system-arm in host tests of crashdump.emulate.
 
 Its "firmware" (the -kernel file) is JSON telling it what to do:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A small GDB stub on a thread, shaped like QEMU 7.2's: acks (no no-ack
 mode), a stop reply sent unasked on connect when the guest runs, target.xml
 with an xi:include, register reads refused until target.xml was read, at most

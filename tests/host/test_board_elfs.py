@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Layout of the real boards' demo ELFs (scripts/boards.sh BUILD_ONLY_BOARDS).
 
 These boards cannot run here, so what can go wrong in their linker scripts is

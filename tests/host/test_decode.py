@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """crashdump.decode: fault causes, triage naming, unwinding on a real ELF."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ARMv8-M Mainline decoding: stack-limit overflows (CFSR.STKOF against
 MSPLIM/PSPLIM) and SecureFault status (SFSR/SFAR), on dumps built from parts."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """crashdump.dump: parse and build crash dump files (cd_format.h, "crash dumps")."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """CLI: `dump status|pull|erase`, `decode`, `fault --list`, with a fake device."""
 from __future__ import annotations
 

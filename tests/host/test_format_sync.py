@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The host's copies of the C format and status definitions must match the C
 headers exactly: firmware/include/crashdump/cd_status.h and cd_format.h."""
 from __future__ import annotations

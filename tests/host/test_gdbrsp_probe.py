@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The gdbrsp pyOCD probe against the fake GDB stub, through pyOCD's own
 ConnectHelper/Session (real pyOCD, fake emulator)."""
 from __future__ import annotations

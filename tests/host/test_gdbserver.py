@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """crashdump gdbserver: the target model (registers, memory) and the RSP loop,
 with dumps built by crashdump.dump_build; the CLI through --pipe and --port as
 a real subprocess. GDB itself is exercised in tests/e2e/test_gdb.py."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Finding and reading dumps in raw target memory (crashdump.probe.locate),
 against a fake memory: the locator, the linker-symbol and board scans, torn and
 corrupt slots, and how many bytes each way reads."""

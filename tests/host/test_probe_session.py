@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ProbeSession's probe selection errors, with pyOCD's probe listing faked
 (real probes are not attached here; the gdbrsp e2e tests use the real path)."""
 from __future__ import annotations

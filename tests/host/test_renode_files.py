@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Static checks of the Renode files, the Robot suite and the CI workflows.
 
 Renode cannot run on this machine, so these files are otherwise only read. What

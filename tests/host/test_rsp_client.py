@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """RspClient against a fake QEMU-like GDB stub (tests/host/fake_rsp.py)."""
 from __future__ import annotations
 

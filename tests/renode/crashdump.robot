@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 *** Settings ***
 Documentation     crashdump end to end in Renode 1.16.1, one board per run:
 ...               renode-test tests/renode/crashdump.robot --variable BOARD:nrf52840dk

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fake port for host-native unit tests: a settable memory map, a captured TX
  * stream, a reset counter and a simulated flash partition with power-cut

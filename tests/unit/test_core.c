@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The core (cd_core.c): configuration checks, the storage layout, warm-reset
  * adoption ring by ring, the boot counter, data sources, triage ranges, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Crash dumps (cd_dump.c): dump contents parsed back section by section, the
  * slot policy over crash loops, the crash record, crash_loop_limit, nested

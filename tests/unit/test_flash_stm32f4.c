@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boards/common/flash/flash_stm32f4.c against a model of the STM32F4 flash
  * interface (stm32f4/fake_stm32f4_flash.c): the unlock/erase/program/lock

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * COBS framing (firmware/src/cd_frame.c): fixed vectors, round trips across the
  * interesting run lengths and sizes, every way a frame can be dropped, and a

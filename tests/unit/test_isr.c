@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Interrupt safety of the rings on the host: POSIX signals play interrupts.
  * The host cd_arch.h masks every signal inside cd_arch_irq_lock(), as PRIMASK

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Serial protocol, device side (firmware/src/cd_proto.c), driven as a host
  * would: requests are built and COBS-encoded here with code independent of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Rings on their own (cd_ring.c), plus the CRC and status-name helpers:
  * FIFO order and sequence numbers, overwrite and lost counting, peek/capture,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Minimal unit-test harness for the host-native C tests: each test file defines
  * TEST(name) functions and lists them in main() with RUN(name).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crashdump demo application, shared by every board (boards/<board>/ adds only
  * its port and constants, see demo_board.h). It configures the library with:

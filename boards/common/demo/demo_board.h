@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the shared demo application (demo.c) needs from a board. Each board
  * provides these services in its port (e.g. boards/common/mps2/mps2_port.c)

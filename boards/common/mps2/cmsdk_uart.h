@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Arm CMSDK APB UART (MPS2 family: AN385/AN386/AN500 at 0x40004000, AN505 at
  * 0x50200000). One-byte buffers each way; TX is polled, RX is read from the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Demo firmware for a QEMU MPS2 board with a CMSDK UART (include from
 # boards/<board>/CMakeLists.txt, then call mps2_add_demo(<linker script>)).
 # The board folder supplies board.h (constants) and the linker script; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Constants shared by the QEMU MPS2 boards. Each board's board.h includes
  * this file; the port, the demo and the dump partition driver are shared too

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crashdump port for QEMU's MPS2 machines with a CMSDK UART (AN385 Cortex-M3,
  * AN386 Cortex-M4F, AN500 Cortex-M7, AN505 Cortex-M33): memory map, build-id, UART byte stream

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Demo firmware for an nRF5 board with the legacy UART and the NVMC (include
 # from boards/<board>/CMakeLists.txt, then call nrf5_add_demo(<linker script>)).
 # The board folder supplies board.h (constants) and the linker script.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crashdump port for an nRF5 board with the legacy UART (QEMU microbit,
  * nRF51822; nRF52840-DK): memory map, build-id, UART byte stream and warm

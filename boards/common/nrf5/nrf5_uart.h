@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nRF5 legacy UART (UART0 at 0x40002000 on nRF51 and nRF52; not UARTE): the
  * few registers this project uses. One byte at a time each way: TX waits for

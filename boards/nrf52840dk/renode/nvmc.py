@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # nRF52840 NVMC stand-in for Renode 1.16.1 (Python peripheral, IronPython 2.7).
 #
 # Why: Renode's nRF52840 platform has no NVMC model, so the firmware's flash

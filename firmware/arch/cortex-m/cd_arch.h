@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Cortex-M (v6-M, v7-M, v8-M) primitives the portable core inlines on hot paths.
  * A host build supplies its own cd_arch.h with the same two functions.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Cortex-M fault capture, C half: turns what cd_fault_entry.S saved plus the
  * stacked exception frame into a cd_crash_ctx_t and hands it to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Cortex-M fault entry: HardFault/NMI (and MemManage/BusFault/UsageFault/
  * SecureFault on Mainline) handlers, cd_bugcheck() and cd_watchdog_warning().

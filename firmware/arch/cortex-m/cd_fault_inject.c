@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fault injection for tests (built only with CD_ENABLE_FAULT_CMDS, CMake
  * option CD_FAULT_CMDS): cd_fault_inject(kind) sets cd_fault_injecting = kind,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fault injection bodies (test builds, CD_ENABLE_FAULT_CMDS): one function per
  * CD_FAULT_* kind, named cd_fault_do_<kind>, that loads known values into the

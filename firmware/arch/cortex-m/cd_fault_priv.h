@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to firmware/arch/cortex-m: configuration and the layout shared by the
  * assembly fault entry (cd_fault_entry.S) and its C half (cd_fault.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crashdump formats: the one source of truth for every byte layout the device and
  * the host share -- the serial protocol (docs/protocol.md) and the rings kept in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crashdump port contract: what a board must provide. Every function here is
  * called by the portable core and must be defined by the port (there are no weak

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crashdump status codes: one enum shared by the firmware, the wire protocol
  * (a signed 16-bit status field in every response frame) and the host tool.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cd_port_build_id() for every Cortex-M board: the firmware's GNU build-id,
  * read from the .note.gnu.build-id section that cm_sections.ld keeps in flash

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Stack guard with the ARMv7-M MPU (PMSAv7: Cortex-M3/M4/M7). ARMv8-M's MPU
  * has another register layout (RBAR/RLAR) and offers MSPLIM instead; ARMv6-M

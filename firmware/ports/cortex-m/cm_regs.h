@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Cortex-M core registers (System Control Space), written for this project in
  * the spirit of CMSIS core headers: only what the boards and the crashdump arch

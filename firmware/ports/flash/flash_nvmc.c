@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Dump partition in the internal flash of an nRF5 (nRF51, nRF52): the NVMC at
  * 0x4001E000, whose READY/CONFIG/ERASEPAGE offsets are the same on both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The parts of the dump-partition port that every driver in this folder
  * shares: the geometry from board.h, and reads, which are plain loads because

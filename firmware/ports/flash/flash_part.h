@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Dump partition geometry shared by the flash drivers in this folder (CMake
  * targets crashdump::flash_ram, crashdump::flash_nvmc, crashdump::flash_stm32f4:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Dump partition in RAM that stands in for NOR flash (QEMU's mps2 machines,
  * where the "flash" at 0x0 is RAM). It keeps NOR's rules so code that works

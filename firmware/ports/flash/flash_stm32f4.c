@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Dump partition in the internal flash of an STM32F405/407/415/417 (1 MiB,
  * single bank): erase and program through the flash interface (RM0090,

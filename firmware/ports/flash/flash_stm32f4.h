@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * STM32F4 embedded-flash interface (FLASH at 0x40023C00; RM0090, STM32F405/
  * 407/415/417 and F42x/43x): only the registers and bits flash_stm32f4.c uses,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The `crashdump` command. The only layer that prints, draws progress or exits.
 
 main() parses the command line, runs one command handler (crashdump.cli.commands),

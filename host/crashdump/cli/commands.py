@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The CLI's command handlers. A device command takes the parsed arguments and
 an open Client and returns (JSON document, text for people), which crashdump.cli
 prints. From here only the progress bar and --trace go to stderr, except for

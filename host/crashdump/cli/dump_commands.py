@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """CLI handlers for crash dumps: `dump status|pull|erase`, `decode`, `fault`.
 
 Device commands follow commands.py: (args, Client) -> (JSON document, text).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """CLI handler for `crashdump gdbserver FILE --elf ELF [--port N | --pipe]`.
 
 Loads and checks the dump and the ELF (the same checks as `decode`: a corrupt

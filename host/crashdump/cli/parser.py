@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The `crashdump` command line: global options, commands and their arguments."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """CLI handlers that use a debug probe through pyOCD: `probes` and
 `dump pull --probe` (the serial `dump pull` lives in dump_commands.py).
 

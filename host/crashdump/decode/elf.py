@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The firmware ELF: symbols by address, GNU build-id, DWARF line lookup,
 call frame information (.debug_frame) and read-only section bytes.
 

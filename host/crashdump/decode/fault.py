@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Why the device crashed, in words: Cortex-M fault status registers (CFSR,
 HFSR, DFSR, and SFSR on ARMv8-M with the Security Extension), software bug
 checks and watchdog warnings.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A decoded crash: the Report the CLI prints (text) or dumps (to_json()).
 
 build_report() combines the dump (crashdump.dump), the fault decoder, the

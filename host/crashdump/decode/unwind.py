@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Backtrace from a dump's registers and stack memory.
 
 Frame 0 is the PC the dump recorded: for a fault, the faulting instruction of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`crashdump gdbserver`: serve a pulled crash dump to GDB over the remote
 serial protocol, for post-mortem debugging with `bt`, `info registers`,
 `print`, `x`.

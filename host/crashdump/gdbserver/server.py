@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The RSP request loop for a crash dump, and its TCP and pipe front-ends.
 
 RspServer is pure: feed() takes the bytes GDB sent and returns the bytes to

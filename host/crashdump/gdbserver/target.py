@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What GDB sees of a crash: registers and memory built from a Dump and the ELF.
 
 Pure: no sockets, no printing. The server (server.py) turns these into RSP

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Debug-probe access to targets: the only package in crashdump that imports pyOCD.
 
 - `rsp_client`: a GDB remote-protocol client (no pyOCD), for QEMU's `-gdb`

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`gdbrsp`: a pyOCD debug probe that drives a GDB remote-protocol stub.
 
 Unmodified pyOCD selects it as `-u gdbrsp:HOST:PORT` (the `pyocd.probe` entry

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Finding and reading crash dumps in raw target memory (no pyOCD here).
 
 Everything works on a `read(address, length) -> bytes` function, so the same

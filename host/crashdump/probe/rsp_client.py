@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A GDB remote serial protocol (RSP) client over TCP, for emulator GDB stubs.
 
 Written for QEMU's `-gdb tcp::PORT` stub and Renode's `machine StartGdbServer

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A pyOCD session opened for reading dumps, and the probe listing.
 
 Opened in pyOCD's `attach` mode with auto-unlock off: the target is not halted,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Host-native stand-in for firmware/arch/cortex-m/cd_arch.h. Interrupts are
  * modelled by POSIX signals delivered to the test thread, so "masking

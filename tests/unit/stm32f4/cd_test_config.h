@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crashdump config header (CD_CONFIG_FILE) for the host unit test of
  * firmware/ports/flash/flash_stm32f4.c: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "fake_stm32f4_flash.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A model of the STM32F4 flash interface (RM0090) for host tests of
  * flash_stm32f4.c: KEYR unlock sequence (a wrong key or a key while unlocked
