@@ -66,6 +66,7 @@ add_library(crashdump STATIC
     ${CRASHDUMP_FIRMWARE_DIR}/src/cd_dump.c
     ${CRASHDUMP_FIRMWARE_DIR}/src/cd_frame.c
     ${CRASHDUMP_FIRMWARE_DIR}/src/cd_proto.c
+    ${CRASHDUMP_FIRMWARE_DIR}/src/cd_thread.c
 )
 add_library(crashdump::crashdump ALIAS crashdump)
 target_link_libraries(crashdump PUBLIC crashdump_config)

@@ -47,6 +47,20 @@ void cd_ring_init(cd_ring_t *r, const cd_guid_t *guid, const char *label, uint16
  * slot_bytes_max. Returns CD_OK or CD_E_CORRUPT. */
 int cd_ring_check(const cd_ring_t *r, size_t slot_bytes_max);
 
+/* ---- threads (cd_thread.c) */
+
+/* A registered thread (id 0: a free entry). */
+typedef struct {
+    uint32_t id;
+    const char *name;
+    uintptr_t stack_lo, stack_hi;
+    const volatile uint32_t *sp_slot;
+} cd_thread_t;
+
+/* Any, fault. The index-th registered thread or NULL; *total gets how many
+ * are registered when total is not NULL. */
+const cd_thread_t *cd_thread_at(uint32_t index, uint32_t *total);
+
 /* ---- core (cd_core.c) */
 
 /* The configuration cd_init() accepted: a copy whose component_name and

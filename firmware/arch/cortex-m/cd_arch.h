@@ -22,4 +22,34 @@ static inline void cd_arch_irq_unlock(uint32_t primask)
     __asm volatile("msr primask, %0" ::"r"(primask) : "memory");
 }
 
+/* Context switch (cd_thread_switch()): the stack guard for the thread whose
+ * stack starts at stack_lo (0: none). ARMv8-M Mainline: PSPLIM, so a push
+ * below it is a STKOF UsageFault before anything is overwritten. ARMv7-M with
+ * CD_THREAD_GUARD_REGION: that MPU region becomes a 32-byte no-access block at
+ * the bottom of the stack (rounded up to 32), so the first push into it is a
+ * MemManage fault. Elsewhere nothing: a scheduler's own overflow check (the
+ * FreeRTOS hook) must report it. */
+static inline void cd_arch_thread_guard(uintptr_t stack_lo)
+{
+#if defined(__ARM_ARCH_8M_MAIN__)
+    __asm volatile("msr psplim, %0" ::"r"(stack_lo) : "memory");
+#elif defined(CD_THREAD_GUARD_REGION) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__))
+    volatile uint32_t *const mpu = (volatile uint32_t *)0xE000ED94u; /* CTRL, RNR, RBAR, RASR */
+    mpu[1] = CD_THREAD_GUARD_REGION;
+    if (stack_lo == 0u) {
+        mpu[3] = 0u;
+    } else {
+        mpu[2] = (uint32_t)((stack_lo + 31u) & ~(uintptr_t)31u);
+        /* XN, AP = no access, SIZE = 32 bytes (log2 5 -> field 4), ENABLE */
+        mpu[3] = (1u << 28) | (4u << 1) | 1u;
+        if ((mpu[0] & 1u) == 0u) {
+            mpu[0] = (1u << 2) | 1u; /* PRIVDEFENA | ENABLE */
+        }
+    }
+    __asm volatile("dsb\n\tisb" ::: "memory");
+#else
+    (void)stack_lo;
+#endif
+}
+
 #endif /* CD_ARCH_H */

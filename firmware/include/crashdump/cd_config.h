@@ -50,6 +50,19 @@
 #define CD_VERSION_PATCH 0
 #endif
 
+/* Threads a dump can list (cd_thread_add()); 0 (the default) leaves the
+ * thread table and its code out. Each costs 20 bytes of RAM. */
+#ifndef CD_THREAD_MAX
+#define CD_THREAD_MAX 0
+#endif
+
+/* ARMv7-M: the MPU region cd_thread_switch() uses as a guard at the bottom
+ * of the running thread's stack (a no-access region over its lowest 32-byte
+ * aligned block; the firmware enables the MPU with PRIVDEFENA, or crashdump
+ * does it on the first switch). Unset (the default): no thread guard on
+ * ARMv7-M. ARMv8-M Mainline always uses PSPLIM instead. */
+/* #define CD_THREAD_GUARD_REGION 7 */
+
 /* Number of external interrupts in crashdump::startup's vector table, whose
  * handlers are IRQ0_Handler .. IRQ<n-1>_Handler (cm_startup.h). Default 0:
  * core exceptions only. */

@@ -238,6 +238,37 @@ int cd_writer_put(cd_writer_t *w, const void *data, size_t len);
  * (CD_FAULT_TRIAGE_UNMAPPED, CD_FAULT_NESTED); 0 otherwise and in release builds. */
 uint32_t cd_fault_injected(void);
 
+/* ---- threads (an RTOS, or any scheduler; docs/rtos.md)
+ *
+ * With CD_THREAD_MAX > 0 (config header) a dump lists the registered threads:
+ * which one was running, each one's stack bounds and saved stack pointer, and
+ * the top of each stack, so the host shows every thread's backtrace. The
+ * FreeRTOS adapter (crashdump/cd_freertos.h) makes these calls from the
+ * kernel's hooks. With CD_THREAD_MAX == 0 they do nothing. */
+
+/* Thread or the RTOS's task-create hook. Registers a thread, or updates the
+ * one with this id: id non-zero and unique (e.g. the TCB's address); name a
+ * NUL-terminated string the thread outlives (read at fault time, at most
+ * CD_LABEL_LEN chars kept; may be NULL); its stack [stack_lo, stack_hi); and
+ * sp_slot, where the scheduler keeps the thread's stack pointer while it is
+ * switched out (FreeRTOS: the TCB's first word). CD_OK, CD_E_INVAL, or
+ * CD_E_NOSPACE when CD_THREAD_MAX threads are registered. */
+int cd_thread_add(uint32_t id, const char *name, uintptr_t stack_lo, uintptr_t stack_hi,
+                  const volatile uint32_t *sp_slot);
+
+/* Thread or the RTOS's task-delete hook. CD_OK, or CD_E_NOT_FOUND. */
+int cd_thread_remove(uint32_t id);
+
+/* The context switch (interrupts masked, or from PendSV): thread `id` runs
+ * from now on (0 = none of the registered ones). Also moves the stack
+ * guard to its stack: PSPLIM on ARMv8-M Mainline; on ARMv7-M with
+ * CD_THREAD_GUARD_REGION set, an MPU no-access region over the lowest
+ * 32-byte block of its stack. Constant time, a few dozen cycles. */
+void cd_thread_switch(uint32_t id);
+
+/* Any. The id last passed to cd_thread_switch(). */
+uint32_t cd_thread_current(void);
+
 /* ---- serial protocol (docs/protocol.md) */
 
 /* Any (UART RX interrupt or a polling loop). Feeds one received byte to the

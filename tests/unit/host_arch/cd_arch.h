@@ -30,4 +30,10 @@ static inline void cd_arch_irq_unlock(uint32_t prev)
     }
 }
 
+/* No stack guard on the host. */
+static inline void cd_arch_thread_guard(uintptr_t stack_lo)
+{
+    (void)stack_lo;
+}
+
 #endif /* CD_ARCH_H */
