@@ -17,6 +17,7 @@
 #   crashdump::flash_ram      dump partition in RAM that survives a warm reset
 #   crashdump::flash_nvmc     dump partition in nRF51/nRF52 internal flash
 #   crashdump::flash_stm32f4  dump partition in STM32F405/407/415/417 flash
+#   crashdump::freertos       the FreeRTOS adapter (crashdump/cd_freertos.h)
 #
 # Variables read when this file is included (plain variables or cache
 # entries; none is ever written to the cache):
@@ -113,6 +114,15 @@ add_library(crashdump::build_id ALIAS crashdump_build_id)
 target_link_libraries(crashdump_build_id PUBLIC crashdump_config)
 target_compile_options(crashdump_build_id PRIVATE ${_cd_private_options})
 target_link_options(crashdump_build_id INTERFACE -Wl,--build-id=sha1)
+
+# FreeRTOS: the adapter header (included from FreeRTOSConfig.h) and the
+# application hooks as bugchecks.
+add_library(crashdump_freertos STATIC EXCLUDE_FROM_ALL
+    ${CRASHDUMP_FIRMWARE_DIR}/rtos/freertos/cd_freertos.c)
+add_library(crashdump::freertos ALIAS crashdump_freertos)
+target_include_directories(crashdump_freertos PUBLIC ${CRASHDUMP_FIRMWARE_DIR}/rtos/freertos)
+target_link_libraries(crashdump_freertos PUBLIC crashdump)
+target_compile_options(crashdump_freertos PRIVATE ${_cd_private_options})
 
 foreach(_cd_driver ram nvmc stm32f4)
     add_library(crashdump_flash_${_cd_driver} STATIC EXCLUDE_FROM_ALL

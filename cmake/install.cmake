@@ -12,7 +12,7 @@ include(CMakePackageConfigHelpers)
 set(_cd_share ${CMAKE_INSTALL_DATADIR}/crashdump)
 set(_cd_cmake ${CMAKE_INSTALL_LIBDIR}/cmake/crashdump)
 
-install(DIRECTORY firmware/include firmware/src firmware/ports
+install(DIRECTORY firmware/include firmware/src firmware/ports firmware/rtos
         DESTINATION ${_cd_share}/firmware)
 install(DIRECTORY firmware/arch/cortex-m DESTINATION ${_cd_share}/firmware/arch)
 install(FILES cmake/crashdump.cmake cmake/arm-none-eabi.cmake DESTINATION ${_cd_share}/cmake)

@@ -208,6 +208,12 @@ __attribute__((noreturn)) void cd_bugcheck(uint32_t code, uint32_t p1, uint32_t 
         }                                                                                 \
     } while (0)
 
+/* Bug check codes of the RTOS adapters (crashdump/cd_freertos.h): a thread's
+ * stack overflowed (p1 = thread id, p2 = address of its name), an allocation
+ * failed. */
+#define CD_BUGCHECK_STACK_OVERFLOW 0x57AC0F00u
+#define CD_BUGCHECK_MALLOC_FAILED 0xA110CF00u
+
 /* Interrupt. Call from a watchdog's early-warning interrupt: dumps the
  * interrupted context with reason CD_REASON_WATCHDOG and resets. Does not return. */
 __attribute__((noreturn)) void cd_watchdog_warning(void);
