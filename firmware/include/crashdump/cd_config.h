@@ -56,6 +56,14 @@
 #define CD_THREAD_MAX 0
 #endif
 
+/* The saved-context layout of the scheduler's context switch, CD_CTX_* in
+ * cd_format.h (recorded in each dump's thread sections so the host can read a
+ * switched-out thread's registers). Default CD_CTX_R4_R11_LR (FreeRTOS's
+ * ARM_CM4F and ARM_CM7 ports, and this repository's test scheduler). */
+#ifndef CD_THREAD_CONTEXT
+#define CD_THREAD_CONTEXT 1
+#endif
+
 /* ARMv7-M: the MPU region cd_thread_switch() uses as a guard at the bottom
  * of the running thread's stack (a no-access region over its lowest 32-byte
  * aligned block; the firmware enables the MPU with PRIVDEFENA, or crashdump

@@ -320,11 +320,14 @@ enum {
     CD_SEC_RING = 5,        /* a ring verbatim: cd_ring_hdr_t + slots */
     CD_SEC_TRIAGE = 6,      /* cd_dump_mem_t + bytes of a triage range */
     CD_SEC_ADDITIONAL = 7,  /* cd_guid_t + the client's blob */
+    CD_SEC_THREAD = 8,      /* cd_dump_thread_t + the top of the thread's stack */
 };
 
 /* cd_dump_section_t.flags */
 #define CD_SEC_F_TRUNCATED (1u << 0)  /* data shorter than the source: slot full */
 #define CD_SEC_F_SELF (1u << 1)       /* CD_SEC_RING: the self ring */
+#define CD_SEC_F_INTERRUPTED (1u << 2) /* CD_SEC_STACK: the process stack (PSP) of the
+                                          thread a handler-mode fault interrupted */
 
 typedef struct {
     uint16_t type;            /* CD_SEC_* */
@@ -389,6 +392,36 @@ typedef struct {
     uint32_t reserved;
 } cd_dump_mem_t;
 
+/* CD_SEC_THREAD data: one registered thread (cd_thread_add()), then `len`
+ * bytes of its stack from `addr`. The thread running at the crash comes first,
+ * flagged CURRENT, with no bytes: its stack is the STACK section (or, for a
+ * handler-mode fault, the INTERRUPTED one). */
+#define CD_THREAD_F_CURRENT (1u << 0) /* the thread running at the crash */
+#define CD_THREAD_F_SP_OUT (1u << 1)  /* sp outside [stack_lo, stack_hi): overflowed or stale */
+
+/* Saved-context layouts (cd_dump_thread_t.context): the words a scheduler
+ * pushed at a switched-out thread's saved SP, lowest address first, below the
+ * hardware exception frame. The port's choice (CD_THREAD_CONTEXT). */
+enum {
+    CD_CTX_NONE = 0,
+    CD_CTX_R4_R11_LR = 1,        /* r4-r11, EXC_RETURN; then s16-s31 if EXC_RETURN bit 4 is 0 */
+    CD_CTX_R4_R11 = 2,           /* r4-r11; EXC_RETURN is 0xFFFFFFFD */
+    CD_CTX_PSPLIM_LR_R4_R11 = 3, /* PSPLIM, EXC_RETURN, r4-r11; then s16-s31 as above */
+};
+
+typedef struct {
+    uint32_t id;              /* as registered */
+    char name[CD_LABEL_LEN];  /* NUL-padded */
+    uint32_t stack_lo;        /* [stack_lo, stack_hi): the thread's stack */
+    uint32_t stack_hi;
+    uint32_t sp;              /* saved SP; for the current thread, its SP at the crash */
+    uint32_t flags;           /* CD_THREAD_F_* */
+    uint8_t context;          /* CD_CTX_* of the saved context at sp */
+    uint8_t reserved[3];
+    uint32_t addr;            /* the stack bytes that follow start here */
+    uint32_t len;             /* bytes that follow */
+} cd_dump_thread_t;
+
 /* Crash record: a small CRC-protected note kept in .noinit, written before the
  * dump itself, so even a failed dump leaves the reason behind. */
 #define CD_CRASH_MAGIC 0x52434443u  /* "CDCR" */
@@ -448,6 +481,7 @@ _Static_assert(sizeof(cd_dump_regs_t) == 108, "regs");
 _Static_assert(sizeof(cd_dump_fault_t) == 40, "fault");
 _Static_assert(sizeof(cd_dump_fpu_t) == 132, "fpu");
 _Static_assert(sizeof(cd_dump_mem_t) == 16, "mem");
+_Static_assert(sizeof(cd_dump_thread_t) == 48, "thread");
 _Static_assert(sizeof(cd_crash_record_t) == 44, "crash record");
 _Static_assert(sizeof(cd_wire_slot_t) == 28, "slot");
 _Static_assert(sizeof(cd_wire_dump_status_t) == 60, "dump status");

@@ -95,6 +95,10 @@ typedef struct {
     uint32_t stack_dump_bytes;    /* stack bytes above SP saved in a dump; 0 = 1024 */
     uint32_t crash_loop_limit;    /* consecutive crashes (without cd_mark_healthy()) after
                                      which dumps are no longer written; 0 = no limit */
+    uint32_t thread_stack_bytes;  /* with threads (CD_THREAD_MAX): bytes of each other
+                                     thread's stack, from its saved SP up, saved in a
+                                     dump (its saved context and innermost frames);
+                                     0 = 512 */
 
     /* Persistent storage: CD_NOINIT, 8-byte aligned, at least CD_STORAGE_SIZE(...). */
     void *storage;
