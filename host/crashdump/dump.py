@@ -27,10 +27,11 @@ from typing import List, Optional, Tuple, Union
 
 from .errors import DumpFormatError
 from .formats import (DUMP_F_FPU, DUMP_HDR, DUMP_HDR_CRC_LEN, DUMP_MAGIC, DUMP_MEM, DUMP_REGS,
-                      DUMP_RING, DUMP_SECTION, DUMP_VERSION, DUMP_FAULT, DUMP_FPU, GUID_LEN, RING_HDR,
-                      RING_HDR_CRC_LEN, RING_MAGIC, RING_VERSION, SEC_F_SELF, SEC_F_TRUNCATED,
-                      SEQ_MASK, SLOT_HDR_LEN, Arch, Reason, Record, SecType, decode_text,
-                      ring_stride, seq_diff)
+                      DUMP_RING, DUMP_SECTION, DUMP_THREAD, DUMP_VERSION, DUMP_FAULT, DUMP_FPU,
+                      GUID_LEN, RING_HDR, RING_HDR_CRC_LEN, RING_MAGIC, RING_VERSION,
+                      SEC_F_INTERRUPTED, SEC_F_SELF, SEC_F_TRUNCATED, SEQ_MASK, SLOT_HDR_LEN,
+                      THREAD_F_CURRENT, THREAD_F_SP_OUT, Arch, Reason, Record, SecType,
+                      decode_text, ring_stride, seq_diff)
 
 HDR_LEN = DUMP_HDR.size          # 128
 SECTION_HDR_LEN = DUMP_SECTION.size  # 12
@@ -197,6 +198,36 @@ class Ring:
 
 
 @dataclass(frozen=True)
+class Thread:
+    """A registered thread (THREAD section): its stack bounds, saved SP and
+    saved-context layout, and the top of its stack (empty for the current
+    thread, whose stack is the dump's STACK section)."""
+
+    id: int
+    name: str
+    stack_lo: int
+    stack_hi: int
+    sp: int
+    flags: int
+    context: int
+    stack: MemBlock
+
+    @property
+    def current(self) -> bool:
+        return bool(self.flags & THREAD_F_CURRENT)
+
+    @property
+    def sp_out(self) -> bool:
+        """The SP lies outside the thread's stack: it overflowed (or is stale)."""
+        return bool(self.flags & THREAD_F_SP_OUT)
+
+    @property
+    def used(self) -> int:
+        """Stack bytes in use at the crash (from sp to the top), 0 if sp is out."""
+        return self.stack_hi - self.sp if self.stack_lo <= self.sp <= self.stack_hi else 0
+
+
+@dataclass(frozen=True)
 class Additional:
     guid: uuid.UUID
     data: bytes
@@ -210,15 +241,23 @@ class Dump:
     fault: Optional[FaultRegs] = None
     fpu: Optional[Fpu] = None
     stack: Optional[MemBlock] = None
+    interrupted: Optional[MemBlock] = None  # PSP stack of the thread a handler interrupted
+    threads: List[Thread] = field(default_factory=list)
     rings: List[Ring] = field(default_factory=list)
     triage: List[MemBlock] = field(default_factory=list)
     additional: List[Additional] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
 
     def memory(self) -> List[MemBlock]:
-        """Every memory block with bytes: stack first, then triage ranges."""
-        blocks = [self.stack] if self.stack is not None else []
+        """Every memory block with bytes: the stacks first (the crash's, the
+        interrupted thread's, the other threads'), then triage ranges."""
+        blocks = [b for b in (self.stack, self.interrupted) if b is not None]
+        blocks += [t.stack for t in self.threads]
         return [b for b in blocks + self.triage if b.data]
+
+    @property
+    def current_thread(self) -> Optional[Thread]:
+        return next((t for t in self.threads if t.current), None)
 
     def read(self, addr: int, size: int) -> Optional[bytes]:
         for block in self.memory():
@@ -341,7 +380,11 @@ def _decode_section(dump: Dump, section: Section) -> None:
         dump.fpu = Fpu(s=struct.unpack("<32I", f["s"]), fpscr=f["fpscr"])
     elif t in (SecType.STACK, SecType.TRIAGE):
         block = _decode_mem(section)
-        if t == SecType.STACK:
+        if t == SecType.STACK and section.flags & SEC_F_INTERRUPTED:
+            if dump.interrupted is not None:
+                raise format_error("a second INTERRUPTED STACK section", section.offset)
+            dump.interrupted = block
+        elif t == SecType.STACK:
             if dump.stack is not None:
                 raise format_error("a second STACK section", section.offset)
             dump.stack = block
@@ -355,6 +398,8 @@ def _decode_section(dump: Dump, section: Section) -> None:
         ring = decode_ring(section.data[DUMP_RING.size:], offset=section.offset + DUMP_RING.size,
                            flags=section.flags)
         dump.rings.append(dataclasses.replace(ring, addr=addr))
+    elif t == SecType.THREAD:
+        dump.threads.append(_decode_thread(section))
     elif t == SecType.ADDITIONAL:
         if len(section.data) < GUID_LEN:
             raise format_error(f"ADDITIONAL section has {len(section.data)} bytes, shorter "
@@ -364,6 +409,24 @@ def _decode_section(dump: Dump, section: Section) -> None:
     else:
         dump.warnings.append(f"unknown section type {t} at offset {section.offset} "
                              f"({len(section.data)} bytes) skipped")
+
+
+def _decode_thread(section: Section) -> Thread:
+    if len(section.data) < DUMP_THREAD.size:
+        raise format_error(f"THREAD section has {len(section.data)} bytes, shorter than its "
+                           f"{DUMP_THREAD.size}-byte header", section.offset)
+    f = DUMP_THREAD.unpack(section.data[:DUMP_THREAD.size])
+    body = section.data[DUMP_THREAD.size:]
+    truncated = bool(section.flags & SEC_F_TRUNCATED)
+    if len(body) != f["len"] and not (truncated and len(body) < f["len"]):
+        raise format_error(f"THREAD header says {f['len']} stack bytes, {len(body)} follow",
+                           section.offset)
+    if f["addr"] + len(body) > 1 << 32:
+        raise format_error(f"THREAD stack 0x{f['addr']:08x}+{len(body)} wraps past 4 GiB",
+                           section.offset)
+    return Thread(id=f["id"], name=decode_text(f["name"]), stack_lo=f["stack_lo"],
+                  stack_hi=f["stack_hi"], sp=f["sp"], flags=f["flags"], context=f["context"],
+                  stack=MemBlock(addr=f["addr"], data=body, length=f["len"], truncated=truncated))
 
 
 def _decode_mem(section: Section) -> MemBlock:

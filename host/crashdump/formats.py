@@ -391,6 +391,10 @@ DUMP_F_FPU = 1 << 3           # CD_DUMP_F_FPU
 
 SEC_F_TRUNCATED = 1 << 0      # CD_SEC_F_TRUNCATED
 SEC_F_SELF = 1 << 1           # CD_SEC_F_SELF
+SEC_F_INTERRUPTED = 1 << 2    # CD_SEC_F_INTERRUPTED
+
+THREAD_F_CURRENT = 1 << 0     # CD_THREAD_F_CURRENT
+THREAD_F_SP_OUT = 1 << 1      # CD_THREAD_F_SP_OUT
 
 REGS_V_FRAME = 1 << 0         # CD_REGS_V_FRAME
 REGS_V_CALLEE = 1 << 1        # CD_REGS_V_CALLEE
@@ -435,6 +439,16 @@ class SecType(enum.IntEnum):
     RING = 5
     TRIAGE = 6
     ADDITIONAL = 7
+    THREAD = 8
+
+
+class ContextLayout(enum.IntEnum):
+    """cd_dump_thread_t.context (CD_CTX_*): a switched-out thread's saved words."""
+
+    NONE = 0
+    R4_R11_LR = 1
+    R4_R11 = 2
+    PSPLIM_LR_R4_R11 = 3
 
 
 class FaultKind(enum.IntEnum):
@@ -517,6 +531,10 @@ WIRE_DUMP_ERASE = WireStruct("cd_wire_dump_erase_t", [
 ])
 WIRE_FAULT = WireStruct("cd_wire_fault_t", [("kind", "I")])
 DUMP_RING = WireStruct("cd_dump_ring_t", [("addr", "I"), ("reserved", "I")])
+DUMP_THREAD = WireStruct("cd_dump_thread_t", [
+    ("id", "I"), ("name", "16s"), ("stack_lo", "I"), ("stack_hi", "I"), ("sp", "I"),
+    ("flags", "I"), ("context", "B"), ("reserved", "3s"), ("addr", "I"), ("len", "I"),
+])
 DUMP_LOCATOR = WireStruct("cd_dump_locator_t", [
     ("magic", "I"), ("partition_base", "I"), ("slot_size", "I"), ("n_slots", "I"),
     ("erase_size", "I"), ("dump_len", "32s"), ("crc", "I"),
@@ -525,4 +543,4 @@ DUMP_LOCATOR = WireStruct("cd_dump_locator_t", [
 DUMP_STRUCTS: Tuple[WireStruct, ...] = (RING_HDR, DUMP_HDR, DUMP_SECTION, DUMP_REGS, DUMP_FAULT,
                                         DUMP_FPU, DUMP_MEM, CRASH_RECORD, WIRE_SLOT,
                                         WIRE_DUMP_STATUS, WIRE_DUMP_READ, WIRE_DUMP_ERASE,
-                                        WIRE_FAULT, DUMP_LOCATOR, DUMP_RING)
+                                        WIRE_FAULT, DUMP_LOCATOR, DUMP_RING, DUMP_THREAD)

@@ -73,21 +73,25 @@ def dump_constants() -> Dict[str, int]:
         "CD_DUMP_F_TRUNCATED": f.DUMP_F_TRUNCATED, "CD_DUMP_F_NESTED": f.DUMP_F_NESTED,
         "CD_DUMP_F_BAD_SP": f.DUMP_F_BAD_SP, "CD_DUMP_F_FPU": f.DUMP_F_FPU,
         "CD_SEC_F_TRUNCATED": f.SEC_F_TRUNCATED, "CD_SEC_F_SELF": f.SEC_F_SELF,
+        "CD_SEC_F_INTERRUPTED": f.SEC_F_INTERRUPTED,
+        "CD_THREAD_F_CURRENT": f.THREAD_F_CURRENT, "CD_THREAD_F_SP_OUT": f.THREAD_F_SP_OUT,
         "CD_REGS_V_FRAME": f.REGS_V_FRAME, "CD_REGS_V_CALLEE": f.REGS_V_CALLEE,
         "CD_REGS_V_SPECIAL": f.REGS_V_SPECIAL, "CD_REGS_V_BASEPRI": f.REGS_V_BASEPRI,
         "CD_REGS_V_SPLIM": f.REGS_V_SPLIM,
     }
     for prefix, enum_type in (("CD_CMD_", f.DumpCmd), ("CD_SLOT_", f.SlotState),
                               ("CD_REASON_", f.Reason), ("CD_ARCH_", f.Arch),
-                              ("CD_SEC_", f.SecType), ("CD_FAULT_", f.FaultKind)):
+                              ("CD_SEC_", f.SecType), ("CD_FAULT_", f.FaultKind),
+                              ("CD_CTX_", f.ContextLayout)):
         consts.update({prefix + m.name: int(m) for m in enum_type})
     return consts
 
 
 def test_every_dump_constant_in_the_header_is_known() -> None:
     text = FORMAT_H.read_text()
-    names = set(re.findall(r"\b(CD_(?:SLOT|REASON|ARCH|SEC|FAULT)_[A-Z0-9_]+)\s*=", text))
-    names |= set(re.findall(r"#define\s+(CD_(?:DUMP_F|SEC_F|REGS_V|ERASE_F)_\w+)\b", text))
+    names = set(re.findall(r"\b(CD_(?:SLOT|REASON|ARCH|SEC|FAULT|CTX)_[A-Z0-9_]+)\s*=", text))
+    names |= set(re.findall(r"#define\s+(CD_(?:DUMP_F|SEC_F|REGS_V|ERASE_F|THREAD_F)_\w+)\b",
+                            text))
     assert len(names) > 40
     missing = names - set(dump_constants())
     assert not missing, f"cd_format.h constants missing in formats.py: {sorted(missing)}"
