@@ -235,7 +235,9 @@ typedef struct {
  * A ring as it lies in .noinit RAM and in a dump: this header, then `count`
  * slots of `stride` bytes. The first part is fixed at creation and covered by
  * hdr_crc; the cursors change on every write and are checked for consistency
- * instead (idx < count, tail <= head, head - tail bounded) at boot.
+ * instead (idx < count, and == head % count when count is a power of two) at
+ * boot. tail may lag head by any amount modulo 2^32 (writes never move it);
+ * the items held are the last min(head - tail, count) before head.
  * Item with sequence s (head - count <= s < head, s >= tail) is in slot
  * (idx + count - (head - s)) % count. Sequence arithmetic is modulo 2^32.
  */
