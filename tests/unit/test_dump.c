@@ -10,6 +10,7 @@
  * here, and so does a simulated power cut (fake_port.c).
  */
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,27 +473,55 @@ TEST(dump_truncated_when_slot_small)
     CHECK_EQ(slot_state(0), CD_SLOT_VALID);
 }
 
-/* Crash, reboot, n times; returns nothing, checks the slots after each boot. */
-static void crash_loop(uint32_t slots, int n)
+/* Sets the crash record's counter as that many earlier crashes would have. */
+static void set_crash_count(uint32_t cc)
+{
+    size_t n;
+    cd_crash_record_t *rec = cd_dump_noinit_area(&n); /* the area starts with the record */
+    rec->magic = CD_CRASH_MAGIC;
+    rec->crash_count = cc;
+    rec->crc = cd_crc32(0, rec, offsetof(cd_crash_record_t, crc));
+}
+
+static uint32_t dropped_now(void)
+{
+    cd_wire_dump_status_t st;
+    CHECK_EQ(cd_dump_status(&st), CD_OK);
+    return st.dropped;
+}
+
+/* Crash, reboot, n times, the crash counter starting after `start`; checks
+ * the slots and the dropped count after each boot. lose_ram: every reboot is
+ * a power cycle (.noinit lost), so the counter is rebuilt from the slots. */
+static void crash_loop_from(uint32_t slots, int n, uint32_t start, int lose_ram)
 {
     setup(slots * 4096u, slots, 4);
+    set_crash_count(start);
+    CHECK_EQ(boot(), CD_OK);
     for (int k = 1; k <= n; k++) {
         make_ctx((uint32_t)k, 0);
         fake_flash_overprogram = 0;
         CHECK_EQ(run_crash(), 1);
         CHECK_EQ(fake_flash_overprogram, 0);
+        if (lose_ram) {
+            wipe_noinit();
+        }
         uint32_t erases_before = fake_flash_erases;
         CHECK_EQ(boot(), CD_OK);
         int have_first = 0, have_newest = 0, empty = 0;
         for (uint32_t i = 0; i < slots; i++) {
             uint32_t cc = slot_cc(i);
-            have_first |= cc == 1u;
-            have_newest |= cc == (uint32_t)k;
+            have_first |= slot_state(i) == CD_SLOT_VALID && cc == start + 1u;
+            have_newest |= slot_state(i) == CD_SLOT_VALID && cc == start + (uint32_t)k;
             empty += slot_state(i) == CD_SLOT_EMPTY;
             CHECK(slot_state(i) != CD_SLOT_INVALID);
         }
         CHECK(have_first);
         CHECK(have_newest);
+        if (!have_first || !have_newest) {
+            fprintf(stderr, "  %u slots, crash %d after 0x%08x%s\n", slots, k, start,
+                    lose_ram ? ", RAM lost" : "");
+        }
         if (slots >= 3) {
             CHECK(empty >= 1); /* erased ahead at boot */
             if (k >= (int)slots) {
@@ -502,7 +531,17 @@ static void crash_loop(uint32_t slots, int n)
             CHECK_EQ(empty, 0); /* 2 slots: no erase at boot */
             CHECK_EQ(fake_flash_erases, erases_before);
         }
+        /* Every crash whose dump the policy erased is counted (issue 11). */
+        if (!lose_ram) {
+            int lost = slots >= 3 ? k - (int)slots + 1 : k - 2;
+            CHECK_EQ(dropped_now(), lost > 0 ? lost : 0);
+        }
     }
+}
+
+static void crash_loop(uint32_t slots, int n)
+{
+    crash_loop_from(slots, n, 0, 0);
 }
 
 TEST(slot_policy_2_slots)
@@ -521,6 +560,44 @@ TEST(slot_policy_3_slots)
     }
     CHECK_EQ(ones, 1);
     CHECK_EQ(fives, 1);
+}
+
+/* crash_count wraps at 2^32: the first dump of a loop across the wrap is kept,
+ * with RAM kept and with RAM lost (counter rebuilt from the slots). */
+TEST(slot_policy_across_the_counter_wrap)
+{
+    static const uint32_t starts[] = {0x7FFFFFFDu, 0xFFFFFFFDu, 0xFFFFFFFFu};
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+        for (uint32_t slots = 2; slots <= 4; slots++) {
+            crash_loop_from(slots, 6, starts[i], 0);
+            crash_loop_from(slots, 6, starts[i], 1);
+        }
+    }
+}
+
+/* The example from issue 11: four crashes in a row, 2 slots: #1 and #4 kept,
+ * #2 and #3 erased by the policy and counted. */
+TEST(dropped_counts_dumps_the_policy_erased)
+{
+    setup(8192, 2, 4);
+    for (int k = 1; k <= 4; k++) {
+        make_ctx((uint32_t)k, 0);
+        CHECK_EQ(run_crash(), 1);
+        CHECK_EQ(boot(), CD_OK);
+    }
+    CHECK_EQ(slot_cc(0), 1);
+    CHECK_EQ(slot_cc(1), 4);
+    CHECK_EQ(dropped_now(), 2);
+    /* A host erase is not a lost crash. */
+    cd_wire_slot_t s;
+    CHECK_EQ(cd_dump_slot_info(1, &s), CD_OK);
+    CHECK_EQ(cd_dump_erase(1, 0, s.body_crc), CD_OK);
+    CHECK_EQ(dropped_now(), 2);
+    make_ctx(5, 0);
+    CHECK_EQ(run_crash(), 1);
+    CHECK_EQ(boot(), CD_OK);
+    CHECK_EQ(dropped_now(), 2);
+    CHECK_EQ(slot_cc(1), 5);
 }
 
 TEST(crash_loop_limit_skips_dump)
@@ -1078,6 +1155,8 @@ int main(void)
     RUN(dump_truncated_when_slot_small);
     RUN(slot_policy_2_slots);
     RUN(slot_policy_3_slots);
+    RUN(slot_policy_across_the_counter_wrap);
+    RUN(dropped_counts_dumps_the_policy_erased);
     RUN(crash_loop_limit_skips_dump);
     RUN(nested_fault_in_triage_callback);
     RUN(nested_fault_while_writing);
