@@ -43,9 +43,11 @@ void cd_ring_init(cd_ring_t *r, const cd_guid_t *guid, const char *label, uint16
  * count * stride <= slot_bytes_max), idx (< count, == head % count when count
  * is a power of two) and the length field of every slot held. Any tail is
  * possible (writes never move it: a lag of any size modulo 2^32), so tail is
- * not checked. Reads only header bytes and slots within slot_bytes_max.
+ * not checked; on success a tail 2^31 or more behind head is folded into lost
+ * (tail set to the oldest item held), keeping it away from the 2^32 wrap. Reads only
+ * header bytes and slots within slot_bytes_max; writes only tail and lost.
  * Returns CD_OK or CD_E_CORRUPT. */
-int cd_ring_check(const cd_ring_t *r, size_t slot_bytes_max);
+int cd_ring_check(cd_ring_t *r, size_t slot_bytes_max);
 
 /* ---- core (cd_core.c) */
 

@@ -454,10 +454,10 @@ void cd_ring_init(cd_ring_t *r, const cd_guid_t *guid, const char *label, uint16
     cd_arch_irq_unlock(key);
 }
 
-int cd_ring_check(const cd_ring_t *r, size_t slot_bytes_max)
+int cd_ring_check(cd_ring_t *r, size_t slot_bytes_max)
 {
     static const cd_guid_t zero_guid;
-    const cd_ring_hdr_t *h = &r->hdr;
+    cd_ring_hdr_t *h = &r->hdr;
 
     if (h->magic != CD_RING_MAGIC || h->version != CD_RING_VERSION ||
         cd_crc32(0, h, CD_RING_HDR_CRC_LEN) != h->hdr_crc) {
@@ -483,10 +483,19 @@ int cd_ring_check(const cd_ring_t *r, size_t slot_bytes_max)
      * bounded is what the ring holds, head - oldest <= count, and
      * ring_oldest() gives that for every tail; the slots held must be sane. */
     uint32_t lag;
-    for (uint32_t s = ring_oldest(h, &lag); s != h->head; s++) {
+    uint32_t oldest = ring_oldest(h, &lag);
+    for (uint32_t s = oldest; s != h->head; s++) {
         if (slot_len(h, ring_slot_of(r, s)) < 0) {
             return CD_E_CORRUPT;
         }
+    }
+    /* tail 2^31 or more behind head is half way to the 2^32 wrap, where the
+     * lag would alias to a small one and hide the items held (a write could
+     * even make the ring look empty). Fold it into lost: the total a reader
+     * sees is unchanged; only the next read's own `lost` starts from 0. */
+    if (h->head - h->tail >= 0x80000000u) {
+        h->tail = oldest;
+        h->lost += lag;
     }
     return CD_OK;
 }
