@@ -9,9 +9,7 @@ hanging for an hour."""
 from __future__ import annotations
 
 import struct
-import sys
-from types import FrameType
-from typing import Any, Callable, Optional
+from typing import Optional
 
 import pytest
 
@@ -20,35 +18,7 @@ from crashdump.dump_build import build_dump, build_ring
 from crashdump.errors import DumpFormatError
 from crashdump.formats import RING_HDR_CRC_LEN, SEC_F_SELF, SEC_F_TRUNCATED
 
-LINES_PER_BYTE = 4      # budget per input byte, lines of Python
-LINES_FIXED = 20_000    # plus a constant (imports, enum lookups, dataclass set-up)
-
-
-class WorkExceeded(Exception):
-    pass
-
-
-def run_bounded(fn: Callable[[], Any], n_bytes: int) -> Any:
-    """Runs fn() with a budget of LINES_FIXED + LINES_PER_BYTE * n_bytes executed
-    lines; raises WorkExceeded past it."""
-    budget = LINES_FIXED + LINES_PER_BYTE * n_bytes
-    used = 0
-
-    def tracer(frame: FrameType, event: str, arg: object) -> Optional[Callable[..., Any]]:
-        nonlocal used
-        if event == "line":
-            used += 1
-            if used > budget:
-                raise WorkExceeded(f"more than {budget} lines for {n_bytes} input bytes")
-        return tracer
-
-    old = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        return fn()
-    finally:
-        sys.settrace(old)
-
+from .workbound import WorkExceeded, run_bounded
 
 def reseal_ring(image: bytearray, *, count: Optional[int] = None, head: Optional[int] = None,
                 tail: Optional[int] = None, idx: Optional[int] = None) -> bytes:
