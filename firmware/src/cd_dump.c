@@ -248,6 +248,14 @@ static uint32_t slot_crash_count(uint32_t i)
     return hdr_read(i, &h) ? h.crash_count : 0;
 }
 
+/* crash_count wraps at 2^32 like any counter: compare by serial-number
+ * arithmetic (RFC 1982), so a crash loop across the wrap keeps its order.
+ * The dumps in the slots span far fewer than 2^31 crashes. */
+static int cc_before(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+
 /* The slot to sacrifice when none is EMPTY: with 2 slots the newest dump,
  * with 3 or more the oldest dump that is neither the oldest nor the newest.
  * Ties (equal crash counts, only after lost RAM) go by slot index. */
@@ -260,10 +268,10 @@ static uint32_t pick_victim(void)
             return i; /* INVALID: no dump to lose */
         }
         cc[i] = slot_crash_count(i);
-        if (oldest == NO_SLOT || cc[i] < cc[oldest]) {
+        if (oldest == NO_SLOT || cc_before(cc[i], cc[oldest])) {
             oldest = i;
         }
-        if (newest == NO_SLOT || cc[i] >= cc[newest]) {
+        if (newest == NO_SLOT || !cc_before(cc[i], cc[newest])) {
             newest = i;
         }
     }
@@ -272,11 +280,21 @@ static uint32_t pick_victim(void)
     }
     uint32_t v = NO_SLOT;
     for (uint32_t i = 0; i < s_d.n_slots; i++) {
-        if (i != oldest && i != newest && (v == NO_SLOT || cc[i] < cc[v])) {
+        if (i != oldest && i != newest && (v == NO_SLOT || cc_before(cc[i], cc[v]))) {
             v = i;
         }
     }
     return v;
+}
+
+/* Any, fault. Frees the slot the policy picked. A VALID dump erased here is a
+ * crash lost to the policy: counted in `dropped` before the erase starts. */
+static int victim_erase(uint32_t i)
+{
+    if (s_d.state[i] == CD_SLOT_VALID) {
+        count_dropped();
+    }
+    return slot_erase(i);
 }
 
 static uint32_t find_empty(void)
@@ -310,19 +328,16 @@ void cd_dump_boot(const cd_config_t *cfg)
     cd_dump_locator.crc = cd_crc32(0, &cd_dump_locator, offsetof(cd_dump_locator_t, crc));
 
     uint32_t max_cc = 0;
+    int any = 0;
     for (uint32_t i = 0; i < s_d.n_slots; i++) {
         s_d.state[i] = slot_scan(i);
-        if (s_d.state[i] == CD_SLOT_INVALID) {
-            (void)slot_erase(i); /* stays INVALID if the erase fails */
-        } else if (s_d.state[i] == CD_SLOT_VALID) {
-            cd_dump_hdr_t h;
-            uint32_t cc = 0u, len = 0u;
-            if (hdr_read(i, &h)) {
-                cc = h.crash_count;
-                len = h.total_len;
+        cd_dump_hdr_t h;
+        if (s_d.state[i] == CD_SLOT_VALID && hdr_read(i, &h)) {
+            if (!any || cc_before(max_cc, h.crash_count)) {
+                max_cc = h.crash_count;
             }
-            max_cc = cc > max_cc ? cc : max_cc;
-            locator_note(i, len);
+            any = 1;
+            locator_note(i, h.total_len);
         }
     }
 
@@ -334,7 +349,7 @@ void cd_dump_boot(const cd_config_t *cfg)
         s_area.rec.crash_count = max_cc;
         s_area.rec.slot = NO_SLOT;
         rec_seal();
-    } else if (s_area.rec.crash_count < max_cc) {
+    } else if (any && cc_before(s_area.rec.crash_count, max_cc)) {
         s_area.rec.crash_count = max_cc;
         rec_seal();
     }
@@ -343,10 +358,18 @@ void cd_dump_boot(const cd_config_t *cfg)
         area_seal();
     }
 
-    if (find_empty() == NO_SLOT && s_d.n_slots >= 3u) {
-        (void)slot_erase(pick_victim());
-    }
+    /* Ready before any erase: a fault during one of these erases takes the
+     * crash path, which finds the slot INVALID (slot_erase() marks it so
+     * first), erases it itself and writes its dump there. */
     s_d.ready = 1;
+    for (uint32_t i = 0; i < s_d.n_slots; i++) {
+        if (s_d.state[i] == CD_SLOT_INVALID) {
+            (void)slot_erase(i); /* stays INVALID if the erase fails */
+        }
+    }
+    if (find_empty() == NO_SLOT && s_d.n_slots >= 3u) {
+        (void)victim_erase(pick_victim());
+    }
 }
 
 /* ------------------------------------------------------------ the dump writer */
@@ -682,7 +705,7 @@ static int write_dump(const cd_crash_ctx_t *ctx, const cd_config_t *cfg, uint32_
     uint32_t i = find_empty();
     if (i == NO_SLOT) {
         i = pick_victim();
-        if (slot_erase(i) != CD_OK) {
+        if (victim_erase(i) != CD_OK) {
             return CD_E_IO;
         }
     }

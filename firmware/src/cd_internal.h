@@ -41,11 +41,14 @@ void cd_ring_init(cd_ring_t *r, const cd_guid_t *guid, const char *label, uint16
 
 /* Thread, at boot. Checks a ring found in storage before adopting it: magic,
  * version, hdr_crc, geometry (item_size 1..CD_ITEM_MAX, stride, count >= 1,
- * count * stride <= slot_bytes_max), cursors (idx < count, tail not ahead of
- * head, idx == head % count when count is a power of two) and the length
- * field of every slot still held. Reads only header bytes and slots within
- * slot_bytes_max. Returns CD_OK or CD_E_CORRUPT. */
-int cd_ring_check(const cd_ring_t *r, size_t slot_bytes_max);
+ * count * stride <= slot_bytes_max), idx (< count, == head % count when count
+ * is a power of two) and the length field of every slot held. Any tail is
+ * possible (writes never move it: a lag of any size modulo 2^32), so tail is
+ * not checked; on success a tail 2^31 or more behind head is folded into lost
+ * (tail set to the oldest item held), keeping it away from the 2^32 wrap. Reads only
+ * header bytes and slots within slot_bytes_max; writes only tail and lost.
+ * Returns CD_OK or CD_E_CORRUPT. */
+int cd_ring_check(cd_ring_t *r, size_t slot_bytes_max);
 
 /* ---- threads (cd_thread.c) */
 

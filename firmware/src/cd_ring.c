@@ -34,10 +34,6 @@
 #error "crashdump's ring format is little-endian; the slot length is stored as one word"
 #endif
 
-/* The largest lag accepted when adopting a ring at boot: tail more than 2^31
- * behind head is read as tail being ahead of head, i.e. a corrupt cursor. */
-#define CD_SEQ_HALF 0x80000000u
-
 /* Word types for the item copy. may_alias: the caller's data may be of any
  * type, and the storage block is usually declared as a byte array. */
 typedef uint32_t cd_w32_t __attribute__((may_alias));
@@ -459,10 +455,10 @@ void cd_ring_init(cd_ring_t *r, const cd_guid_t *guid, const char *label, uint16
     cd_arch_irq_unlock(key);
 }
 
-int cd_ring_check(const cd_ring_t *r, size_t slot_bytes_max)
+int cd_ring_check(cd_ring_t *r, size_t slot_bytes_max)
 {
     static const cd_guid_t zero_guid;
-    const cd_ring_hdr_t *h = &r->hdr;
+    cd_ring_hdr_t *h = &r->hdr;
 
     if (h->magic != CD_RING_MAGIC || h->version != CD_RING_VERSION ||
         cd_crc32(0, h, CD_RING_HDR_CRC_LEN) != h->hdr_crc) {
@@ -483,15 +479,24 @@ int cd_ring_check(const cd_ring_t *r, size_t slot_bytes_max)
         ((h->count & (h->count - 1u)) == 0 && h->idx != (h->head & (h->count - 1u)))) {
         return CD_E_CORRUPT;
     }
-    if (h->head - h->tail > CD_SEQ_HALF) {
-        return CD_E_CORRUPT;
-    }
-
+    /* No tail is impossible: writes never move it, so a ring that is only
+     * written (or only captured) lags by any amount modulo 2^32. What is
+     * bounded is what the ring holds, head - oldest <= count, and
+     * ring_oldest() gives that for every tail; the slots held must be sane. */
     uint32_t lag;
-    for (uint32_t s = ring_oldest(h, &lag); s != h->head; s++) {
+    uint32_t oldest = ring_oldest(h, &lag);
+    for (uint32_t s = oldest; s != h->head; s++) {
         if (slot_len(h, ring_slot_of(r, s)) < 0) {
             return CD_E_CORRUPT;
         }
+    }
+    /* tail 2^31 or more behind head is half way to the 2^32 wrap, where the
+     * lag would alias to a small one and hide the items held (a write could
+     * even make the ring look empty). Fold it into lost: the total a reader
+     * sees is unchanged; only the next read's own `lost` starts from 0. */
+    if (h->head - h->tail >= 0x80000000u) {
+        h->tail = oldest;
+        h->lost += lag;
     }
     return CD_OK;
 }

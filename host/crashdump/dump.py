@@ -473,31 +473,34 @@ def decode_ring(data: bytes, *, offset: int = 0, flags: int = 0) -> Ring:
         raise bad(f"count {count}, stride {stride} for item size {item_size}")
     if idx >= count:
         raise bad(f"idx {idx} not below count {count}")
+    # Any tail is possible: writes never move it, so a ring that is only written
+    # (or only captured) lags head by any amount modulo 2^32. It holds the last
+    # min(head - tail, count) items before head.
     pending = seq_diff(head, tail)
-    if pending >= 1 << 31:
-        raise bad(f"tail {tail} is after head {head}")
     truncated = bool(flags & SEC_F_TRUNCATED)
     slots_len = len(data) - RING_HDR.size
     if slots_len != count * stride and not (truncated and slots_len < count * stride):
         raise bad(f"{count} slots of {stride} bytes need {count * stride} bytes, "
                   f"{slots_len} follow")
     held = min(pending, count)
-    oldest = (head - held) & SEQ_MASK
-    records: List[Record] = []
-    missing = 0
-    for k in range(held):
-        seq = (oldest + k) & SEQ_MASK
-        slot = (idx + count - seq_diff(head, seq)) % count
-        pos = RING_HDR.size + slot * stride
-        if pos + stride > len(data):
-            missing += 1
+    # Walk the slots present in the image, not the sequence numbers held: a
+    # truncated image may claim 2^31 slots and carry a handful, and the work
+    # must stay proportional to the bytes given. Slot j holds the item written
+    # `back` writes before head.
+    found: List[Tuple[int, Record]] = []
+    for j in range(min(count, slots_len // stride)):
+        back = (idx - j) % count or count
+        if back > held:
             continue
+        pos = RING_HDR.size + j * stride
         (length,) = struct.unpack_from("<H", data, pos)
         if length > item_size:
-            missing += 1
             continue
         start = pos + SLOT_HDR_LEN
-        records.append(Record(seq, data[start:start + length]))
+        found.append((back, Record((head - back) & SEQ_MASK, data[start:start + length])))
+    found.sort(key=lambda e: -e[0])  # oldest (furthest back) first
+    records = [r for _, r in found]
+    missing = held - len(records)
     return Ring(guid=uuid.UUID(bytes=f["guid"]), label=decode_text(f["label"]),
                 item_size=item_size, count=count, stride=stride, head=head, tail=tail,
                 lost=f["lost"], idx=idx, is_self=bool(flags & SEC_F_SELF), truncated=truncated,

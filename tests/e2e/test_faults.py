@@ -144,3 +144,16 @@ def test_fault_matrix(dev, board, elf, name, tmp_path):
         assert h.flags & DUMP_F_NESTED
     # the demo's own triage range is saved and named by its symbol
     assert any(t.data and "demo" in t.name for t in report.triage), text
+
+
+def test_crash_loop_keeps_first_and_newest_and_counts_dropped(dev, board):
+    """Four crashes in a row (issue 11): the first and the newest dump are kept,
+    and every dump the slot policy erased to make room is counted as dropped."""
+    for _ in range(4):
+        dev.fault(KINDS["bugcheck"][0])
+    status = dev.dump_status()
+    counts = sorted(s.crash_count for s in status.slots if s.state == 1)
+    n = len(status.slots)
+    assert counts[0] == 1 and counts[-1] == 4, status
+    assert status.dropped == (4 - 2 if n == 2 else 4 - n + 1), status
+    assert status.dropped == 4 - len(counts), status  # every crash is a dump or counted

@@ -74,6 +74,8 @@ uint32_t fake_flash_erases, fake_flash_programs;
 uint32_t fake_flash_overprogram;
 uint32_t fake_flash_cut_at;
 int fake_flash_fail_io;
+uint32_t fake_flash_fault_at;
+void (*fake_flash_fault_fn)(void);
 jmp_buf fake_cut_jmp;
 static int flash_ready;
 static uint32_t cut_rng = 12345u;
@@ -98,6 +100,7 @@ void fake_flash_setup(uint32_t size, uint32_t erase_size, uint32_t write_size)
     fake_geometry.write_size = write_size;
     fake_flash_cut_at = 0;
     fake_flash_fail_io = 0;
+    fake_flash_fault_at = 0;
     fake_flash_overprogram = 0;
     fake_flash_reset_ops();
 }
@@ -115,10 +118,24 @@ const cd_flash_geometry_t *cd_port_flash_geometry(void)
     return &fake_geometry;
 }
 
+/* 1: cut the power in this operation; 2: a fault arrives during it. */
 static int op_cut(void)
 {
     fake_flash_ops++;
+    if (fake_flash_fault_at != 0 && fake_flash_ops == fake_flash_fault_at) {
+        fake_flash_fault_at = 0; /* once: the handler's own operations run */
+        return 2;
+    }
     return fake_flash_cut_at != 0 && fake_flash_ops == fake_flash_cut_at;
+}
+
+static void op_stop(int how)
+{
+    if (how == 2) {
+        fake_flash_fault_fn();
+        abort(); /* the fault handler returned: broken test */
+    }
+    longjmp(fake_cut_jmp, 1);
 }
 
 int cd_port_flash_erase(uint32_t offset, uint32_t len)
@@ -130,7 +147,8 @@ int cd_port_flash_erase(uint32_t offset, uint32_t len)
         abort(); /* broken contract */
     }
     fake_flash_erases++;
-    if (op_cut()) {
+    int how = op_cut();
+    if (how) {
         uint32_t pages = len / es, done = pages / 2u;
         memset(fake_flash + offset, 0xFF, (size_t)done * es);
         if (done < pages) {
@@ -139,7 +157,7 @@ int cd_port_flash_erase(uint32_t offset, uint32_t len)
                 fake_flash[offset + done * es + i] = (uint8_t)(cut_rng >> 16);
             }
         }
-        longjmp(fake_cut_jmp, 1);
+        op_stop(how);
     }
     if (fake_flash_fail_io) {
         return CD_E_IO;
@@ -173,7 +191,7 @@ int cd_port_flash_program(uint32_t offset, const void *data, uint32_t len)
         fake_flash[offset + i] &= d[i];
     }
     if (cut) {
-        longjmp(fake_cut_jmp, 1);
+        op_stop(cut);
     }
     return fake_flash_fail_io ? CD_E_IO : CD_OK;
 }

@@ -48,6 +48,12 @@ extern uint32_t fake_flash_erases, fake_flash_programs;
 extern uint32_t fake_flash_overprogram; /* program calls that hit non-erased bytes */
 extern uint32_t fake_flash_cut_at;    /* 0 = no power cut */
 extern int fake_flash_fail_io;        /* nonzero: every erase/program returns CD_E_IO */
+/* Fault during a flash operation: with fake_flash_fault_at = N (> 0), operation
+ * N is applied partially as for a power cut, then fake_flash_fault_fn() runs,
+ * as a fault handler would preempt the code that started the operation (it
+ * is expected not to return: cd_crash_handle() resets). */
+extern uint32_t fake_flash_fault_at;
+extern void (*fake_flash_fault_fn)(void);
 extern jmp_buf fake_cut_jmp;
 
 /* Erased flash with the given geometry (size <= FAKE_FLASH_CAP); clears counters and cut. */

@@ -378,7 +378,6 @@ static void m_label(cd_ring_t *r) { r->hdr.label[1] ^= 0x20; }
 static void m_crc(cd_ring_t *r) { r->hdr.hdr_crc += 1; }
 static void m_idx(cd_ring_t *r) { r->hdr.idx = r->hdr.count; }
 static void m_idx_pow2(cd_ring_t *r) { r->hdr.idx = (r->hdr.idx + 1) % r->hdr.count; }
-static void m_tail_ahead(cd_ring_t *r) { r->hdr.tail = r->hdr.head + 3; }
 /* Slot of the newest item, which is always held in these rings. */
 static uint8_t *newest_slot(cd_ring_t *r)
 {
@@ -404,7 +403,6 @@ TEST(corruption_of_each_field_resets_only_that_ring)
         corrupt_case(which, m_stride, CORRUPT_RECRC, __LINE__);
         corrupt_case(which, m_idx, CORRUPT_PLAIN, __LINE__);
         corrupt_case(which, m_idx_pow2, CORRUPT_PLAIN, __LINE__);
-        corrupt_case(which, m_tail_ahead, CORRUPT_PLAIN, __LINE__);
         corrupt_case(which, m_slot_len, CORRUPT_PLAIN, __LINE__);
         corrupt_case(which, m_slot_long, CORRUPT_PLAIN, __LINE__);
     }
@@ -412,6 +410,75 @@ TEST(corruption_of_each_field_resets_only_that_ring)
      * with another guid or label is replaced. */
     corrupt_case(0, m_guid, CORRUPT_RECRC, __LINE__);
     corrupt_case(0, m_label, CORRUPT_RECRC, __LINE__);
+}
+
+/* A ring that is only written (or only captured) lets tail lag head by any
+ * amount: after 2^31 writes the lag passes 2^31, and near 2^32 it looks like
+ * tail "ahead" of head. Both are rings to keep at a warm reset, bit for bit,
+ * with the newest count items readable in order (issue 11). Storage is
+ * prepared as that many writes would leave it: head moved by a multiple of
+ * count keeps idx == head % count and every slot's item. */
+static void lag_case(uint32_t head_add, uint32_t lag, int line)
+{
+    populate();
+    cd_ring_t *rings[2] = {cd_self_ring(), src_a};
+    uint32_t head0[2], lost0[2];
+    for (int k = 0; k < 2; k++) {
+        cd_ring_t *r = rings[k];
+        head0[k] = r->hdr.head;
+        lost0[k] = r->hdr.lost;
+        r->hdr.head += head_add;
+        r->hdr.tail = r->hdr.head - lag;
+    }
+    memcpy(snap, store, sizeof store_mem);
+    int failed = unit_failed_checks;
+    CHECK_EQ(reinit(), CD_OK);
+    for (int k = 0; k < 2; k++) {
+        cd_ring_t *r = rings[k];
+        /* Kept; a lag of 2^31 or more is folded into lost at adoption. */
+        int folded = lag >= 0x80000000u;
+        if (!folded) {
+            CHECK(ring_kept(r, snap));
+        } else {
+            CHECK_EQ(r->hdr.tail, r->hdr.head - r->hdr.count);
+            CHECK_EQ(r->hdr.lost, lost0[k] + lag - r->hdr.count);
+        }
+        cd_ring_stat_t st;
+        cd_ring_stat(r, &st);
+        CHECK_EQ(st.head_seq, head0[k] + head_add);
+        CHECK_EQ(st.oldest_seq, st.head_seq - r->hdr.count);
+        CHECK_EQ(st.lost, lost0[k] + lag - r->hdr.count);
+        /* The newest item is the last one write_n() put before the "reset". */
+        uint8_t got[CD_ITEM_MAX], want[CD_ITEM_MAX];
+        uint32_t v = (k == 0 ? 40u : 7u) + head0[k] - 1u;
+        size_t len = 1u + v % r->hdr.item_size;
+        memset(want, (int)v, len);
+        CHECK_EQ(cd_ring_peek(r, st.head_seq - 1u, got, sizeof got), (int)len);
+        CHECK_MEM(got, want, len);
+        uint32_t seq = 0, lost = 0;
+        CHECK(cd_ring_read(r, got, sizeof got, &seq, &lost) > 0);
+        CHECK_EQ(seq, st.oldest_seq);
+        CHECK_EQ(lost, folded ? 0 : lag - r->hdr.count);
+        /* With the lag folded, a write right after the reset cannot wrap it. */
+        cd_ring_stat(r, &st);
+        CHECK_EQ(write_n(r, 1, 3), CD_OK);
+        cd_ring_stat_t st2;
+        cd_ring_stat(r, &st2);
+        CHECK(st2.head_seq != st2.oldest_seq);
+    }
+    if (unit_failed_checks != failed) {
+        fprintf(stderr, "%s:%d: lag case above\n", __FILE__, line);
+    }
+}
+
+TEST(rings_lagging_past_2_31_and_2_32_are_kept)
+{
+    lag_case(0x80000000u, 0x7FFFFFF0u, __LINE__);  /* just below 2^31: kept bit for bit */
+    lag_case(0x80000000u, 0x80000005u, __LINE__);  /* 2^31 + 5 written, never read */
+    lag_case(0x80000000u, 0xFFFFFFF0u, __LINE__);  /* lag just below 2^32 */
+    lag_case(0xFFFFFFF0u, 0xFFFFFFFDu, __LINE__);  /* head across 0, tail "ahead" by 3 */
+    lag_case(0x00000000u, 0xFFFFFFFFu, __LINE__);  /* tail "ahead" by 1: a write would wrap it */
+    lag_case(0x7FFFFFF8u, 0x80000000u, __LINE__);  /* exactly 2^31 */
 }
 
 TEST(bad_store_header_or_layout_reinitialises_everything)
@@ -686,6 +753,7 @@ int main(void)
     RUN(storage_size_is_exact);
     RUN(warm_reinit_keeps_everything_bit_exact);
     RUN(corruption_of_each_field_resets_only_that_ring);
+    RUN(rings_lagging_past_2_31_and_2_32_are_kept);
     RUN(bad_store_header_or_layout_reinitialises_everything);
     RUN(boot_counter_counts_inits);
     RUN(source_create_reattach_and_geometry);

@@ -6,11 +6,16 @@
  * power-cut test: a crash (and a boot-time erase) cut at every flash operation,
  * then a reboot, must never yield a VALID dump that differs from a complete
  * write, and must never damage an earlier dump.
+ * Extended (issue 11): double cuts (the clean-up boot after a cut, cut again),
+ * write sizes 1/2/4/8, the boot-time erase for every slot count, a host
+ * DUMP_ERASE, resets that keep RAM and that lose it (garbage or zeros), and a
+ * fault arriving during each kind of erase. main() prints the points by kind.
  *
  * cd_crash_handle() does not return: the fake cd_arch_reset() longjmps back
  * here, and so does a simulated power cut (fake_port.c).
  */
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +211,22 @@ static int run_crash(void)
         how = 2;
     } else {
         cd_crash_handle(&ctx_g);
+    }
+    fake_reset_armed = 0;
+    return how;
+}
+
+/* A host DUMP_ERASE of `slot` during which a fault may arrive: 1 if it
+ * ended in cd_arch_reset(), 0 if the erase returned. */
+static int run_crash_with(uint32_t slot, uint32_t body_crc)
+{
+    static volatile int how;
+    how = 0;
+    fake_reset_armed = 1;
+    if (setjmp(fake_reset_jmp) != 0) {
+        how = 1;
+    } else {
+        (void)cd_dump_erase(slot, 0, body_crc);
     }
     fake_reset_armed = 0;
     return how;
@@ -473,27 +494,55 @@ TEST(dump_truncated_when_slot_small)
     CHECK_EQ(slot_state(0), CD_SLOT_VALID);
 }
 
-/* Crash, reboot, n times; returns nothing, checks the slots after each boot. */
-static void crash_loop(uint32_t slots, int n)
+/* Sets the crash record's counter as that many earlier crashes would have. */
+static void set_crash_count(uint32_t cc)
+{
+    size_t n;
+    cd_crash_record_t *rec = cd_dump_noinit_area(&n); /* the area starts with the record */
+    rec->magic = CD_CRASH_MAGIC;
+    rec->crash_count = cc;
+    rec->crc = cd_crc32(0, rec, offsetof(cd_crash_record_t, crc));
+}
+
+static uint32_t dropped_now(void)
+{
+    cd_wire_dump_status_t st;
+    CHECK_EQ(cd_dump_status(&st), CD_OK);
+    return st.dropped;
+}
+
+/* Crash, reboot, n times, the crash counter starting after `start`; checks
+ * the slots and the dropped count after each boot. lose_ram: every reboot is
+ * a power cycle (.noinit lost), so the counter is rebuilt from the slots. */
+static void crash_loop_from(uint32_t slots, int n, uint32_t start, int lose_ram)
 {
     setup(slots * 4096u, slots, 4);
+    set_crash_count(start);
+    CHECK_EQ(boot(), CD_OK);
     for (int k = 1; k <= n; k++) {
         make_ctx((uint32_t)k, 0);
         fake_flash_overprogram = 0;
         CHECK_EQ(run_crash(), 1);
         CHECK_EQ(fake_flash_overprogram, 0);
+        if (lose_ram) {
+            wipe_noinit();
+        }
         uint32_t erases_before = fake_flash_erases;
         CHECK_EQ(boot(), CD_OK);
         int have_first = 0, have_newest = 0, empty = 0;
         for (uint32_t i = 0; i < slots; i++) {
             uint32_t cc = slot_cc(i);
-            have_first |= cc == 1u;
-            have_newest |= cc == (uint32_t)k;
+            have_first |= slot_state(i) == CD_SLOT_VALID && cc == start + 1u;
+            have_newest |= slot_state(i) == CD_SLOT_VALID && cc == start + (uint32_t)k;
             empty += slot_state(i) == CD_SLOT_EMPTY;
             CHECK(slot_state(i) != CD_SLOT_INVALID);
         }
         CHECK(have_first);
         CHECK(have_newest);
+        if (!have_first || !have_newest) {
+            fprintf(stderr, "  %u slots, crash %d after 0x%08x%s\n", slots, k, start,
+                    lose_ram ? ", RAM lost" : "");
+        }
         if (slots >= 3) {
             CHECK(empty >= 1); /* erased ahead at boot */
             if (k >= (int)slots) {
@@ -503,7 +552,17 @@ static void crash_loop(uint32_t slots, int n)
             CHECK_EQ(empty, 0); /* 2 slots: no erase at boot */
             CHECK_EQ(fake_flash_erases, erases_before);
         }
+        /* Every crash whose dump the policy erased is counted (issue 11). */
+        if (!lose_ram) {
+            int lost = slots >= 3 ? k - (int)slots + 1 : k - 2;
+            CHECK_EQ(dropped_now(), lost > 0 ? lost : 0);
+        }
     }
+}
+
+static void crash_loop(uint32_t slots, int n)
+{
+    crash_loop_from(slots, n, 0, 0);
 }
 
 TEST(slot_policy_2_slots)
@@ -522,6 +581,44 @@ TEST(slot_policy_3_slots)
     }
     CHECK_EQ(ones, 1);
     CHECK_EQ(fives, 1);
+}
+
+/* crash_count wraps at 2^32: the first dump of a loop across the wrap is kept,
+ * with RAM kept and with RAM lost (counter rebuilt from the slots). */
+TEST(slot_policy_across_the_counter_wrap)
+{
+    static const uint32_t starts[] = {0x7FFFFFFDu, 0xFFFFFFFDu, 0xFFFFFFFFu};
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+        for (uint32_t slots = 2; slots <= 4; slots++) {
+            crash_loop_from(slots, 6, starts[i], 0);
+            crash_loop_from(slots, 6, starts[i], 1);
+        }
+    }
+}
+
+/* The example from issue 11: four crashes in a row, 2 slots: #1 and #4 kept,
+ * #2 and #3 erased by the policy and counted. */
+TEST(dropped_counts_dumps_the_policy_erased)
+{
+    setup(8192, 2, 4);
+    for (int k = 1; k <= 4; k++) {
+        make_ctx((uint32_t)k, 0);
+        CHECK_EQ(run_crash(), 1);
+        CHECK_EQ(boot(), CD_OK);
+    }
+    CHECK_EQ(slot_cc(0), 1);
+    CHECK_EQ(slot_cc(1), 4);
+    CHECK_EQ(dropped_now(), 2);
+    /* A host erase is not a lost crash. */
+    cd_wire_slot_t s;
+    CHECK_EQ(cd_dump_slot_info(1, &s), CD_OK);
+    CHECK_EQ(cd_dump_erase(1, 0, s.body_crc), CD_OK);
+    CHECK_EQ(dropped_now(), 2);
+    make_ctx(5, 0);
+    CHECK_EQ(run_crash(), 1);
+    CHECK_EQ(boot(), CD_OK);
+    CHECK_EQ(dropped_now(), 2);
+    CHECK_EQ(slot_cc(1), 5);
 }
 
 TEST(crash_loop_limit_skips_dump)
@@ -900,12 +997,111 @@ static void restore(void)
     memcpy(a, snap_noinit, n);
 }
 
+/* A second snapshot, of the state a first cut left (double cuts). */
+static uint8_t snap2_flash[FAKE_FLASH_CAP];
+static uint64_t snap2_store[sizeof store_mem / 8u];
+static uint8_t snap2_noinit[256];
+
+static void snapshot2(void)
+{
+    size_t n;
+    void *a = cd_dump_noinit_area(&n);
+    memcpy(snap2_flash, fake_flash, sizeof snap2_flash);
+    memcpy(snap2_store, store_mem, sizeof snap2_store);
+    memcpy(snap2_noinit, a, n);
+}
+
+static void restore2(void)
+{
+    size_t n;
+    void *a = cd_dump_noinit_area(&n);
+    memcpy(fake_flash, snap2_flash, sizeof snap2_flash);
+    memcpy(store_mem, snap2_store, sizeof snap2_store);
+    memcpy(a, snap2_noinit, n);
+}
+
+/* What a reset does to RAM: a watchdog or brown-out reset keeps it; a power
+ * cut loses it, and RAM then powers up as garbage or as zeros. */
+enum { RAM_KEPT, RAM_GARBAGE, RAM_ZERO, RAM_MODES };
+static const char *const ram_names[] = {"RAM kept", "RAM garbage", "RAM zeroed"};
+
+static void reset_ram(int mode)
+{
+    size_t n;
+    uint8_t *a = cd_dump_noinit_area(&n);
+    if (mode == RAM_GARBAGE) {
+        uint32_t x = 0x9E3779B9u;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1664525u + 1013904223u;
+            a[i] = (uint8_t)(x >> 24);
+        }
+        for (size_t i = 0; i < sizeof store_mem; i++) {
+            x = x * 1664525u + 1013904223u;
+            ((uint8_t *)store_mem)[i] = (uint8_t)(x >> 24);
+        }
+    } else if (mode == RAM_ZERO) {
+        memset(a, 0, n);
+        memset(store_mem, 0, sizeof store_mem);
+    }
+}
+
+/* Power-cut (and fault) points exercised, by kind; printed by main(). */
+enum { K_CRASH, K_DOUBLE, K_BOOT_ERASE, K_HOST_ERASE, K_FAULT_BOOT, K_FAULT_HOST, K_FAULT_CRASH,
+       K_KINDS };
+static int points[K_KINDS];
 static int cut_points_tested;
 
+/* Every slot is EMPTY or VALID after a boot; every VALID one is an earlier
+ * dump unchanged (before_state/snap_flash) or `ref` in ref_slot; an earlier
+ * dump other than `victim` still holds. Returns 0 and says why on failure. */
+static int slots_sane(uint32_t slots, const uint8_t *before_state, int ref_slot,
+                      const uint8_t *ref, int victim, int after_boot)
+{
+    int ok = 1;
+    parsed_t p;
+    for (uint32_t i = 0; i < slots; i++) {
+        const uint8_t *old = snap_flash + (size_t)i * slot_size();
+        if (after_boot && slot_state(i) == CD_SLOT_INVALID) {
+            fprintf(stderr, "  slot %u INVALID after boot\n", i);
+            ok = 0;
+        }
+        if (parse(i, &p)) {
+            int same_old = before_state[i] == CD_SLOT_VALID &&
+                           memcmp(slot_ptr(i), old, p.h.total_len) == 0;
+            int same_ref = ref != NULL && (int)i == ref_slot &&
+                           memcmp(slot_ptr(i), ref, p.h.total_len) == 0;
+            if (!(same_old || same_ref)) {
+                fprintf(stderr, "  slot %u holds a wrong VALID dump\n", i);
+                ok = 0;
+            }
+        } else if (before_state[i] == CD_SLOT_VALID && (int)i != victim) {
+            fprintf(stderr, "  earlier dump in slot %u destroyed\n", i);
+            ok = 0;
+        }
+    }
+    return ok;
+}
+
+/* After recovery: the next crash writes cleanly and is found after a boot. */
+static void next_crash_works(uint32_t slots, uint32_t code)
+{
+    parsed_t p;
+    fake_flash_overprogram = 0;
+    make_ctx(code, 0);
+    CHECK_EQ(run_crash(), 1);
+    CHECK_EQ(fake_flash_overprogram, 0);
+    CHECK_EQ(boot(), CD_OK);
+    int found = 0;
+    for (uint32_t i = 0; i < slots; i++) {
+        found |= parse(i, &p) && p.h.code == code;
+    }
+    CHECK(found);
+}
+
 /* Crashes `earlier` times, then cuts crash number earlier+1 at every flash
- * operation. victim: the slot the crash may legitimately destroy (2 slots
- * both full), else -1. */
-static void power_cut_crash(uint32_t slots, uint32_t ws, int earlier)
+ * operation; after each cut, also cuts the clean-up boot that follows at each
+ * of its operations (double cut). ram: what the reset does to RAM. */
+static void power_cut_crash(uint32_t slots, uint32_t ws, int earlier, int ram)
 {
     setup(slots * 2048u, slots, ws);
     for (int k = 1; k <= earlier; k++) {
@@ -955,30 +1151,43 @@ static void power_cut_crash(uint32_t slots, uint32_t ws, int earlier)
         fake_flash_cut_at = 0;
         CHECK_EQ(how, 2);
         cut_points_tested++;
+        points[K_CRASH]++;
         /* The record was written before the dump began. */
         cd_crash_record_t r;
         CHECK_EQ(cd_last_crash(&r), CD_OK);
         CHECK_EQ(r.code, 99);
         CHECK_EQ(r.crash_count, (uint32_t)earlier + 1u);
-        wipe_noinit(); /* power lost: RAM too */
+        reset_ram(ram);
 
         /* Every valid slot is an earlier dump unchanged or the complete dump. */
-        for (uint32_t i = 0; i < slots; i++) {
-            const uint8_t *s = slot_ptr(i);
-            const uint8_t *old = snap_flash + (size_t)i * slot_size();
-            if (parse(i, &p)) {
-                int same_old = before_state[i] == CD_SLOT_VALID &&
-                               memcmp(s, old, p.h.total_len) == 0;
-                int same_ref = (int)i == ref_slot && memcmp(s, ref, p.h.total_len) == 0;
-                CHECK(same_old || same_ref);
-                if (!(same_old || same_ref)) {
-                    fprintf(stderr, "  cut at op %u: slot %u holds a wrong VALID dump\n", n, i);
-                }
-            } else if (before_state[i] == CD_SLOT_VALID && (int)i != victim) {
+        if (!slots_sane(slots, before_state, ref_slot, ref, victim, 0)) {
+            CHECK(0);
+            fprintf(stderr, "  cut at op %u of the crash (%s)\n", n, ram_names[ram]);
+        }
+
+        /* Double cut: the clean-up boot after this cut, cut at each of its
+         * operations, then a clean boot. */
+        snapshot2();
+        fake_flash_reset_ops();
+        CHECK_EQ(run_boot(), 0);
+        uint32_t boot_ops = fake_flash_ops;
+        for (uint32_t m = 1; m <= boot_ops; m++) {
+            restore2();
+            fake_flash_reset_ops();
+            fake_flash_cut_at = m;
+            CHECK_EQ(run_boot(), 2);
+            fake_flash_cut_at = 0;
+            cut_points_tested++;
+            points[K_DOUBLE]++;
+            reset_ram(ram);
+            CHECK_EQ(run_boot(), 0);
+            if (!slots_sane(slots, before_state, ref_slot, ref, victim, 1)) {
                 CHECK(0);
-                fprintf(stderr, "  cut at op %u: earlier dump in slot %u destroyed\n", n, i);
+                fprintf(stderr, "  cut at op %u of the crash, then op %u of the boot (%s)\n", n,
+                        m, ram_names[ram]);
             }
         }
+        restore2();
 
         /* Reboot: torn slots are erased, valid ones kept; the next crash then
          * writes cleanly (no programming over unerased bytes). */
@@ -990,26 +1199,19 @@ static void power_cut_crash(uint32_t slots, uint32_t ws, int earlier)
                 CHECK(parse(i, &p));
             }
         }
-        fake_flash_overprogram = 0;
-        make_ctx(100, 0);
-        CHECK_EQ(run_crash(), 1);
-        CHECK_EQ(fake_flash_overprogram, 0);
-        CHECK_EQ(boot(), CD_OK);
-        int found = 0;
-        for (uint32_t i = 0; i < slots; i++) {
-            found |= parse(i, &p) && p.h.code == 100;
-        }
-        CHECK(found);
+        next_crash_works(slots, 100);
     }
 }
 
 TEST(power_cut_during_crash)
 {
-    static const uint32_t ws[] = {1, 4, 8};
+    static const uint32_t ws[] = {1, 2, 4, 8};
     for (size_t w = 0; w < sizeof ws / sizeof ws[0]; w++) {
-        power_cut_crash(2, ws[w], 1); /* one earlier dump, one empty slot */
-        power_cut_crash(2, ws[w], 2); /* both full: the newest is replaced */
-        power_cut_crash(3, ws[w], 1);
+        for (int ram = 0; ram < RAM_MODES; ram++) {
+            power_cut_crash(2, ws[w], 1, ram); /* one earlier dump, one empty slot */
+            power_cut_crash(2, ws[w], 2, ram); /* both full: the newest is replaced */
+            power_cut_crash(3, ws[w], 1, ram);
+        }
     }
 }
 
@@ -1023,22 +1225,55 @@ static int find_empty_slot_exists(void)
     return 0;
 }
 
-/* Three full slots: the boot erases the middle one ahead of time; cut that erase. */
-TEST(power_cut_during_boot_erase)
+/* Fills every slot (crashes 1..slots; the last without a boot after it), so
+ * the next boot must erase: the policy victim (3+ slots), or with `torn` a
+ * slot scribbled on as a torn write leaves it. Returns the slot the boot
+ * erases. */
+static int fill_for_boot_erase(uint32_t slots, uint32_t ws, int torn)
 {
-    setup(3u * 2048u, 3, 4);
-    for (int k = 1; k <= 3; k++) {
-        make_ctx((uint32_t)k, 0);
+    setup(slots * 2048u, slots, ws);
+    for (uint32_t k = 1; k <= slots; k++) {
+        make_ctx(k, 0);
         CHECK_EQ(run_crash(), 1);
-        if (k < 3) {
+        if (k < slots) {
             CHECK_EQ(boot(), CD_OK);
         }
     }
+    if (torn) {
+        uint32_t t = slots - 1u;
+        fake_flash[(size_t)t * slot_size() + 200u] ^= 0x5A; /* body: CRC fails */
+        return (int)t;
+    }
+    /* The victim: the lowest crash count that is neither 1 nor `slots`. */
+    int v = -1;
+    uint32_t best = 0;
+    parsed_t p;
+    for (uint32_t i = 0; i < slots; i++) {
+        if (parse(i, &p) && p.h.crash_count != 1u && p.h.crash_count != slots &&
+            (v < 0 || p.h.crash_count < best)) {
+            v = (int)i;
+            best = p.h.crash_count;
+        }
+    }
+    return v;
+}
+
+/* The boot-time erase cut at every operation, then a reboot. */
+static void power_cut_boot_erase(uint32_t slots, uint32_t ws, int torn, int ram)
+{
+    int victim = fill_for_boot_erase(slots, ws, torn);
+    CHECK(victim >= 0);
     snapshot();
+    uint8_t before_state[CD_DUMP_SLOTS_MAX];
+    parsed_t p;
+    for (uint32_t i = 0; i < slots; i++) {
+        before_state[i] = parse(i, &p) ? CD_SLOT_VALID : CD_SLOT_INVALID;
+    }
     restore();
     fake_flash_reset_ops();
     CHECK_EQ(run_boot(), 0);
     uint32_t total_ops = fake_flash_ops;
+    uint32_t dropped_uncut = dropped_now();
     CHECK(total_ops >= 2);
     for (uint32_t n = 1; n <= total_ops; n++) {
         restore();
@@ -1047,21 +1282,259 @@ TEST(power_cut_during_boot_erase)
         CHECK_EQ(run_boot(), 2);
         fake_flash_cut_at = 0;
         cut_points_tested++;
-        wipe_noinit();
+        points[K_BOOT_ERASE]++;
+        reset_ram(ram);
         CHECK_EQ(run_boot(), 0);
+        if (!slots_sane(slots, before_state, -1, NULL, victim, 1)) {
+            CHECK(0);
+            fprintf(stderr, "  %u slots ws %u%s: boot erase cut at op %u (%s)\n", slots, ws,
+                    torn ? " torn" : "", n, ram_names[ram]);
+        }
         int ccs = 0;
-        parsed_t p;
-        for (uint32_t i = 0; i < 3; i++) {
-            const uint8_t *old = snap_flash + (size_t)i * slot_size();
-            if (parse(i, &p)) {
-                CHECK(memcmp(slot_ptr(i), old, p.h.total_len) == 0);
+        for (uint32_t i = 0; i < slots; i++) {
+            if (parse(i, &p) && p.h.crash_count < 31u) {
                 ccs |= 1 << p.h.crash_count;
-            } else {
-                CHECK_EQ(slot_state(i), CD_SLOT_EMPTY);
             }
         }
-        CHECK_EQ(ccs & 0xA, 0xA); /* crash 1 and crash 3 kept */
-        CHECK(find_empty_slot_exists());
+        /* The first and the newest crash kept (torn: the newest was the
+         * torn slot). */
+        uint32_t want = (1u << 1) | (torn ? 0u : 1u << slots);
+        CHECK_EQ(ccs & want, want);
+        if (slots >= 3) {
+            CHECK(find_empty_slot_exists());
+        }
+        /* A dump erased by the policy is counted once, even when its erase
+         * was cut and finished by the next boot. */
+        if (ram == RAM_KEPT) {
+            CHECK_EQ(dropped_now(), dropped_uncut);
+        }
+        next_crash_works(slots, 101);
+    }
+}
+
+/* The boot-time erase (policy victim, torn slot) for every slot count and
+ * write size. */
+TEST(power_cut_during_boot_erase)
+{
+    static const uint32_t ws[] = {1, 2, 4, 8};
+    for (uint32_t slots = 2; slots <= CD_DUMP_SLOTS_MAX; slots++) {
+        for (size_t w = 0; w < sizeof ws / sizeof ws[0]; w++) {
+            for (int ram = 0; ram < RAM_MODES; ram++) {
+                if (slots >= 3) {
+                    power_cut_boot_erase(slots, ws[w], 0, ram);
+                }
+                power_cut_boot_erase(slots, ws[w], 1, ram);
+            }
+        }
+    }
+}
+
+/* A host DUMP_ERASE cut at every operation: the slot is afterwards either
+ * its dump unchanged or EMPTY; the others are untouched. */
+TEST(power_cut_during_host_erase)
+{
+    static const uint32_t ws[] = {1, 2, 4, 8};
+    for (size_t w = 0; w < sizeof ws / sizeof ws[0]; w++) {
+        for (int ram = 0; ram < RAM_MODES; ram++) {
+            setup(3u * 2048u, 3, ws[w]);
+            for (uint32_t k = 1; k <= 2; k++) {
+                make_ctx(k, 0);
+                CHECK_EQ(run_crash(), 1);
+                CHECK_EQ(boot(), CD_OK);
+            }
+            snapshot();
+            uint8_t before_state[CD_DUMP_SLOTS_MAX] = {CD_SLOT_VALID, CD_SLOT_VALID,
+                                                       CD_SLOT_EMPTY};
+            cd_wire_slot_t s;
+            CHECK_EQ(cd_dump_slot_info(1, &s), CD_OK);
+            fake_flash_reset_ops();
+            CHECK_EQ(cd_dump_erase(1, 0, s.body_crc), CD_OK);
+            uint32_t total_ops = fake_flash_ops;
+            CHECK(total_ops >= 2);
+            for (uint32_t n = 1; n <= total_ops; n++) {
+                restore();
+                CHECK_EQ(boot(), CD_OK);
+                fake_flash_reset_ops();
+                fake_flash_cut_at = n;
+                static volatile int cut;
+                cut = 0;
+                if (setjmp(fake_cut_jmp) == 0) {
+                    (void)cd_dump_erase(1, 0, s.body_crc);
+                } else {
+                    cut = 1;
+                }
+                fake_flash_cut_at = 0;
+                CHECK(cut);
+                cut_points_tested++;
+                points[K_HOST_ERASE]++;
+                reset_ram(ram);
+                CHECK_EQ(run_boot(), 0);
+                if (!slots_sane(3, before_state, -1, NULL, 1, 1)) {
+                    CHECK(0);
+                    fprintf(stderr, "  host erase cut at op %u (ws %u, %s)\n", n, ws[w],
+                            ram_names[ram]);
+                }
+                CHECK_EQ(slot_cc(0), 1);
+                next_crash_works(3, 102);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ a fault during an erase */
+
+static void fault_now(void)
+{
+    cd_crash_handle(&ctx_g); /* what the fault entry does; resets */
+}
+
+/* cd_init() during which a fault may arrive: 0 done, 1 the fault reset. */
+static int run_boot_faulting(void)
+{
+    static volatile int how;
+    how = 0;
+    fake_reset_armed = 1;
+    if (setjmp(fake_reset_jmp) != 0) {
+        how = 1;
+    } else {
+        CHECK_EQ(boot(), CD_OK);
+    }
+    fake_reset_armed = 0;
+    return how;
+}
+
+/* After a fault during an erase and its reset, before the next boot (whose
+ * policy may legitimately erase another dump): the fault's dump is there,
+ * complete, and the earlier dumps other than the victim are unchanged; the
+ * record says OK. */
+static void fault_dump_kept(uint32_t slots, const uint8_t *before_state, int victim,
+                            uint32_t code, const char *what, uint32_t n)
+{
+    int found = -1;
+    parsed_t p;
+    for (uint32_t i = 0; i < slots; i++) {
+        if (parse(i, &p) && p.h.code == code) {
+            found = (int)i;
+        }
+    }
+    CHECK(found >= 0);
+    int sane = found >= 0 && slots_sane(slots, before_state, found, slot_ptr((uint32_t)found),
+                                        victim, 0);
+    CHECK_EQ(fake_flash_overprogram, 0);
+    CHECK_EQ(boot(), CD_OK);
+    cd_crash_record_t r;
+    CHECK_EQ(cd_last_crash(&r), CD_OK);
+    CHECK_EQ(r.result, CD_OK);
+    CHECK_EQ(r.code, code);
+    if (found < 0 || !sane || r.result != CD_OK) {
+        CHECK(0);
+        fprintf(stderr, "  fault during %s, op %u (%u slots): dump lost (result %d)\n", what, n,
+                slots, r.result);
+    }
+}
+
+TEST(fault_during_boot_erase_still_dumps)
+{
+    static const uint32_t ws[] = {1, 4};
+    fake_flash_fault_fn = fault_now;
+    for (uint32_t slots = 2; slots <= 4; slots++) {
+        for (size_t w = 0; w < sizeof ws / sizeof ws[0]; w++) {
+            for (int torn = 0; torn < 2; torn++) {
+                if (slots == 2 && !torn) {
+                    continue; /* 2 slots: nothing to erase at boot unless torn */
+                }
+                int victim = fill_for_boot_erase(slots, ws[w], torn);
+                snapshot();
+                uint8_t before_state[CD_DUMP_SLOTS_MAX];
+                parsed_t p;
+                for (uint32_t i = 0; i < slots; i++) {
+                    before_state[i] = parse(i, &p) ? CD_SLOT_VALID : CD_SLOT_INVALID;
+                }
+                restore();
+                fake_flash_reset_ops();
+                CHECK_EQ(run_boot_faulting(), 0);
+                uint32_t total_ops = fake_flash_ops;
+                for (uint32_t n = 1; n <= total_ops; n++) {
+                    restore();
+                    fake_flash_reset_ops();
+                    fake_flash_overprogram = 0;
+                    make_ctx(77, 0);
+                    fake_flash_fault_at = n;
+                    CHECK_EQ(run_boot_faulting(), 1);
+                    fake_flash_fault_at = 0;
+                    points[K_FAULT_BOOT]++;
+                    fault_dump_kept(slots, before_state, victim, 77, "the boot erase", n);
+                }
+            }
+        }
+    }
+}
+
+TEST(fault_during_host_erase_still_dumps)
+{
+    fake_flash_fault_fn = fault_now;
+    for (uint32_t slots = 2; slots <= 3; slots++) {
+        setup(slots * 2048u, slots, 4);
+        for (uint32_t k = 1; k <= 2; k++) {
+            make_ctx(k, 0);
+            CHECK_EQ(run_crash(), 1);
+            CHECK_EQ(boot(), CD_OK);
+        }
+        snapshot();
+        uint8_t before_state[CD_DUMP_SLOTS_MAX] = {CD_SLOT_VALID, CD_SLOT_VALID, CD_SLOT_EMPTY};
+        cd_wire_slot_t s;
+        CHECK_EQ(cd_dump_slot_info(1, &s), CD_OK);
+        fake_flash_reset_ops();
+        CHECK_EQ(cd_dump_erase(1, 0, s.body_crc), CD_OK);
+        uint32_t total_ops = fake_flash_ops;
+        for (uint32_t n = 1; n <= total_ops; n++) {
+            restore();
+            CHECK_EQ(boot(), CD_OK);
+            uint32_t dropped = dropped_now();
+            fake_flash_reset_ops();
+            fake_flash_overprogram = 0;
+            make_ctx(78, 0);
+            fake_flash_fault_at = n;
+            CHECK_EQ(run_crash_with(1, s.body_crc), 1);
+            fake_flash_fault_at = 0;
+            points[K_FAULT_HOST]++;
+            fault_dump_kept(slots, before_state, 1, 78, "a host erase", n);
+            CHECK_EQ(dropped_now(), dropped); /* the host's erase is not a lost crash */
+        }
+    }
+}
+
+/* 2 slots both full: the crash erases the newest itself; a fault during that
+ * erase is a nested fault, which must still write the dump. */
+TEST(fault_during_crash_erase_still_dumps)
+{
+    fake_flash_fault_fn = fault_now;
+    setup(2u * 2048u, 2, 4);
+    for (uint32_t k = 1; k <= 2; k++) {
+        make_ctx(k, 0);
+        CHECK_EQ(run_crash(), 1);
+        CHECK_EQ(boot(), CD_OK);
+    }
+    snapshot();
+    uint8_t before_state[CD_DUMP_SLOTS_MAX] = {CD_SLOT_VALID, CD_SLOT_VALID};
+    make_ctx(79, 0);
+    fake_flash_reset_ops();
+    CHECK_EQ(run_crash(), 1);
+    uint32_t erase_ops = fake_flash_erases;
+    CHECK(erase_ops >= 2);
+    for (uint32_t n = 1; n <= erase_ops; n++) {
+        restore();
+        CHECK_EQ(boot(), CD_OK);
+        fake_flash_reset_ops();
+        fake_flash_overprogram = 0;
+        make_ctx(79, 0);
+        fake_flash_fault_at = n; /* the erases come first */
+        CHECK_EQ(run_crash(), 1);
+        fake_flash_fault_at = 0;
+        points[K_FAULT_CRASH]++;
+        fault_dump_kept(2, before_state, 1, 79, "the crash's own erase", n);
+        parsed_t p;
+        CHECK(parse(1, &p) && (p.h.flags & CD_DUMP_F_NESTED));
     }
 }
 
@@ -1079,6 +1552,8 @@ int main(void)
     RUN(dump_truncated_when_slot_small);
     RUN(slot_policy_2_slots);
     RUN(slot_policy_3_slots);
+    RUN(slot_policy_across_the_counter_wrap);
+    RUN(dropped_counts_dumps_the_policy_erased);
     RUN(crash_loop_limit_skips_dump);
     RUN(nested_fault_in_triage_callback);
     RUN(nested_fault_while_writing);
@@ -1088,6 +1563,16 @@ int main(void)
     RUN(proto_dump_commands);
     RUN(power_cut_during_crash);
     RUN(power_cut_during_boot_erase);
-    printf("power-cut points tested: %d\n", cut_points_tested);
+    RUN(power_cut_during_host_erase);
+    RUN(fault_during_boot_erase_still_dumps);
+    RUN(fault_during_host_erase_still_dumps);
+    RUN(fault_during_crash_erase_still_dumps);
+    printf("power-cut points tested: %d (crash %d, double cut: crash then clean-up boot %d, "
+           "boot-time erase %d, host DUMP_ERASE %d; each with RAM kept, garbage, zeroed; "
+           "write sizes 1 2 4 8)\n",
+           cut_points_tested, points[K_CRASH], points[K_DOUBLE], points[K_BOOT_ERASE],
+           points[K_HOST_ERASE]);
+    printf("fault during an erase: boot-time erase %d, host DUMP_ERASE %d, crash's own erase %d\n",
+           points[K_FAULT_BOOT], points[K_FAULT_HOST], points[K_FAULT_CRASH]);
     return UNIT_END();
 }

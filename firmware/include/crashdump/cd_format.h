@@ -184,7 +184,8 @@ typedef struct {
     uint32_t slot_size;       /* bytes per slot; slot i starts at partition_base + i * slot_size */
     uint16_t n_slots;
     uint16_t record_valid;    /* 1 if `record` holds a valid crash record */
-    uint32_t dropped;         /* crashes whose dump could not be stored since storage init */
+    uint32_t dropped;         /* crashes whose dump is not kept (not stored, or erased
+                               * by the slot policy) since the last power cycle */
     uint8_t record[44];       /* cd_crash_record_t of the last crash */
 } cd_wire_dump_status_t;
 
@@ -200,7 +201,8 @@ typedef struct {
 typedef struct {
     uint16_t slot;
     uint16_t flags;           /* CD_ERASE_F_* */
-    uint32_t body_crc;        /* the pulled dump's body CRC: proves the host holds it */
+    uint32_t body_crc;        /* the slot's body CRC: an interlock against erasing
+                               * another dump, not a proof (DUMP_STATUS reveals it) */
 } cd_wire_dump_erase_t;
 
 /* Fault kinds for CD_CMD_FAULT (test builds only, CD_ENABLE_FAULT_CMDS). */
@@ -236,7 +238,9 @@ typedef struct {
  * A ring as it lies in .noinit RAM and in a dump: this header, then `count`
  * slots of `stride` bytes. The first part is fixed at creation and covered by
  * hdr_crc; the cursors change on every write and are checked for consistency
- * instead (idx < count, tail <= head, head - tail bounded) at boot.
+ * instead (idx < count, and == head % count when count is a power of two) at
+ * boot. tail may lag head by any amount modulo 2^32 (writes never move it);
+ * the items held are the last min(head - tail, count) before head.
  * Item with sequence s (head - count <= s < head, s >= tail) is in slot
  * (idx + count - (head - s)) % count. Sequence arithmetic is modulo 2^32.
  */
