@@ -34,7 +34,9 @@ class RspServer:
     def __init__(self, target: Target, trace: Optional[Trace] = None) -> None:
         self.target = target
         self.trace = trace
-        self.reader = rsp.PacketReader()
+        # Bodies longer than the PacketSize we advertise are skipped, so a `$`
+        # without a `#` cannot make the reader hold more than that.
+        self.reader = rsp.PacketReader(max_body=PACKET_SIZE)
         self.ack_mode = True
         self.done = False
         self._last_sent = b""
@@ -57,6 +59,12 @@ class RspServer:
             elif kind == "bad":
                 if self.ack_mode:
                     out += rsp.NAK
+            elif kind == "overlong":
+                if self.trace:
+                    self.trace("<-", payload + b"... (longer than PacketSize: rejected)")
+                # GDB never sends more than PacketSize; without acks, an error
+                # reply is the only way to tell the sender it was not executed.
+                out += rsp.NAK if self.ack_mode else self._send(E_BAD_PACKET)
             elif kind == "nak" and self._last_sent:
                 out += self._last_sent
             elif kind == "interrupt":
