@@ -53,8 +53,11 @@ def _hint(e: BaseException) -> Optional[str]:
                 "(e.g. from `crashdump emulate`) or rfc2217://HOST:PORT")
     if isinstance(e, ProtocolError):
         return "--trace shows the traffic"
-    if isinstance(e, EmulatorError) and e.returncode == 134:
-        return "debug it with --gdb-port N and `gdb-multiarch -ex 'target remote :N'`"
+    if isinstance(e, EmulatorError) and e.hint:
+        return e.hint
+    if isinstance(e, EmulatorError) and e.returncode in (134, -6):
+        return ("is --elf built for this board? debug it with --gdb-port N --paused and "
+                "`gdb-multiarch ELF -ex 'target remote :N'`")
     return None
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TextIO, Tuple
 
 from .. import render
 from ..client import Capture, Client
-from ..emulate import Emulator, describe_exit
-from ..errors import CrashdumpError, EmulatorError
+from ..emulate import Emulator
+from ..errors import CrashdumpError
 from ..guid import SourceRef, label_from_name, parse_guid, resolve_source
 
 if TYPE_CHECKING:
@@ -268,7 +268,7 @@ def cmd_emulate(args: argparse.Namespace) -> int:
                 print(f"QEMU pid {emu.pid}; Ctrl-C stops it", flush=True)
             rc = emu.wait()
             if rc != 0:
-                raise EmulatorError(describe_exit(rc), returncode=rc, operation="emulate")
+                raise emu.exit_error(rc)
             err("QEMU exited")
     except (KeyboardInterrupt, _Stop):
         err("stopping QEMU")
