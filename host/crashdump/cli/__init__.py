@@ -3,12 +3,16 @@
 main() parses the command line, runs one command handler (crashdump.cli.commands),
 prints its result as text or, with --json, as one JSON document, and turns every
 error into `error: <what failed>: <why>` plus a hint; a traceback only with --debug.
-Exit codes: 0 ok, 1 error, 2 usage error, 130 interrupted.
+Exit codes: 0 ok, 1 error, 2 usage error, 130 interrupted, 141 (128 + SIGPIPE)
+when the reader of stdout went away (`crashdump decode d.cdmp | head`): then it
+exits quietly, as Unix tools do.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import traceback
 from typing import Any, Dict, Optional, Sequence
 
@@ -69,7 +73,43 @@ def _operation(args: argparse.Namespace) -> str:
     return " ".join(x for x in (args.command, getattr(args, "subcommand", None)) if x)
 
 
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        if not _stdout_gone():
+            raise
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _stdout_gone() -> bool:
+    """True if stdout is a pipe whose reader has closed it (so a BrokenPipeError
+    came from our output, not from a socket)."""
+    try:
+        import select
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poll.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() (Windows), no real stdout
+        return True
+
+
+def _silence_stdout() -> None:
+    """Points stdout at /dev/null so the interpreter's final flush of what is
+    still buffered does not print "Exception ignored ... BrokenPipeError"."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -88,6 +128,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         err("interrupted")
         return 130
+    except BrokenPipeError as e:
+        if _stdout_gone():
+            raise  # main() exits quietly
+        return _report(e, args)
     except Exception as e:  # noqa: BLE001 -- the one place that turns errors into messages
         return _report(e, args)
 

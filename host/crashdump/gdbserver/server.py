@@ -197,7 +197,15 @@ def serve_tcp(target: Target, sock: socket.socket, trace: Optional[Trace] = None
     conn, _ = sock.accept()
     with conn:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        serve_stream(RspServer(target, trace), lambda: _recv(conn), conn.sendall)
+        server = RspServer(target, trace)
+
+        def send(data: bytes) -> None:
+            try:
+                conn.sendall(data)
+            except (BrokenPipeError, ConnectionResetError):
+                server.done = True  # GDB went away: the session is over
+
+        serve_stream(server, lambda: _recv(conn), send)
 
 
 def _recv(conn: socket.socket) -> bytes:
