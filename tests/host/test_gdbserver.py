@@ -366,5 +366,5 @@ def test_cli_errors(tmp_path: Path, setup: str, code: int, words: str) -> None:
     assert proc.returncode == code, text
     assert text.startswith(f"error: gdbserver {args[0]}: ") and words in text, text
     assert "Traceback" not in text
-    assert ("hint:" in text) == (setup in ("no-elf", "no-mode")), text
+    assert "\nhint: " in text, text  # every error has one (a generic one at least)
     assert out == b""

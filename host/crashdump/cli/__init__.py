@@ -17,10 +17,12 @@ import traceback
 from typing import Any, Dict, Optional, Sequence
 
 from ..client import DEFAULT_TIMEOUT
-from ..errors import (CrashdumpError, DeviceError, EmulatorError, ProbeError, ProtocolError,
-                      TransportError, TransportTimeoutError)
+from ..errors import (CrashdumpError, DeviceError, DumpFormatError, EmulatorError, ProbeError,
+                      ProtocolError, TransportError, TransportTimeoutError)
 from ..transport import DEFAULT_BAUD
+from ..guid import resolve_source
 from .commands import UsageError, err, open_client
+from .dump_commands import parse_kind
 from .parser import build_parser
 
 __all__ = ["main", "build_parser", "UsageError"]
@@ -57,6 +59,9 @@ def _hint(e: BaseException) -> Optional[str]:
                 "(e.g. from `crashdump emulate`) or rfc2217://HOST:PORT")
     if isinstance(e, ProtocolError):
         return "--trace shows the traffic"
+    if isinstance(e, DumpFormatError):
+        return ("give a dump file as `crashdump dump pull` writes it; a damaged copy can be "
+                "pulled again while the device still holds the dump")
     if isinstance(e, EmulatorError) and e.hint:
         return e.hint
     if isinstance(e, EmulatorError) and e.returncode in (134, -6):
@@ -70,7 +75,32 @@ _DEFAULTS: Dict[str, Any] = {"port": None, "baud": DEFAULT_BAUD, "timeout": DEFA
 
 
 def _operation(args: argparse.Namespace) -> str:
-    return " ".join(x for x in (args.command, getattr(args, "subcommand", None)) if x)
+    """The command as the user typed it, with what it acts on: `source write
+    'log'`, `fault bad_read`."""
+    words = [x for x in (args.command, getattr(args, "subcommand", None)) if x]
+    source = getattr(args, "source", None)
+    if isinstance(source, str):
+        words.append(str(resolve_source(source)))
+    elif args.command == "source" and isinstance(getattr(args, "name", None), str):
+        words.append(repr(args.name))
+    elif args.command == "fault" and isinstance(getattr(args, "kind", None), str):
+        try:
+            words.append(parse_kind(args.kind).name.lower())
+        except UsageError:
+            words.append(args.kind)
+    return " ".join(words)
+
+
+def _what(e: CrashdumpError, args: argparse.Namespace) -> str:
+    """What failed: the command the user typed, or the library's name for the
+    failing step when that only adds detail to it (`dump pull slot 2` under
+    `dump pull`). A step of another name (the `source open` that `source
+    write` starts with, `fault 1` for `fault bad_read`) is not what the user
+    asked for, so the typed command is named instead."""
+    typed, step = _operation(args), e.operation
+    if step and (step == typed or (step.startswith(typed) and step[len(typed)] in " :")):
+        return step
+    return typed
 
 
 EXIT_BROKEN_PIPE = 141
@@ -140,13 +170,16 @@ def _report(e: Exception, args: argparse.Namespace) -> int:
     if args.debug:
         traceback.print_exc()
     if isinstance(e, CrashdumpError):
-        what, why = e.operation or _operation(args), str(e)
+        what, why = _what(e, args), str(e)
     else:
         what, why = _operation(args), f"internal error: {type(e).__name__}: {e}"
     lines = why.splitlines() or [""]
     err(f"error: {what}: {lines[0]}", *lines[1:])
-    hint = _hint(e) if isinstance(e, CrashdumpError) else \
-        "this is a bug in crashdump; run again with --debug and report the traceback"
+    if isinstance(e, CrashdumpError):
+        path = " ".join(x for x in (args.command, getattr(args, "subcommand", None)) if x)
+        hint = _hint(e) or f"`crashdump {path} --help` shows what it takes"
+    else:
+        hint = "this is a bug in crashdump; run again with --debug and report the traceback"
     if hint:
         err(f"hint: {hint}")
     if args.json:

@@ -18,6 +18,7 @@ from .. import render
 from ..client import Capture, Client
 from ..emulate import Emulator
 from ..errors import CrashdumpError
+from ..formats import LABEL_LEN
 from ..guid import SourceRef, label_from_name, parse_guid, resolve_source
 
 if TYPE_CHECKING:
@@ -152,6 +153,14 @@ def cmd_reset(args: argparse.Namespace, dev: Client) -> Result:
 
 
 def cmd_source_create(args: argparse.Namespace, dev: Client) -> Result:
+    label = args.name.encode("utf-8")
+    if len(label) > LABEL_LEN:
+        # The device keeps 16 bytes of label; `source list` would show a cut name
+        # that derives another GUID, so it could not be used to address the source.
+        raise UsageError(f"the name {args.name!r} has {len(label)} bytes; a source's label "
+                         f"holds {LABEL_LEN}",
+                         hint=f"use a name of at most {LABEL_LEN} bytes (UTF-8): it is "
+                              "the label `source list` shows and how the source is addressed")
     ref = resolve_source(args.name)
     if args.guid is not None:
         guid = parse_guid(args.guid)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Callable
+import sys
+from typing import Any, Callable, NoReturn, Optional
 
 from .. import __version__
 from ..client import DEFAULT_TIMEOUT
@@ -10,6 +11,28 @@ from ..emulate import BOARDS
 from ..transport import DEFAULT_BAUD
 from . import commands, dump_commands, gdb_commands
 from .commands import PORT_ENV
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with crashdump's error shape: `error: <command>: <why>` and a
+    hint, after the usage line (subcommand parsers inherit the class)."""
+
+    def error(self, message: str, prog: Optional[str] = None) -> "NoReturn":
+        prog = prog or self.prog
+        if prog == self.prog:
+            self.print_usage(sys.stderr)
+        self.exit(2, f"error: {prog}: {message}\n"
+                     f"hint: `{prog} --help` shows what it takes\n")
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
+        # Unknown arguments are found by the top-level parser; name the
+        # subcommand they were given to.
+        ns, extras = self.parse_known_args(args, namespace)
+        if extras:
+            words = [self.prog, getattr(ns, "command", None), getattr(ns, "subcommand", None)]
+            self.error(f"unrecognized arguments: {' '.join(extras)}",
+                       " ".join(w for w in words if w))
+        return ns
 
 
 def _uint(bits: int) -> Callable[[str], int]:
@@ -25,7 +48,7 @@ def _uint(bits: int) -> Callable[[str], int]:
 def build_parser() -> argparse.ArgumentParser:
     # Global options are accepted before and after the command; SUPPRESS keeps a
     # subcommand's unset copy from overwriting a value given before it.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     g = common.add_argument_group("global options")
     g.add_argument("--port", "-p", default=argparse.SUPPRESS,
                    help=f"device URL for pyserial: /dev/ttyACM0, COM3, socket://HOST:PORT, "
@@ -41,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--trace", action="store_true", default=argparse.SUPPRESS,
                    help="hex-dump all serial traffic to stderr")
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="crashdump", parents=[common],
         description="Talk to a device running crashdump firmware, or run one in QEMU.")
     parser.add_argument("--version", action="version", version=f"crashdump {__version__}")
@@ -75,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = leaf(scmds, "create", commands.cmd_source_create,
              "create a data source, or re-attach to an existing one with the same geometry")
     p.add_argument("name", metavar="NAME",
-                   help="name; its first 16 bytes become the label and, without --guid, "
-                        "it gives the GUID")
+                   help="name of at most 16 bytes (UTF-8): the label `source list` shows "
+                        "and, without --guid, what the GUID is derived from")
     p.add_argument("--item-size", type=_uint(16), required=True, metavar="N",
                    help="largest item, bytes")
     p.add_argument("--count", type=_uint(32), required=True, metavar="N", help="items held")
