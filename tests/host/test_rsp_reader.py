@@ -6,6 +6,7 @@ packets round-trip however the stream is cut, arbitrary bytes raise nothing but
 crashdump's errors, and the reader never holds more than its bound."""
 from __future__ import annotations
 
+import os
 from typing import List, Optional, Tuple
 
 import pytest
@@ -22,7 +23,8 @@ from crashdump.probe.rsp_client import (RspClient, RspError, includes_of, parse_
 from .test_gdbserver import make_target
 
 KINDS = {"packet", "bad", "overlong", "ack", "nak", "interrupt"}
-FUZZ = settings(max_examples=300, deadline=None,
+# CI runs 300 examples per property; a longer run sets CRASHDUMP_FUZZ_EXAMPLES.
+FUZZ = settings(max_examples=int(os.environ.get("CRASHDUMP_FUZZ_EXAMPLES", "300")), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
