@@ -185,3 +185,43 @@ def test_broken_pipe_from_elsewhere_is_still_reported(capsys: pytest.CaptureFixt
     code = main(["emulate"])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: emulate: internal error: BrokenPipeError")
+
+
+# ---------------------------------------------------------------- options where they act
+
+PORTLESS = [["decode", "x.cdmp"], ["probes"], ["emulate", "qemu-mps2-an385"],
+            ["gdbserver", "x.cdmp", "--elf", "x.elf", "--pipe"]]
+
+
+@pytest.mark.parametrize("command", PORTLESS, ids=lambda c: c[0])
+@pytest.mark.parametrize("option", [["--port", "socket://127.0.0.1:1"], ["--baud", "9600"],
+                                    ["--timeout", "3"], ["--trace"]], ids=lambda o: o[0])
+def test_device_options_are_refused_where_they_do_not_act(
+        capsys: pytest.CaptureFixture, command: List[str], option: List[str]) -> None:
+    if command[0] == "gdbserver" and option[0] == "--trace":
+        pytest.skip("gdbserver's own --trace logs its packets")
+    for argv in (option + command, command + option):  # before or after the command
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "", err
+        assert f"error: crashdump {command[0]}: " in err, err
+        assert "Traceback" not in err
+
+
+def test_help_lists_device_options_only_where_they_act(capsys: pytest.CaptureFixture) -> None:
+    parser = build_parser()
+    for command in leaf_commands(parser):
+        with pytest.raises(SystemExit):
+            parser.parse_args([*command, "--help"])
+        out = capsys.readouterr().out
+        takes_port = command[0] not in ("decode", "probes", "emulate", "gdbserver")
+        assert ("--port" in out) == takes_port, (command, out)
+        assert ("--baud" in out) == takes_port and ("--timeout" in out) == takes_port, command
+        assert "--json" in out and "--debug" in out, command
+
+
+def test_device_options_still_work_before_a_device_command(capsys: pytest.CaptureFixture,
+                                                           server: FakeServer) -> None:
+    code, out, err = run(capsys, "--port", server.url, "--timeout", "2", "info")
+    assert code == 0, err
+    code, out, err = run(capsys, "info", "--port", server.url, "--trace")
+    assert code == 0 and "tx " in err and "rx " in err, err
