@@ -185,6 +185,38 @@ def check_firmware(board: Board, elf: Path) -> None:
         raise _bad_elf(elf, board, f"loads nothing at {board.boot_address:#010x}, where "
                                    f"{board.machine} reads its vector table{first}: it is "
                                    "built for another board")
+    built_for = _elf_cpu_arch(elf)
+    if built_for is not None and _ARCH_RANK[built_for] > _ARCH_RANK[board.arch]:
+        raise _bad_elf(elf, board, f"is built for ARM{_ARCH_NAMES[built_for]}, which the "
+                                   f"{board.machine}'s ARM{_ARCH_NAMES[board.arch]} core "
+                                   "cannot run")
+
+
+# Cortex-M architectures by what they can run: each runs the code of those before it.
+_ARCH_RANK = {"v6m": 0, "v8mbase": 1, "v7m": 2, "v7em": 3, "v8mmain": 4}
+_ARCH_NAMES = {"v6m": "v6-M", "v8mbase": "v8-M Baseline", "v7m": "v7-M", "v7em": "v7E-M",
+               "v8mmain": "v8-M Mainline"}
+# Tag_CPU_arch values of the Arm EABI build attributes for M-profile cores.
+_EABI_CPU_ARCH = {10: "v7m", 11: "v6m", 12: "v6m", 13: "v7em", 16: "v8mbase", 17: "v8mmain"}
+
+
+def _elf_cpu_arch(elf: Path) -> Optional[str]:
+    """The M-profile architecture the ELF's build attributes name, or None when
+    it names none we know (no attributes, another profile, an unreadable file):
+    then only the checks above apply."""
+    try:
+        from elftools.elf.elffile import ELFFile
+        with open(elf, "rb") as f:
+            section = ELFFile(f).get_section_by_name(".ARM.attributes")
+            if section is None or not hasattr(section, "iter_subsections"):
+                return None
+            tags = {a.tag: a.value for sub in section.iter_subsections()
+                    for subsub in sub.iter_subsubsections() for a in subsub.iter_attributes()}
+    except Exception:  # noqa: BLE001 -- advisory: a file pyelftools cannot read is QEMU's call
+        return None
+    if tags.get("TAG_CPU_ARCH_PROFILE") not in (ord("M"), None):
+        return None
+    return _EABI_CPU_ARCH.get(tags.get("TAG_CPU_ARCH"))
 
 
 def _bad_elf(elf: Path, board: Board, why: str) -> EmulatorError:
