@@ -81,10 +81,11 @@ _SINGLE = {0x2B: "ack", 0x2D: "nak", 0x03: "interrupt"}
 class PacketReader:
     """Splits a byte stream into packets. feed() returns what completed:
     ("packet", payload) with escapes and run-lengths undone, ("bad", raw) for a
-    checksum mismatch or a packet cut short by a new `$` (answer with NAK),
-    ("overlong", first bytes) for a body longer than max_body (also a NAK; the
-    rest of it is skipped up to its `#cs` or the next `$`), ("ack", b"+"),
-    ("nak", b"-") or ("interrupt", b"\\x03").
+    checksum mismatch (answer with NAK), ("cut", raw) for a packet cut short
+    by a new `$` (not answered: the packet that follows is, and a NAK would make
+    its sender send that one twice), ("overlong", first bytes) for a body longer
+    than max_body (a NAK; the rest of it is skipped up to its `#cs` or the next
+    `$`), ("ack", b"+"), ("nak", b"-") or ("interrupt", b"\\x03").
 
     The reader is a state machine over each chunk, scanned once: it keeps at
     most max_body bytes between calls, and its work is proportional to the
@@ -131,7 +132,7 @@ class PacketReader:
                 i = m.end()
                 if data[m.start()] == 0x24:  # '$': a new packet; the old one is cut short
                     if self._state == _BODY:
-                        events.append(("bad", bytes(self._body)))
+                        events.append(("cut", bytes(self._body)))
                     self._body.clear()
                     self._state = _BODY
                 else:

@@ -22,7 +22,7 @@ from crashdump.probe.rsp_client import (RspClient, RspError, includes_of, parse_
 
 from .test_gdbserver import make_target
 
-KINDS = {"packet", "bad", "overlong", "ack", "nak", "interrupt"}
+KINDS = {"packet", "bad", "cut", "overlong", "ack", "nak", "interrupt"}
 # CI runs 300 examples per property; a longer run sets CRASHDUMP_FUZZ_EXAMPLES.
 FUZZ = settings(max_examples=int(os.environ.get("CRASHDUMP_FUZZ_EXAMPLES", "300")), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -69,7 +69,13 @@ def test_a_body_of_exactly_the_bound_is_accepted() -> None:
 
 def test_a_new_dollar_restarts_the_packet() -> None:
     reader = rsp.PacketReader()
-    assert reader.feed(b"$m0,4" + rsp.encode(b"?")) == [("bad", b"m0,4"), ("packet", b"?")]
+    assert reader.feed(b"$m0,4" + rsp.encode(b"?")) == [("cut", b"m0,4"), ("packet", b"?")]
+
+
+def test_gdbserver_answers_the_packet_after_a_cut_one_once() -> None:
+    # A NAK for the cut fragment would make GDB resend the good packet: two replies.
+    server = RspServer(make_target())
+    assert server.feed(b"$m0,4" + rsp.encode(b"qC")) == rsp.ACK + rsp.encode(b"QC1")
 
 
 def test_noise_between_packets_is_dropped_and_controls_are_kept() -> None:
@@ -145,7 +151,7 @@ def test_arbitrary_bytes_give_only_events_within_the_bound(data: bytes, cuts: Li
     reader = rsp.PacketReader(max_body=bound)
     for kind, payload in feed_in(reader, data, cuts):
         assert kind in KINDS
-        if kind in ("bad",):
+        if kind in ("bad", "cut"):
             assert len(payload) <= bound
         if kind == "packet":  # run-lengths expand at most 226/2 times
             assert len(payload) <= 113 * bound

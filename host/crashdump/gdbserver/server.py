@@ -59,6 +59,8 @@ class RspServer:
             elif kind == "bad":
                 if self.ack_mode:
                     out += rsp.NAK
+            elif kind == "cut" and self.trace:
+                self.trace("<-", payload + b"... (cut short by a new packet: ignored)")
             elif kind == "overlong":
                 if self.trace:
                     self.trace("<-", payload + b"... (longer than PacketSize: rejected)")
