@@ -205,6 +205,44 @@ def test_client_reply_parsers_take_any_bytes(data: bytes) -> None:
     assert all(0 <= r.regnum < 1 << 16 for r in regs)
 
 
+attr_text = st.one_of(st.integers(-5, 70000).map(str), st.text("0123456789xab -+_", max_size=4))
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.text("abcdefpsr0123", min_size=1, max_size=6),
+                          st.none() | attr_text, st.none() | attr_text), max_size=12))
+def test_target_xml_registers_are_numbered_as_gdb_numbers_them(
+        regs: List[Tuple[str, Optional[str], Optional[str]]]) -> None:
+    """Oracle: each register is its regnum if given, else one after the previous."""
+    body = b"".join(b'<reg name="%s"%s%s/>' % (
+        name.encode(), b' regnum="%s"' % num.encode("utf-8", "replace").replace(b'"', b"")
+        if num is not None else b"",
+        b' bitsize="%s"' % size.encode("utf-8", "replace").replace(b'"', b"")
+        if size is not None else b"") for name, num, size in regs)
+    doc = b'<target><feature name="f">' + body + b"</feature></target>"
+    expected: Optional[List[Tuple[str, int, int]]] = []
+    nxt = 0
+    for name, num, size in regs:
+        try:
+            n = int(num) if num is not None else nxt
+            bits = int(size) if size is not None else 32
+        except ValueError:
+            expected = None  # not a number: must be refused
+            break
+        if not (0 <= n < 1 << 16 and 0 < bits <= 4096):
+            expected = None  # out of range: must be refused
+            break
+        expected.append((name, n, bits))
+        nxt = n + 1
+    if expected is None:
+        with pytest.raises(RspError):
+            parse_target_xml({"target.xml": doc})
+        return
+    got = parse_target_xml({"target.xml": doc})
+    assert [(r.name, r.regnum, r.bitsize) for r in got] == expected
+    assert all(r.feature == "f" for r in got)
+
+
 def test_target_xml_errors_are_rsp_errors() -> None:
     for doc in (b'<target><reg name="pc" regnum="x"/></target>',
                 b'<target><reg name="pc" bitsize="-8"/></target>',
