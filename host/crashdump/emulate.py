@@ -12,8 +12,10 @@ Only one client can be connected to the UART at a time.
 """
 from __future__ import annotations
 
+import errno
 import os
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -37,7 +39,10 @@ class Board:
     `arch` (cd_dump_hdr_t.arch names: v6m, v7m, v7em, v8mmain) and `fpu` (the
     demo saves FPU registers) say what a dump from this board must contain, and
     `unmapped_addr` is where the demo's fault injector reads and writes to bus-fault
-    (CD_FAULT_BAD_ADDR), so tests decide by property rather than by board name."""
+    (CD_FAULT_BAD_ADDR), so tests decide by property rather than by board name.
+    `boot_address` is where the machine reads its vector table: an ELF that loads
+    nothing there was built for another board (None: the image is not checked,
+    for a test double's firmware)."""
 
     name: str
     machine: str
@@ -46,6 +51,7 @@ class Board:
     arch: str = "v7m"
     fpu: bool = False
     unmapped_addr: int = 0x60000000
+    boot_address: Optional[int] = 0x0
 
 
 # One line per board.
@@ -54,7 +60,8 @@ BOARDS: Dict[str, Board] = {b.name: b for b in (
     Board("qemu-mps2-an386", "mps2-an386", arch="v7em", fpu=True),      # Cortex-M4F
     Board("qemu-mps2-an500", "mps2-an500", arch="v7em", fpu=True,       # Cortex-M7
           unmapped_addr=0x70000000),
-    Board("qemu-mps2-an505", "mps2-an505", arch="v8mmain"),             # Cortex-M33, Secure
+    Board("qemu-mps2-an505", "mps2-an505", arch="v8mmain",              # Cortex-M33, Secure
+          boot_address=0x10000000),
     Board("qemu-microbit", "microbit", arch="v6m"),                     # nRF51, Cortex-M0
 )}
 
@@ -124,9 +131,118 @@ def free_port() -> int:
 
 
 def describe_exit(returncode: int) -> str:
-    if returncode == QEMU_LOCKUP_EXIT:
+    if returncode in (QEMU_LOCKUP_EXIT, -6):  # -6: SIGABRT as Popen reports it
         return f"QEMU exited with {returncode}: the firmware locked up (fault in a fault handler)"
     return f"QEMU exited with {returncode}"
+
+
+def qemu_reason(output: str) -> str:
+    """QEMU's own error line from what it printed: its messages start with the
+    program's name ("qemu-system-arm: ...", "qemu: fatal: ..."); a lockup adds a
+    register dump after it, whose last line says nothing."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("qemu"):
+            return line
+    return lines[-1] if lines else "no output"
+
+
+_ELF_MACHINES = {3: "x86", 8: "MIPS", 20: "PowerPC", 40: "Arm", 62: "x86-64",
+                 183: "AArch64", 243: "RISC-V"}
+
+
+def check_firmware(board: Board, elf: Path) -> None:
+    """Raises EmulatorError unless elf is a 32-bit Arm ELF that loads something at
+    the board's vector table. QEMU loads anything else as a raw image or leaves
+    the vector table empty, and the CPU locks up at its first instruction with
+    a register dump that does not say why."""
+    if board.boot_address is None:
+        return
+    try:
+        with open(elf, "rb") as f:
+            head = f.read(52)
+            if head[:4] != b"\x7fELF":
+                raise _bad_elf(elf, board, "is not an ELF file")
+            machine, = struct.unpack_from("<H" if head[5] == 1 else ">H", head, 18)
+            if machine != 40:
+                name = _ELF_MACHINES.get(machine, f"machine {machine}")
+                raise _bad_elf(elf, board, f"is an ELF for {name}, not Arm")
+            if head[4] != 1 or head[5] != 1:
+                raise _bad_elf(elf, board, "is not a 32-bit little-endian ELF, so not for "
+                                           "Cortex-M")
+            phoff, = struct.unpack_from("<I", head, 28)
+            phentsize, phnum = struct.unpack_from("<HH", head, 42)
+            f.seek(phoff)
+            table = f.read(phentsize * min(phnum, 256))
+    except OSError as e:
+        raise EmulatorError(f"cannot read {elf}: {e.strerror or e}", operation="emulate") from None
+    except struct.error:
+        raise _bad_elf(elf, board, "is a truncated ELF file") from None
+    loads = []
+    for off in range(0, len(table) - 31, max(phentsize, 32)):
+        ptype, _, _, paddr, filesz = struct.unpack_from("<IIIII", table, off)
+        if ptype == 1 and filesz:  # PT_LOAD with bytes in the file
+            loads.append((paddr, filesz))
+    if not any(a <= board.boot_address and board.boot_address + 8 <= a + n for a, n in loads):
+        first = f" (its image starts at {min(loads)[0]:#010x})" if loads else ""
+        raise _bad_elf(elf, board, f"loads nothing at {board.boot_address:#010x}, where "
+                                   f"{board.machine} reads its vector table{first}: it is "
+                                   "built for another board")
+    built_for = _elf_cpu_arch(elf)
+    if built_for is not None and _ARCH_RANK[built_for] > _ARCH_RANK[board.arch]:
+        raise _bad_elf(elf, board, f"is built for ARM{_ARCH_NAMES[built_for]}, which the "
+                                   f"{board.machine}'s ARM{_ARCH_NAMES[board.arch]} core "
+                                   "cannot run")
+
+
+# Cortex-M architectures by what they can run: each runs the code of those before it.
+_ARCH_RANK = {"v6m": 0, "v8mbase": 1, "v7m": 2, "v7em": 3, "v8mmain": 4}
+_ARCH_NAMES = {"v6m": "v6-M", "v8mbase": "v8-M Baseline", "v7m": "v7-M", "v7em": "v7E-M",
+               "v8mmain": "v8-M Mainline"}
+# Tag_CPU_arch values of the Arm EABI build attributes for M-profile cores.
+_EABI_CPU_ARCH = {10: "v7m", 11: "v6m", 12: "v6m", 13: "v7em", 16: "v8mbase", 17: "v8mmain"}
+
+
+def _elf_cpu_arch(elf: Path) -> Optional[str]:
+    """The M-profile architecture the ELF's build attributes name, or None when
+    it names none we know (no attributes, another profile, an unreadable file):
+    then only the checks above apply."""
+    try:
+        from elftools.elf.elffile import ELFFile
+        with open(elf, "rb") as f:
+            section = ELFFile(f).get_section_by_name(".ARM.attributes")
+            if section is None or not hasattr(section, "iter_subsections"):
+                return None
+            tags = {a.tag: a.value for sub in section.iter_subsections()
+                    for subsub in sub.iter_subsubsections() for a in subsub.iter_attributes()}
+    except Exception:  # noqa: BLE001 -- advisory: a file pyelftools cannot read is QEMU's call
+        return None
+    if tags.get("TAG_CPU_ARCH_PROFILE") not in (ord("M"), None):
+        return None
+    return _EABI_CPU_ARCH.get(tags.get("TAG_CPU_ARCH"))
+
+
+def _bad_elf(elf: Path, board: Board, why: str) -> EmulatorError:
+    return EmulatorError(f"{elf} {why}", operation="emulate",
+                         hint=f"--elf takes firmware built for {board.name}, e.g. "
+                              f"{DEMO_ELF.format(board=board.name)}")
+
+
+def check_port_free(port: int, what: str) -> None:
+    """Raises EmulatorError if something listens on 127.0.0.1:port already.
+    QEMU would fail to bind it, while a connection test would reach the other
+    listener and take it for QEMU's."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as QEMU binds
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as e:
+            reason = "is already in use" if e.errno == errno.EADDRINUSE else \
+                f"cannot be bound: {e.strerror or e}"
+            raise EmulatorError(f"TCP port {port} for {what} {reason} on 127.0.0.1",
+                                operation="emulate",
+                                hint="pick another port, or leave the option out for a free "
+                                     "one") from None
 
 
 class Emulator:
@@ -204,7 +320,12 @@ class Emulator:
             self.elf = elf
         if not self.elf.is_file():
             raise EmulatorError(f"no firmware at {self.elf}", operation="emulate")
+        check_firmware(self.board, self.elf)
         auto_serial, auto_gdb = self.serial_port is None, self.gdb_port == 0
+        if not auto_serial:
+            check_port_free(self.serial_port, "the UART (--serial-port)")
+        if self.gdb_port and not auto_gdb:
+            check_port_free(self.gdb_port, "the GDB stub (--gdb-port)")
         attempt = 1
         while True:
             try:
@@ -257,10 +378,9 @@ class Emulator:
         while True:
             rc = self.returncode
             if rc is not None:
-                output = self.output.strip()
+                output = self.output
                 self.stop()
-                last = output.splitlines()[-1] if output else "no output"
-                raise EmulatorError(f"{describe_exit(rc)} while starting: {last}",
+                raise EmulatorError(f"{describe_exit(rc)} while starting: {qemu_reason(output)}",
                                     returncode=rc, operation="emulate")
             try:
                 with socket.create_connection(("127.0.0.1", self.serial_port), timeout=0.2):
@@ -274,10 +394,17 @@ class Emulator:
             time.sleep(0.05)
 
     def check(self) -> None:
-        """Raises EmulatorError if QEMU has exited."""
+        """Raises EmulatorError if QEMU has exited, with QEMU's reason."""
         rc = self.returncode
         if rc is not None:
-            raise EmulatorError(describe_exit(rc), returncode=rc, operation="emulate")
+            raise self.exit_error(rc)
+
+    def exit_error(self, returncode: int) -> EmulatorError:
+        """The error for QEMU having exited with returncode, with its own reason."""
+        output = self.output
+        reason = f": {qemu_reason(output)}" if output.strip() else ""
+        return EmulatorError(describe_exit(returncode) + reason, returncode=returncode,
+                             operation="emulate")
 
     def wait(self, timeout: Optional[float] = None) -> int:
         """Blocks until QEMU exits; returns its exit code."""

@@ -58,9 +58,10 @@ class EmulatorError(CrashdumpError):
     """QEMU or the demo firmware build could not be started, or QEMU died."""
 
     def __init__(self, message: str, *, returncode: Optional[int] = None,
-                 operation: Optional[str] = None) -> None:
+                 operation: Optional[str] = None, hint: Optional[str] = None) -> None:
         super().__init__(message, operation=operation)
         self.returncode = returncode
+        self.hint = hint
 
 
 class DumpFormatError(CrashdumpError):

@@ -8,6 +8,7 @@ or OS error is wrapped in a TransportError that names the port.
 from __future__ import annotations
 
 import re
+import urllib.parse
 import time
 from typing import Callable, Optional
 
@@ -60,6 +61,30 @@ def _reason(exc: BaseException) -> str:
     return text
 
 
+_NETWORK_SCHEMES = ("socket", "rfc2217")
+
+
+def check_url(url: str) -> None:
+    """Raises TransportError if a network URL has no valid TCP port: pyserial
+    would fail on it with a Python comparison error or an unrelated message."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in _NETWORK_SCHEMES:
+        return
+    host = parts.hostname or "127.0.0.1"
+    example = f"{parts.scheme}://{f'[{host}]' if ':' in host else host}:PORT"
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is None:
+        why = "the URL has no TCP port"
+    elif not 0 < port < 65536:
+        why = f"{parts.netloc.rpartition(':')[2]!r} is not a TCP port (1..65535)"
+    else:
+        return
+    raise TransportError(f"cannot open {url}: {why}; write {example}", port=url)
+
+
 class SerialTransport(Transport):
     """A port opened with pyserial's serial_for_url: a device path
     (/dev/ttyACM0, COM3), socket://host:port, rfc2217://host:port, loop://."""
@@ -68,6 +93,7 @@ class SerialTransport(Transport):
                  trace: Optional[TraceHook] = None) -> None:
         self.port = url
         self.trace = trace
+        check_url(url)
         try:
             self._ser: Optional[serial.SerialBase] = serial.serial_for_url(
                 url, baudrate=baud, timeout=_POLL_S, write_timeout=_WRITE_TIMEOUT_S)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Post-mortem debugging end to end: the real firmware crashes in QEMU, the dump
 is pulled over serial, and real gdb-multiarch (batch mode) attaches to the real
-`crashdump gdbserver` through --pipe (and once through --port): `bt` reaches
+`crashdump gdbserver` through --pipe (and through --gdb-port, once with --persist): `bt` reaches
 main through the fault injector's CFI, `info registers` equals
 `crashdump decode --json`, `print` reads a triage range, FPU registers hold
 the injector's pattern on the M4F, and memory the dump lacks is not invented.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -181,7 +182,7 @@ def test_gdb_registers_memory_and_triage(board, elf, name, tmp_path_factory):
 def test_gdb_over_tcp(board, elf, tmp_path_factory):
     dump = crash_dump(board, elf, "bad_read", tmp_path_factory)
     proc = subprocess.Popen(CRASHDUMP + ["gdbserver", str(dump), "--elf", str(elf),
-                                         "--port", "0"],
+                                         "--gdb-port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -191,6 +192,28 @@ def test_gdb_over_tcp(board, elf, tmp_path_factory):
         out, _ = gdb(elf, m.group(1), "bt", "p/x $pc")
         assert frames(sections(out)["bt"])[0] == "cd_fault_do_bad_read", out
         assert proc.wait(timeout=20) == 0     # GDB detached: the server exits
+    finally:
+        proc.kill()
+        proc.communicate()
+
+
+def test_gdb_persist_serves_session_after_session(board, elf, tmp_path_factory):
+    dump = crash_dump(board, elf, "bad_read", tmp_path_factory)
+    proc = subprocess.Popen(CRASHDUMP + ["gdbserver", str(dump), "--elf", str(elf),
+                                         "--gdb-port", "0", "--persist", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        doc = json.loads(proc.stdout.readline())
+        assert doc["host"] == "127.0.0.1" and doc["address"] == f"127.0.0.1:{doc['port']}"
+        for _ in range(2):  # GDB detaches; the server keeps serving
+            out, _ = gdb(elf, doc["address"], "bt")
+            assert frames(sections(out)["bt"])[0] == "cd_fault_do_bad_read", out
+            assert proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0  # Ctrl-C is how a persistent server ends
+        err = proc.stderr.read() if proc.stderr else ""
+        assert err.count("GDB connected from 127.0.0.1:") == 2 and "stopped" in err, err
     finally:
         proc.kill()
         proc.communicate()

@@ -7,6 +7,8 @@ Its "firmware" (the -kernel file) is JSON telling it what to do:
   {"run_for": 0.3, "exit": 134}              serve the port, then exit
   {}                                         serve the port until SIGTERM
 It writes its argv and pid next to the kernel file (<kernel>.argv, <kernel>.pid).
+A kernel that is a real ELF (for boards whose images are checked) takes its
+plan from <kernel>.plan instead.
 """
 import json
 import signal
@@ -20,7 +22,9 @@ with open(kernel + ".argv", "w") as f:
     json.dump(argv, f)
 with open(kernel + ".pid", "w") as f:
     f.write(str(__import__("os").getpid()))
-plan = json.load(open(kernel))
+with open(kernel, "rb") as f:
+    is_elf = f.read(4) == b"\x7fELF"
+plan = json.load(open(kernel + ".plan" if is_elf else kernel))
 
 if "exit_at_start" in plan:
     print(plan.get("message", "fake qemu: exiting"), file=sys.stderr)

@@ -168,8 +168,8 @@ class FakeRspServer:
                         stub.running = False
                         conn.sendall(encode(b"T02thread:01;"))
                 elif kind == "packet":
+                    stub.packets.append(payload)  # before the ack: a test may look right after it
                     conn.sendall(b"+")
-                    stub.packets.append(payload)
                     if stub.silent:
                         continue
                     reply = self._handle(payload)

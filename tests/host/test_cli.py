@@ -97,7 +97,7 @@ def test_create_with_explicit_guid(capsys: pytest.CaptureFixture, server: FakeSe
     assert doc["guid"] == g and doc["label"] == "named"
     code, _, err = run(capsys, "-p", server.url, "source", "create", "x", "--item-size", "8",
                        "--count", "2", "--guid", "not-a-guid")
-    assert code == 2 and err.startswith("error: source create: --guid 'not-a-guid' is not a GUID")
+    assert code == 2 and err.startswith("error: source create 'x': --guid 'not-a-guid' is not a GUID")
 
 
 def test_write_file_splits_into_items(capsys: pytest.CaptureFixture, server: FakeServer,
@@ -120,10 +120,10 @@ def test_write_file_splits_into_items(capsys: pytest.CaptureFixture, server: Fak
 @pytest.mark.parametrize("args,message", [
     (["--text", "x" * 9], "error: source write 'small': 9 bytes do not fit one item of source "
                           "'small' (items hold up to 8 bytes)"),
-    (["zz"], "error: source write: DATA 'zz' is not hex"),
-    (["00", "--text", "x"], "error: source write: give exactly one of DATA (hex), --text STR "
+    (["zz"], "error: source write 'small': DATA 'zz' is not hex"),
+    (["00", "--text", "x"], "error: source write 'small': give exactly one of DATA (hex), --text STR "
                             "or --file PATH"),
-    ([], "error: source write: give exactly one of"),
+    ([], "error: source write 'small': give exactly one of"),
 ])
 def test_write_usage_errors(capsys: pytest.CaptureFixture, server: FakeServer,
                             args: List[str], message: str) -> None:

@@ -216,3 +216,19 @@ def test_no_line_info_from_discarded_functions(demo_elf: Elf) -> None:
     assert main is not None
     line = demo_elf.line_at(main.addr)
     assert line is not None and line.file.endswith("demo.c")
+
+
+def test_pc_outside_code_does_not_blame_the_elf_for_line_info(demo_elf: Elf) -> None:
+    """A stack overflow leaves PC 0 and LR garbage: no frame is in code, so the
+    missing file:line is not the ELF's fault (it has line info)."""
+    dump = parse_dump(build_dump(regs=Regs(r=(0,) * 13, sp=0x20000000, lr=0xFFFFFFFF, pc=0,
+                                           xpsr=0x01000003), flags=DUMP_F_BAD_SP))
+    report = build_report(dump, demo_elf)
+    assert demo_elf.has_lines
+    assert not any("no DWARF line info" in w for w in report.warnings), report.warnings
+    # ... while a frame in code without a line still warns (an ELF built without -g
+    # for that code): the PC in the vector table area is code without lines.
+    vectors = parse_dump(build_dump(regs=Regs(r=(0,) * 13, sp=0x20000000, lr=0xFFFFFFFF,
+                                              pc=0x10, xpsr=0x01000003)))
+    if demo_elf.in_text(0x10):
+        assert any("no DWARF line info" in w for w in build_report(vectors, demo_elf).warnings)

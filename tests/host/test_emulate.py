@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -19,13 +20,23 @@ from crashdump import emulate
 from crashdump.cli import main
 
 FAKE_QEMU = Path(__file__).with_name("fake_qemu.py")
-FAKE = Board("fake-board", "fake-machine", qemu=str(FAKE_QEMU))
+FAKE = Board("fake-board", "fake-machine", qemu=str(FAKE_QEMU), boot_address=None)
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def firmware(tmp_path: Path, plan: Dict[str, Any], name: str = "fw.elf") -> Path:
     path = tmp_path / name
     path.write_text(json.dumps(plan))
+    return path
+
+
+def tiny_elf(path: Path, load_at: int = 0x0, machine: int = 40, elf_class: int = 1) -> Path:
+    """A minimal ELF header with one PT_LOAD of 8 bytes (a vector table) at load_at."""
+    header = (b"\x7fELF" + bytes([elf_class, 1, 1]) + bytes(9)
+              + struct.pack("<HHIIIIIHHHHHH", 2, machine, 1, load_at + 4, 52, 0, 0, 52, 32, 1,
+                            0, 0, 0))
+    phdr = struct.pack("<IIIIIIII", 1, 84, load_at, load_at, 8, 8, 5, 4)
+    path.write_bytes(header + phdr + bytes(8))
     return path
 
 
@@ -101,7 +112,8 @@ def test_lockup_while_running(tmp_path: Path) -> None:
 
 def test_missing_qemu_and_missing_firmware(tmp_path: Path) -> None:
     with pytest.raises(EmulatorError, match="no-such-qemu not found"):
-        Emulator(Board("b", "m", qemu="no-such-qemu"), elf=firmware(tmp_path, {})).start()
+        Emulator(Board("b", "m", qemu="no-such-qemu", boot_address=None),
+                 elf=firmware(tmp_path, {})).start()
     with pytest.raises(EmulatorError, match="no firmware at"):
         Emulator(FAKE, elf=tmp_path / "absent.elf").start()
 
@@ -174,7 +186,8 @@ def test_cli_emulate_stops_qemu_on_sigterm(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "qemu-system-arm").symlink_to(FAKE_QEMU)
-    elf = firmware(tmp_path, {})
+    elf = tiny_elf(tmp_path / "fw.elf")
+    Path(str(elf) + ".plan").write_text("{}")
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     proc = subprocess.Popen([sys.executable, "-m", "crashdump", "emulate", "qemu-mps2-an385",
                              "--elf", str(elf)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -212,3 +225,116 @@ def test_real_qemu_smoke() -> None:
             assert dev.info().boot_count == info.boot_count + 1
             assert [(r.seq, r.data) for r in dev.source_capture("smoke").records] == \
                 [(seq, b"survives reset")]
+
+
+AN385 = BOARDS["qemu-mps2-an385"]
+
+
+def test_an_image_that_is_not_an_arm_elf_is_refused_before_qemu_starts(tmp_path: Path) -> None:
+    board = Board(AN385.name, AN385.machine, qemu=str(FAKE_QEMU))
+    cases = [(firmware(tmp_path, {}), "is not an ELF file"),
+             (tiny_elf(tmp_path / "x86.elf", machine=62), "is an ELF for x86-64, not Arm"),
+             (tiny_elf(tmp_path / "wide.elf", elf_class=2),
+              "is not a 32-bit little-endian ELF, so not for Cortex-M"),
+             (tiny_elf(tmp_path / "stm32.elf", load_at=0x08000000),
+              "loads nothing at 0x00000000, where mps2-an385 reads its vector table (its image "
+              "starts at 0x08000000): it is built for another board")]
+    for elf, why in cases:
+        with pytest.raises(EmulatorError) as e:
+            Emulator(board, elf=elf).start()
+        assert str(e.value) == f"{elf} {why}"
+        assert "qemu-mps2-an385" in (e.value.hint or "")
+        assert not Path(str(elf) + ".argv").exists()  # QEMU never ran
+    # The right shape passes the check (and the fake QEMU runs it).
+    elf = tiny_elf(tmp_path / "good.elf")
+    Path(str(elf) + ".plan").write_text("{}")
+    with Emulator(board, elf=elf) as emu:
+        assert emu.returncode is None
+
+
+def test_an505_boots_from_its_secure_flash(tmp_path: Path) -> None:
+    an505 = BOARDS["qemu-mps2-an505"]
+    board = Board(an505.name, an505.machine, qemu=str(FAKE_QEMU),
+                  boot_address=an505.boot_address)
+    with pytest.raises(EmulatorError, match="loads nothing at 0x10000000"):
+        Emulator(board, elf=tiny_elf(tmp_path / "an385.elf")).start()
+
+
+def test_a_busy_serial_port_is_reported_before_qemu_starts(tmp_path: Path) -> None:
+    elf = firmware(tmp_path, {})
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen(1)
+        port = other.getsockname()[1]
+        with pytest.raises(EmulatorError) as e:
+            Emulator(FAKE, elf=elf, serial_port=port).start()
+        assert str(e.value) == (f"TCP port {port} for the UART (--serial-port) is already in "
+                                "use on 127.0.0.1")
+        with pytest.raises(EmulatorError, match="for the GDB stub"):
+            Emulator(FAKE, elf=elf, gdb_port=port).start()
+    assert not Path(str(elf) + ".argv").exists()
+
+
+def test_qemu_error_line_is_reported_not_the_register_dump(tmp_path: Path) -> None:
+    dump = ("qemu: fatal: Lockup: can't escalate 3 to HardFault (current priority -1)\n\n"
+            "R00=00000000 R01=00000000\nXPSR=40000003 -Z-- A handler\nFPSCR: 00000000")
+    with pytest.raises(EmulatorError) as e:
+        Emulator(FAKE, elf=firmware(tmp_path, {"exit_at_start": 134, "message": dump})).start()
+    assert str(e.value).endswith("while starting: qemu: fatal: Lockup: can't escalate 3 to "
+                                 "HardFault (current priority -1)")
+    assert emulate.qemu_reason("warming up\nqemu-system-arm: -serial tcp:...: Failed to bind "
+                               "socket: Address already in use\n") == \
+        "qemu-system-arm: -serial tcp:...: Failed to bind socket: Address already in use"
+
+
+def test_cli_emulate_says_why_qemu_exited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setitem(BOARDS, FAKE.name, FAKE)
+    elf = firmware(tmp_path, {"run_for": 0.3, "exit": 1})
+    fake = FAKE_QEMU.read_text()
+    assert "sys.exit(plan.get(\"exit\", 0))" in fake
+    assert main(["emulate", FAKE.name, "--elf", str(elf)]) == 1
+    assert "error: emulate: QEMU exited with 1" in capsys.readouterr().err
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen(1)
+        port = other.getsockname()[1]
+        assert main(["emulate", FAKE.name, "--elf", str(elf), "--serial-port", str(port)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""  # no URL of the other listener
+    assert err.splitlines() == [
+        f"error: emulate: TCP port {port} for the UART (--serial-port) is already in use on "
+        "127.0.0.1", "hint: pick another port, or leave the option out for a free one"]
+
+
+@pytest.mark.e2e
+def test_real_qemu_wrong_elf_and_busy_port(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture) -> None:
+    elf = demo_elf_or_skip()
+    assert main(["emulate", "qemu-mps2-an385", "--elf", sys.executable]) == 1
+    err = capsys.readouterr().err
+    assert f"{sys.executable} is an ELF for" in err and "not Arm" in err
+    with Emulator("qemu-mps2-an385", elf=elf) as first:
+        assert main(["emulate", "qemu-mps2-an385", "--elf", str(elf),
+                     "--serial-port", str(first.serial_port)]) == 1
+        out, err = capsys.readouterr()
+        assert first.serial_url not in out
+        assert f"TCP port {first.serial_port} for the UART (--serial-port) is already in use" \
+            in err
+
+
+def test_an_elf_for_a_bigger_core_is_refused(tmp_path: Path) -> None:
+    """The an385 demo (ARMv7-M) loads at the micro:bit's vector address too, but
+    its Thumb-2 code would lock up the Cortex-M0: the build attributes tell."""
+    elf = emulate.demo_elf(AN385, ROOT)
+    if not elf.is_file():
+        pytest.skip(f"needs a built {elf.relative_to(ROOT)}")
+    microbit = BOARDS["qemu-microbit"]
+    board = Board(microbit.name, microbit.machine, qemu=str(FAKE_QEMU), arch=microbit.arch)
+    with pytest.raises(EmulatorError) as e:
+        Emulator(board, elf=elf).start()
+    assert str(e.value) == (f"{elf} is built for ARMv7-M, which the microbit's ARMv6-M core "
+                            "cannot run")
+    # ...while a bigger core runs it (the check passes; the fake QEMU then needs a plan)
+    an386 = BOARDS["qemu-mps2-an386"]
+    emulate.check_firmware(Board(an386.name, an386.machine, arch=an386.arch), elf)

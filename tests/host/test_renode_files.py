@@ -300,11 +300,13 @@ def cli_calls() -> List[Tuple[str, List[str]]]:
         for n, line in enumerate(path.read_text().splitlines(), 1):
             cells = re.split(r"\s{2,}|\t", line.strip())
             for i, cell in enumerate(cells):
-                if cell in ("Crashdump", "Crashdump Json") and i + 1 < len(cells) \
+                if cell in ("Crashdump", "Crashdump Json", "Decode Json") and i + 1 < len(cells) \
                         and not any(c.startswith("@{") for c in cells[i + 1:]):
                     argv = [re.sub(r"\$\{[^}]*\}", "1", c) for c in cells[i + 1:]]
                     if cell == "Crashdump Json":
                         argv.insert(0, "--json")
+                    elif cell == "Decode Json":
+                        argv[:0] = ["--json", "decode"]
                     calls.append((f"{path.name}:{n}", argv))
                     break
     return calls
@@ -322,8 +324,11 @@ def test_suite_calls_the_commands_it_is_meant_to():
 
 @pytest.mark.parametrize("where,argv", cli_calls(), ids=[w for w, _ in cli_calls()])
 def test_suite_cli_calls_parse(where, argv, capsys):
-    # the suite adds these global options to every call (crashdump.resource)
-    full = ["--port", "socket://127.0.0.1:3456", "--timeout", "10"] + argv
+    # the suite adds these device options to every call but `Decode Json`'s
+    # (crashdump.resource): commands that open no port refuse them
+    command = next(a for a in argv if not a.startswith("-"))
+    full = argv if command in ("decode", "probes", "emulate", "gdbserver") else \
+        ["--port", "socket://127.0.0.1:3456", "--timeout", "10"] + argv
     try:
         args = build_parser().parse_args(full)
     except SystemExit:

@@ -53,7 +53,7 @@ A Crash Is Dumped, Pulled Over Serial And Through GDB, And Decoded
     Should Be Equal    ${serial_bytes}    ${probe_bytes}
     ...    the dump read through the GDB server differs from the serial pull    values=False
 
-    ${report}=    Crashdump Json    decode    ${serial}    --elf    ${ELF}
+    ${report}=    Decode Json    ${serial}    --elf    ${ELF}
     Log    ${report}[summary]
     # frame 0, or its caller when frame 0 is cd_bugcheck itself
     ${functions}=    Evaluate    [f["function"] for f in $report["backtrace"]][:2]

@@ -4,20 +4,26 @@
 main() parses the command line, runs one command handler (crashdump.cli.commands),
 prints its result as text or, with --json, as one JSON document, and turns every
 error into `error: <what failed>: <why>` plus a hint; a traceback only with --debug.
-Exit codes: 0 ok, 1 error, 2 usage error, 130 interrupted.
+Exit codes: 0 ok, 1 error, 2 usage error, 130 interrupted, 141 (128 + SIGPIPE)
+when the reader of stdout went away (`crashdump decode d.cdmp | head`): then it
+exits quietly, as Unix tools do.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import traceback
 from typing import Any, Dict, Optional, Sequence
 
 from ..client import DEFAULT_TIMEOUT
-from ..errors import (CrashdumpError, DeviceError, EmulatorError, ProbeError, ProtocolError,
-                      TransportError, TransportTimeoutError)
+from ..errors import (CrashdumpError, DeviceError, DumpFormatError, EmulatorError, ProbeError,
+                      ProtocolError, TransportError, TransportTimeoutError)
 from ..transport import DEFAULT_BAUD
+from ..guid import resolve_source
 from .commands import UsageError, err, open_client
+from .dump_commands import parse_kind
 from .parser import build_parser
 
 __all__ = ["main", "build_parser", "UsageError"]
@@ -54,8 +60,14 @@ def _hint(e: BaseException) -> Optional[str]:
                 "(e.g. from `crashdump emulate`) or rfc2217://HOST:PORT")
     if isinstance(e, ProtocolError):
         return "--trace shows the traffic"
-    if isinstance(e, EmulatorError) and e.returncode == 134:
-        return "debug it with --gdb-port N and `gdb-multiarch -ex 'target remote :N'`"
+    if isinstance(e, DumpFormatError):
+        return ("give a dump file as `crashdump dump pull` writes it; a damaged copy can be "
+                "pulled again while the device still holds the dump")
+    if isinstance(e, EmulatorError) and e.hint:
+        return e.hint
+    if isinstance(e, EmulatorError) and e.returncode in (134, -6):
+        return ("is --elf built for this board? debug it with --gdb-port N --paused and "
+                "`gdb-multiarch ELF -ex 'target remote :N'`")
     return None
 
 
@@ -64,10 +76,71 @@ _DEFAULTS: Dict[str, Any] = {"port": None, "baud": DEFAULT_BAUD, "timeout": DEFA
 
 
 def _operation(args: argparse.Namespace) -> str:
-    return " ".join(x for x in (args.command, getattr(args, "subcommand", None)) if x)
+    """The command as the user typed it, with what it acts on: `source write
+    'log'`, `fault bad_read`."""
+    words = [x for x in (args.command, getattr(args, "subcommand", None)) if x]
+    source = getattr(args, "source", None)
+    if isinstance(source, str):
+        words.append(str(resolve_source(source)))
+    elif args.command == "source" and isinstance(getattr(args, "name", None), str):
+        words.append(repr(args.name))
+    elif args.command == "fault" and isinstance(getattr(args, "kind", None), str):
+        try:
+            words.append(parse_kind(args.kind).name.lower())
+        except UsageError:
+            words.append(args.kind)
+    return " ".join(words)
+
+
+def _what(e: CrashdumpError, args: argparse.Namespace) -> str:
+    """What failed: the command the user typed, or the library's name for the
+    failing step when that only adds detail to it (`dump pull slot 2` under
+    `dump pull`). A step of another name (the `source open` that `source
+    write` starts with, `fault 1` for `fault bad_read`) is not what the user
+    asked for, so the typed command is named instead."""
+    typed, step = _operation(args), e.operation
+    if step and (step == typed or (step.startswith(typed) and step[len(typed)] in " :")):
+        return step
+    return typed
+
+
+EXIT_BROKEN_PIPE = 141
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        if not _stdout_gone():
+            raise
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _stdout_gone() -> bool:
+    """True if stdout is a pipe whose reader has closed it (so a BrokenPipeError
+    came from our output, not from a socket)."""
+    try:
+        import select
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poll.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() (Windows), no real stdout
+        return True
+
+
+def _silence_stdout() -> None:
+    """Points stdout at /dev/null so the interpreter's final flush of what is
+    still buffered does not print "Exception ignored ... BrokenPipeError"."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -86,6 +159,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         err("interrupted")
         return 130
+    except BrokenPipeError as e:
+        if _stdout_gone():
+            raise  # main() exits quietly
+        return _report(e, args)
     except Exception as e:  # noqa: BLE001 -- the one place that turns errors into messages
         return _report(e, args)
 
@@ -94,13 +171,16 @@ def _report(e: Exception, args: argparse.Namespace) -> int:
     if args.debug:
         traceback.print_exc()
     if isinstance(e, CrashdumpError):
-        what, why = e.operation or _operation(args), str(e)
+        what, why = _what(e, args), str(e)
     else:
         what, why = _operation(args), f"internal error: {type(e).__name__}: {e}"
     lines = why.splitlines() or [""]
     err(f"error: {what}: {lines[0]}", *lines[1:])
-    hint = _hint(e) if isinstance(e, CrashdumpError) else \
-        "this is a bug in crashdump; run again with --debug and report the traceback"
+    if isinstance(e, CrashdumpError):
+        path = " ".join(x for x in (args.command, getattr(args, "subcommand", None)) if x)
+        hint = _hint(e) or f"`crashdump {path} --help` shows what it takes"
+    else:
+        hint = "this is a bug in crashdump; run again with --debug and report the traceback"
     if hint:
         err(f"hint: {hint}")
     if args.json:

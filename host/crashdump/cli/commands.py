@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TextIO, Tuple
 
 from .. import render
 from ..client import Capture, Client
-from ..emulate import Emulator, describe_exit
-from ..errors import CrashdumpError, EmulatorError
+from ..emulate import Emulator
+from ..errors import CrashdumpError
+from ..formats import LABEL_LEN
 from ..guid import SourceRef, label_from_name, parse_guid, resolve_source
 
 if TYPE_CHECKING:
@@ -153,6 +154,14 @@ def cmd_reset(args: argparse.Namespace, dev: Client) -> Result:
 
 
 def cmd_source_create(args: argparse.Namespace, dev: Client) -> Result:
+    label = args.name.encode("utf-8")
+    if len(label) > LABEL_LEN:
+        # The device keeps 16 bytes of label; `source list` would show a cut name
+        # that derives another GUID, so it could not be used to address the source.
+        raise UsageError(f"the name {args.name!r} has {len(label)} bytes; a source's label "
+                         f"holds {LABEL_LEN}",
+                         hint=f"use a name of at most {LABEL_LEN} bytes (UTF-8): it is "
+                              "the label `source list` shows and how the source is addressed")
     ref = resolve_source(args.name)
     if args.guid is not None:
         guid = parse_guid(args.guid)
@@ -269,7 +278,7 @@ def cmd_emulate(args: argparse.Namespace) -> int:
                 print(f"QEMU pid {emu.pid}; Ctrl-C stops it", flush=True)
             rc = emu.wait()
             if rc != 0:
-                raise EmulatorError(describe_exit(rc), returncode=rc, operation="emulate")
+                raise emu.exit_error(rc)
             err("QEMU exited")
     except (KeyboardInterrupt, _Stop):
         err("stopping QEMU")

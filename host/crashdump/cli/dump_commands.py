@@ -211,14 +211,15 @@ def add_commands(cmds: Any, leaf: Callable[..., argparse.ArgumentParser]) -> Non
     probe_commands.add_pull_options(p)
     p.set_defaults(device=False)
     leaf(cmds, "probes", probe_commands.cmd_probes,
-         "list the debug probes pyOCD sees").set_defaults(device=False)
+         "list the debug probes pyOCD sees", port=False).set_defaults(device=False)
     p = leaf(dcmds, "erase", cmd_dump_erase,
              "erase dump slots the host has pulled (or any, with --force)")
     p.add_argument("--slot", type=int, metavar="N", help="only slot N (default: all)")
     p.add_argument("--verified", metavar="FILE",
                    help="the pulled copy of slot N: its body CRC must match the device's")
     p.add_argument("--force", action="store_true", help="erase without proof of a pulled copy")
-    p = leaf(cmds, "decode", cmd_decode, "decode a pulled dump file: cause, backtrace, rings")
+    p = leaf(cmds, "decode", cmd_decode, "decode a pulled dump file: cause, backtrace, rings",
+             port=False)
     p.add_argument("file", metavar="FILE", help="a dump file from `crashdump dump pull`")
     p.add_argument("--elf", metavar="ELF", help="the firmware ELF, for symbols and backtrace")
     p.set_defaults(device=False)

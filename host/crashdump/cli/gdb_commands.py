@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""CLI handler for `crashdump gdbserver FILE --elf ELF [--port N | --pipe]`.
+"""CLI handler for `crashdump gdbserver FILE --elf ELF [--gdb-port N | --pipe]`.
 
 Loads and checks the dump and the ELF (the same checks as `decode`: a corrupt
 dump or a missing ELF is an error, a build-id mismatch a warning), then serves
@@ -9,6 +9,7 @@ stdout belongs to the remote protocol.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any, Callable
 
@@ -45,27 +46,68 @@ def build_id_warnings(dump: Dump, elf: Elf) -> list:
 
 def cmd_gdbserver(args: argparse.Namespace) -> int:
     operation = f"gdbserver {args.file}"
+    if args.old_port is not None:
+        err("warning: gdbserver --port is deprecated (it is the device URL elsewhere); "
+            "use --gdb-port")
+        if args.gdb_port is None:
+            args.gdb_port = args.old_port
     if args.pipe == (args.gdb_port is not None):
-        raise UsageError("give exactly one of --port N or --pipe", operation=operation,
-                         hint="--port 0 listens on a free TCP port; --pipe is for "
+        raise UsageError("give exactly one of --gdb-port N or --pipe", operation=operation,
+                         hint="--gdb-port 0 listens on a free TCP port; --pipe is for "
                               "`target remote | crashdump gdbserver FILE --elf ELF --pipe`")
+    if args.pipe and (args.json or args.persist or args.bind != DEFAULT_BIND):
+        raise UsageError("--json, --persist and --bind are for TCP (--gdb-port)",
+                         operation=operation,
+                         hint="with --pipe, stdin and stdout belong to GDB, and the session "
+                              "ends with GDB")
     target = load_target(args, operation)
     trace = _trace if args.trace else None
     if args.pipe:
         serve_pipe(target, sys.stdin.buffer, sys.stdout.buffer, trace)
         return 0
     try:
-        sock = listen(args.gdb_port)
+        sock = listen(args.gdb_port, args.bind)
     except OSError as e:
-        raise UsageError(f"cannot listen on 127.0.0.1:{args.gdb_port}: {e.strerror or e}",
-                         operation=operation,
-                         hint="--port 0 picks a free port") from None
+        raise UsageError(f"cannot listen on {_address(args.bind, args.gdb_port)}: "
+                         f"{e.strerror or e}", operation=operation,
+                         hint="--gdb-port 0 picks a free port; --bind takes a local address "
+                              "(127.0.0.1, 0.0.0.0 for all interfaces, ::1)") from None
     with sock:
         port = sock.getsockname()[1]
-        print(f"serving {args.file} to GDB on 127.0.0.1:{port}; in GDB:\n"
-              f"  target remote 127.0.0.1:{port}", flush=True)
-        serve_tcp(target, sock, trace)
+        address = _address(args.bind, port)
+        if args.json:
+            print(json.dumps({"file": args.file, "elf": args.elf, "host": args.bind,
+                              "port": port, "address": address, "persist": args.persist}),
+                  flush=True)
+        else:
+            wildcard = args.bind in _WILDCARDS
+            local = _address("127.0.0.1", port) if wildcard else address
+            print(f"serving {args.file} to GDB on {address}"
+                  f"{' (all interfaces)' if wildcard else ''}; in GDB:\n"
+                  f"  target remote {local}", flush=True)
+
+        def on_session(event: str, peer: str) -> None:
+            if event == "connected":
+                err(f"GDB connected from {peer}")
+            else:
+                err(f"GDB session from {peer} ended" +
+                    ("; waiting for the next (Ctrl-C stops)" if args.persist else ""))
+
+        try:
+            serve_tcp(target, sock, trace, persist=args.persist, on_session=on_session)
+        except KeyboardInterrupt:
+            if not args.persist:
+                raise
+            err("stopped")  # the way a persistent server ends: not an error
     return 0
+
+
+DEFAULT_BIND = "127.0.0.1"
+_WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _tcp_port(text: str) -> int:
@@ -77,20 +119,29 @@ def _tcp_port(text: str) -> int:
 
 def add_commands(cmds: Any, leaf: Callable[..., argparse.ArgumentParser]) -> None:
     """Adds `gdbserver` to the top-level subparsers. Built without leaf()'s
-    shared global options: here --port is the TCP port GDB connects to, not a
-    device URL (a dump needs no device); --debug and --trace are kept."""
+    shared options: it opens no device port, so of the device options only
+    --trace (here: log every packet) is kept, beside --json and --debug."""
     help = ("serve a pulled dump to GDB (registers, stack, triage ranges, code) for "
             "post-mortem debugging")
     p = cmds.add_parser("gdbserver", help=help, description=help)
-    p.set_defaults(func=cmd_gdbserver, device=False)
+    p.set_defaults(func=cmd_gdbserver, device=False, device_options=("trace",))
     p.add_argument("file", metavar="FILE", help="a dump file from `crashdump dump pull`")
     p.add_argument("--elf", metavar="ELF", required=True,
                    help="the firmware ELF the device ran (symbols, code, read-only data)")
-    p.add_argument("--port", type=_tcp_port, metavar="N", dest="gdb_port",
-                   help="listen for GDB on 127.0.0.1:N (0: a free port, printed)")
+    p.add_argument("--gdb-port", type=_tcp_port, metavar="N",
+                   help="listen for GDB on TCP port N (0: a free port, printed)")
+    p.add_argument("--port", type=_tcp_port, dest="old_port", help=argparse.SUPPRESS)
+    p.add_argument("--bind", metavar="ADDR", default=DEFAULT_BIND,
+                   help=f"the local address to listen on (default {DEFAULT_BIND}; 0.0.0.0 or "
+                        ":: for all interfaces: anyone who reaches it can read the dump)")
+    p.add_argument("--persist", action="store_true",
+                   help="serve one GDB session after another until interrupted (default: "
+                        "exit when the first one ends)")
     p.add_argument("--pipe", action="store_true",
                    help="speak the remote protocol on stdin/stdout, for "
                         "`target remote | crashdump gdbserver FILE --elf ELF --pipe`")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help="print where it listens as one JSON line: host, port, address")
     p.add_argument("--trace", action="store_true", default=argparse.SUPPRESS,
                    help="log every packet to stderr")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Callable
+import sys
+from typing import Any, Callable, NoReturn, Optional
 
 from .. import __version__
 from ..client import DEFAULT_TIMEOUT
@@ -11,6 +12,40 @@ from ..emulate import BOARDS
 from ..transport import DEFAULT_BAUD
 from . import commands, dump_commands, gdb_commands
 from .commands import PORT_ENV
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with crashdump's error shape: `error: <command>: <why>` and a
+    hint, after the usage line (subcommand parsers inherit the class)."""
+
+    def error(self, message: str, prog: Optional[str] = None) -> "NoReturn":
+        prog = prog or self.prog
+        if prog == self.prog:
+            self.print_usage(sys.stderr)
+        self.exit(2, f"error: {prog}: {message}\n"
+                     f"hint: `{prog} --help` shows what it takes\n")
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
+        # Unknown arguments are found by the top-level parser; name the
+        # subcommand they were given to.
+        ns, extras = self.parse_known_args(args, namespace)
+        words = [self.prog, getattr(ns, "command", None), getattr(ns, "subcommand", None)]
+        prog = " ".join(w for w in words if w)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}", prog)
+        # Device options given before a command that opens no port would be
+        # ignored silently; the command's own parser does not offer them.
+        given = [f"--{o}" for o in DEVICE_OPTIONS
+                 if hasattr(ns, o) and o not in getattr(ns, "device_options", DEVICE_OPTIONS)]
+        if given:
+            self.error(f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply: "
+                       "this command opens no device port", prog)
+        return ns
+
+
+# The options of commands that talk to a device through a port; other commands
+# do not offer them (set_defaults(device_options=...) names those they take).
+DEVICE_OPTIONS = ("port", "baud", "timeout", "trace")
 
 
 def _uint(bits: int) -> Callable[[str], int]:
@@ -24,10 +59,17 @@ def _uint(bits: int) -> Callable[[str], int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # Global options are accepted before and after the command; SUPPRESS keeps a
-    # subcommand's unset copy from overwriting a value given before it.
-    common = argparse.ArgumentParser(add_help=False)
-    g = common.add_argument_group("global options")
+    # Options are accepted before and after the command; SUPPRESS keeps a
+    # subcommand's unset copy from overwriting a value given before it. Device
+    # options are offered only by commands that open a device port.
+    general = _Parser(add_help=False)
+    g = general.add_argument_group("global options")
+    g.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help="print one JSON document instead of text")
+    g.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show a traceback on errors")
+    device = _Parser(add_help=False)
+    g = device.add_argument_group("device options")
     g.add_argument("--port", "-p", default=argparse.SUPPRESS,
                    help=f"device URL for pyserial: /dev/ttyACM0, COM3, socket://HOST:PORT, "
                         f"rfc2217://HOST:PORT (default: ${PORT_ENV})")
@@ -35,22 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"baud rate (default {DEFAULT_BAUD})")
     g.add_argument("--timeout", "-t", type=float, default=argparse.SUPPRESS,
                    help=f"seconds to wait for each response (default {DEFAULT_TIMEOUT:g})")
-    g.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                   help="print one JSON document instead of text")
-    g.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                   help="show a traceback on errors")
     g.add_argument("--trace", action="store_true", default=argparse.SUPPRESS,
                    help="hex-dump all serial traffic to stderr")
 
-    parser = argparse.ArgumentParser(
-        prog="crashdump", parents=[common],
-        description="Talk to a device running crashdump firmware, or run one in QEMU.")
+    parser = _Parser(
+        prog="crashdump", parents=[general, device],
+        description="Talk to a device running crashdump firmware, or run one in QEMU. "
+                    "Device options apply to the commands that talk to a device.")
     parser.add_argument("--version", action="version", version=f"crashdump {__version__}")
     cmds = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def leaf(sub: Any, name: str, func: Callable[..., Any], help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help, description=help)
-        p.set_defaults(func=func)
+    def leaf(sub: Any, name: str, func: Callable[..., Any], help: str, *,
+             port: bool = True) -> argparse.ArgumentParser:
+        """A command; port=False: it opens no device port, so no device options."""
+        parents = [general, device] if port else [general]
+        p = sub.add_parser(name, parents=parents, help=help, description=help)
+        p.set_defaults(func=func, device_options=DEVICE_OPTIONS if port else ())
         return p
 
     def capture_opts(p: argparse.ArgumentParser) -> None:
@@ -76,8 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = leaf(scmds, "create", commands.cmd_source_create,
              "create a data source, or re-attach to an existing one with the same geometry")
     p.add_argument("name", metavar="NAME",
-                   help="name; its first 16 bytes become the label and, without --guid, "
-                        "it gives the GUID")
+                   help="name of at most 16 bytes (UTF-8): the label `source list` shows "
+                        "and, without --guid, what the GUID is derived from")
     p.add_argument("--item-size", type=_uint(16), required=True, metavar="N",
                    help="largest item, bytes")
     p.add_argument("--count", type=_uint(32), required=True, metavar="N", help="items held")
@@ -115,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     leaf(tcmds, "list", commands.cmd_triage_list, "list the registered triage ranges")
 
     p = leaf(cmds, "emulate", commands.cmd_emulate,
-             "run a board's firmware in QEMU with its UART on a local TCP port")
+             "run a board's firmware in QEMU with its UART on a local TCP port", port=False)
     p.add_argument("board", metavar="BOARD", choices=sorted(BOARDS),
                    help=f"one of: {', '.join(sorted(BOARDS))}")
     p.add_argument("--elf", metavar="PATH",

@@ -155,6 +155,18 @@ def _registers(dump: Dump) -> Dict[str, int]:
     return out
 
 
+def _lacks_line_info(elf: Elf, backtrace: Backtrace) -> bool:
+    """True if missing file:line is the ELF's fault: it has no line table, or
+    frames in its code have none. Frames outside its code (PC 0 after a stack
+    overflow, a wild jump) have no line in any ELF, and hand-written assembly
+    (frame 0 of an injected fault) has none of its own, so only when no frame
+    in code has a file:line does the warning blame the build."""
+    if not elf.has_lines:
+        return True
+    in_code = [f for f in backtrace.frames if elf.in_text(f.pc & ~1)]
+    return bool(in_code) and all(f.line is None for f in in_code)
+
+
 def build_report(dump: Dump, elf: Optional[Elf] = None,
                  symbols: Optional[SymbolTable] = None) -> Report:
     """The report for a parsed dump; symbols default to the ELF's."""
@@ -174,10 +186,7 @@ def build_report(dump: Dump, elf: Optional[Elf] = None,
     else:
         warnings.append("no ELF given: no symbols, no backtrace beyond the PC")
     backtrace: Backtrace = unwind(dump, elf)
-    # Hand-written assembly has no line info of its own (frame 0 of an injected
-    # fault), so warn only when no frame at all has a file:line.
-    if elf is not None and (not elf.has_lines or (
-            backtrace.frames and all(f.line is None for f in backtrace.frames))):
+    if elf is not None and _lacks_line_info(elf, backtrace):
         warnings.append(f"{elf.path.name} has no DWARF line info for the crashing code (built "
                         f"without -g?): no file:line")
     if elf is not None:

@@ -35,7 +35,9 @@ class RspServer:
     def __init__(self, target: Target, trace: Optional[Trace] = None) -> None:
         self.target = target
         self.trace = trace
-        self.reader = rsp.PacketReader()
+        # Bodies longer than the PacketSize we advertise are skipped, so a `$`
+        # without a `#` cannot make the reader hold more than that.
+        self.reader = rsp.PacketReader(max_body=PACKET_SIZE)
         self.ack_mode = True
         self.done = False
         self._last_sent = b""
@@ -58,6 +60,14 @@ class RspServer:
             elif kind == "bad":
                 if self.ack_mode:
                     out += rsp.NAK
+            elif kind == "cut" and self.trace:
+                self.trace("<-", payload + b"... (cut short by a new packet: ignored)")
+            elif kind == "overlong":
+                if self.trace:
+                    self.trace("<-", payload + b"... (longer than PacketSize: rejected)")
+                # GDB never sends more than PacketSize; without acks, an error
+                # reply is the only way to tell the sender it was not executed.
+                out += rsp.NAK if self.ack_mode else self._send(E_BAD_PACKET)
             elif kind == "nak" and self._last_sent:
                 out += self._last_sent
             elif kind == "interrupt":
@@ -173,11 +183,14 @@ def serve_pipe(target: Target, stdin: BinaryIO, stdout: BinaryIO,
 
 
 def listen(port: int, host: str = "127.0.0.1") -> socket.socket:
-    """A listening socket (port 0: a free one; see getsockname())."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    """A listening socket on host (an IPv4 or IPv6 address or a name; "0.0.0.0"
+    or "::" for all interfaces), port 0: a free one (see getsockname())."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        sock.bind(address)
         sock.listen(1)
     except OSError:
         sock.close()
@@ -185,12 +198,36 @@ def listen(port: int, host: str = "127.0.0.1") -> socket.socket:
     return sock
 
 
-def serve_tcp(target: Target, sock: socket.socket, trace: Optional[Trace] = None) -> None:
-    """Accepts one GDB connection on a listening socket and serves it to the end."""
-    conn, _ = sock.accept()
+def serve_tcp(target: Target, sock: socket.socket, trace: Optional[Trace] = None,
+              persist: bool = False, on_session: Optional[Callable[[str, str], None]] = None
+              ) -> None:
+    """Accepts GDB connections on a listening socket and serves each to the end:
+    one, or with persist, one after another until interrupted. on_session
+    is told ("connected" | "ended", peer address) as sessions come and go."""
+    while True:
+        conn, peer = sock.accept()
+        who = f"{peer[0]}:{peer[1]}"
+        if on_session:
+            on_session("connected", who)
+        _serve_connection(target, conn, trace)
+        if on_session:
+            on_session("ended", who)
+        if not persist:
+            return
+
+
+def _serve_connection(target: Target, conn: socket.socket, trace: Optional[Trace]) -> None:
     with conn:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        serve_stream(RspServer(target, trace), lambda: _recv(conn), conn.sendall)
+        server = RspServer(target, trace)
+
+        def send(data: bytes) -> None:
+            try:
+                conn.sendall(data)
+            except (BrokenPipeError, ConnectionResetError):
+                server.done = True  # GDB went away: the session is over
+
+        serve_stream(server, lambda: _recv(conn), send)
 
 
 def _recv(conn: socket.socket) -> bytes:

@@ -38,12 +38,19 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
 from ..errors import ProbeError
-from ..rsp import INTERRUPT, ACK, NAK, PacketReader, encode
+from ..rsp import DEFAULT_MAX_BODY, INTERRUPT, ACK, NAK, PacketReader, encode
 
 DEFAULT_TIMEOUT = 5.0
 QEMU_RESET_COMMAND = "system_reset"
 RENODE_RESET_COMMAND = "machine Reset"
 PIPELINE_DEPTH = 4  # `m` requests in flight
+# Bounds on what a stub can make the client hold, whatever it sends: the
+# PacketSize believed (1 MiB), a target description (1 MiB, 64 documents) and
+# a monitor command's output (1 MiB).
+MAX_PACKET_SIZE = 1 << 20
+MAX_DESCRIPTION = 1 << 20
+MAX_DESCRIPTION_DOCUMENTS = 64
+MAX_MONITOR_OUTPUT = 1 << 20
 
 
 class RspError(ProbeError):
@@ -127,9 +134,15 @@ def parse_target_xml(documents: Dict[str, bytes], root: str = "target.xml") -> L
     registers: List[Register] = []
     next_num = [0]
 
+    walks = [0]
+
     def walk(name: str, feature: str, depth: int) -> None:
         if depth > 8:
             raise RspError(f"target description includes nest too deep at {name}")
+        walks[0] += 1
+        if walks[0] > 4 * MAX_DESCRIPTION_DOCUMENTS:  # includes of includes multiply
+            raise RspError("target description includes more than "
+                           f"{4 * MAX_DESCRIPTION_DOCUMENTS} documents")
         try:
             # QEMU uses the xi: prefix without declaring its namespace.
             text = re.sub(rb"<(/?)xi:include", rb"<\1include", documents[name])
@@ -141,21 +154,35 @@ def parse_target_xml(documents: Dict[str, bytes], root: str = "target.xml") -> L
             raise RspError(f"target description {name} is not valid XML: {e}") from None
         visit(tree, feature, depth)
 
-    def visit(elem: ElementTree.Element, feature: str, depth: int) -> None:
-        tag = elem.tag.rsplit("}", 1)[-1]
-        if tag == "feature":
-            feature = elem.get("name", feature)
-        elif tag == "include":
-            walk(elem.get("href", ""), feature, depth + 1)
-            return
-        elif tag == "reg":
+    def visit(root: ElementTree.Element, feature: str, depth: int) -> None:
+        # Iterative, in document order: a stub's deeply nested XML must not
+        # exhaust Python's recursion limit.
+        stack = [(root, feature)]
+        while stack:
+            elem, feature = stack.pop()
+            tag = elem.tag.rsplit("}", 1)[-1]
+            if tag == "feature":
+                feature = elem.get("name", feature)
+            elif tag == "include":
+                walk(elem.get("href", ""), feature, depth + 1)
+                continue
+            elif tag == "reg":
+                registers.append(reg_of(elem, feature))
+                continue
+            stack.extend((child, feature) for child in reversed(list(elem)))
+
+    def reg_of(elem: ElementTree.Element, feature: str) -> Register:
+        try:
             num = int(elem.get("regnum", next_num[0]))
-            registers.append(Register(elem.get("name", "").lower(), num,
-                                      int(elem.get("bitsize", "32")), feature))
-            next_num[0] = num + 1
-            return
-        for child in elem:
-            visit(child, feature, depth)
+            bitsize = int(elem.get("bitsize", "32"))
+        except ValueError:
+            raise RspError(f"target description: register {elem.get('name', '?')!r} has a "
+                           "regnum or bitsize that is not a number") from None
+        if not 0 <= num < 1 << 16 or not 0 < bitsize <= 4096:
+            raise RspError(f"target description: register {elem.get('name', '?')!r} has "
+                           f"regnum {num} or bitsize {bitsize} out of range")
+        next_num[0] = num + 1
+        return Register(elem.get("name", "").lower(), num, bitsize, feature)
 
     walk(root, "", 0)
     return registers
@@ -163,7 +190,8 @@ def parse_target_xml(documents: Dict[str, bytes], root: str = "target.xml") -> L
 
 def includes_of(document: bytes) -> List[str]:
     """The annexes a target description pulls in with xi:include."""
-    return [m.decode() for m in re.findall(rb'<xi:include\s+href="([^"]+)"', document)]
+    return [m.decode(errors="replace")
+            for m in re.findall(rb'<xi:include\s+href="([^"]+)"', document)]
 
 
 class RspClient:
@@ -193,7 +221,7 @@ class RspClient:
         self._max_read_override = max_read
         self.pipeline_depth = PIPELINE_DEPTH
         self._sock: Optional[socket.socket] = None
-        self._reader = PacketReader()
+        self._reader = PacketReader(max_body=DEFAULT_MAX_BODY)
         self._queue: List[bytes] = []
         self._noack = False
         self._lock = threading.RLock()
@@ -254,8 +282,9 @@ class RspClient:
 
     def _handshake(self) -> None:
         self._send(b"qSupported:multiprocess-;swbreak+;hwbreak+;xmlRegisters=arm")
+        deadline = time.monotonic() + self.timeout
         while True:
-            reply = self._recv()
+            reply = self._recv_by(deadline)
             stop = parse_stop_reply(reply)
             if stop is None:
                 break
@@ -269,9 +298,13 @@ class RspClient:
             elif item.endswith(("+", "-", "?")):
                 self.features[item[:-1]] = item[-1]
         try:
-            self.packet_size = int(self.features.get("PacketSize", "1000"), 16)
+            size = int(self.features.get("PacketSize", "1000"), 16)
         except ValueError:
-            pass
+            size = self.packet_size
+        # A stub's replies fit its PacketSize (we never ask for more); believe
+        # it within sane limits, so a hostile value cannot unbound the reader.
+        self.packet_size = max(64, min(size, MAX_PACKET_SIZE))
+        self._reader.max_body = max(DEFAULT_MAX_BODY, self.packet_size + 64)
         if self.features.get("QStartNoAckMode") == "+":
             if self._exchange(b"QStartNoAckMode") == b"OK":
                 self._noack = True
@@ -293,6 +326,9 @@ class RspClient:
             name = pending.pop(0)
             if name in documents:
                 continue
+            if len(documents) >= MAX_DESCRIPTION_DOCUMENTS:
+                raise RspError(f"the target description of {self.address} includes more than "
+                               f"{MAX_DESCRIPTION_DOCUMENTS} documents")
             documents[name] = self._read_xfer("features", name)
             pending += includes_of(documents[name])
         for reg in parse_target_xml(documents):
@@ -310,6 +346,9 @@ class RspClient:
             data += reply[1:]
             if reply[:1] == b"l" or len(reply) == 1:
                 return bytes(data)
+            if len(data) > MAX_DESCRIPTION:
+                raise RspError(f"qXfer:{obj}:read:{annex} from {self.address} is longer than "
+                               f"{MAX_DESCRIPTION} bytes")
 
     def close(self) -> None:
         """Closes the connection without a detach (a QEMU guest stays as it is)."""
@@ -399,6 +438,9 @@ class RspClient:
                 acked = True
             elif kind == "nak":
                 raise RspError(f"the GDB stub at {self.address} rejected a packet (checksum)")
+            elif kind == "overlong":
+                raise RspError(f"the GDB stub at {self.address} sent a packet longer than "
+                               f"{self._reader.max_body} bytes")
         if packets and not self._noack:
             self._write(ACK * packets)  # one write for all: fewer syscalls on block reads
         return acked
@@ -412,8 +454,13 @@ class RspClient:
         while not self._take(self._read_events(deadline)):
             pass
 
+    def _deadline(self, timeout: Optional[float] = None) -> float:
+        return time.monotonic() + (self.timeout if timeout is None else timeout)
+
     def _recv(self, timeout: Optional[float] = None) -> bytes:
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        return self._recv_by(self._deadline(timeout))
+
+    def _recv_by(self, deadline: float) -> bytes:
         while not self._queue:
             self._take(self._read_events(deadline))
         return self._queue.pop(0)
@@ -421,8 +468,11 @@ class RspClient:
     def _exchange(self, payload: bytes, timeout: Optional[float] = None) -> bytes:
         with self._lock:
             self._send(payload)
+            # One deadline for the whole exchange: a stub that keeps sending
+            # console output cannot hold the client past its timeout.
+            deadline = self._deadline(timeout)
             while True:
-                reply = self._recv(timeout)
+                reply = self._recv_by(deadline)
                 if reply[:1] == b"O" and reply != b"OK":
                     continue  # console output; only monitor() collects it
                 return reply
@@ -518,7 +568,10 @@ class RspClient:
     def read_all_registers(self) -> bytes:
         """The `g` block, as raw bytes in the stub's register order."""
         reply = self._check(self._exchange(b"g"), "g")
-        return bytes.fromhex(reply.decode())
+        try:
+            return bytes.fromhex(reply.decode())
+        except ValueError:
+            raise RspError(f"g: the reply is not hex: {reply[:40]!r}") from None
 
     # ------------------------------------------------------------ run control
 
@@ -584,10 +637,18 @@ class RspClient:
             req = b"qRcmd," + command.encode().hex().encode()
             self._send(req)
             output = bytearray()
+            deadline = self._deadline(timeout)
             while True:
-                reply = self._recv(timeout)
+                reply = self._recv_by(deadline)
                 if reply[:1] == b"O" and reply != b"OK":
-                    output += bytes.fromhex(reply[1:].decode())
+                    try:
+                        output += bytes.fromhex(reply[1:].decode())
+                    except ValueError:
+                        raise RspError(f"monitor {command}: console output is not hex: "
+                                       f"{reply[:40]!r}") from None
+                    if len(output) > MAX_MONITOR_OUTPUT:
+                        raise RspError(f"monitor {command}: more than {MAX_MONITOR_OUTPUT} "
+                                       "bytes of output")
                     continue
                 if reply == b"OK":
                     return output.decode(errors="replace")
