@@ -7,14 +7,23 @@ undone). Each caller is found with the DWARF CFI (.debug_frame) of the current
 function: CFA = rule register + offset, saved registers read from CFA + offset
 in the captured stack, the return address from the saved LR. A return into
 an EXC_RETURN value crosses an exception frame: the interrupted context's
-r0-r3, r12, lr, pc, xpsr are read from the stack.
+r0-r3, r12, lr, pc, xpsr are read from the stack EXC_RETURN names (bit 2: the
+process stack, whose captured PSP the frame starts at; a fault in an
+interrupt handler continues into the thread it interrupted, whose stack the
+dump holds as its INTERRUPTED section).
+
+Threads (dump.threads): a thread's backtrace ends at its entry function,
+the frame whose caller's stack pointer would be the top of the thread's
+stack; a switched-out thread's starts from the registers its scheduler saved
+on its stack (saved_context()).
 
 Where there is no CFI for a PC (assembly, a library built without -g) or the
 stack bytes needed are not in the dump, the rest of the stack is scanned for
 values that look like return addresses (odd, inside .text, right after a BL or
 BLX); those frames are marked heuristic: they may include stale values.
-Unwinding stops at main/Reset_Handler, an address outside .text, when the
-stack pointer stops moving up, or after MAX_FRAMES.
+Unwinding stops at main/Reset_Handler, a thread's entry function, an address
+outside .text, when the stack pointer stops moving up, or after MAX_FRAMES;
+a note says why whenever the reason is not one of the first two.
 """
 from __future__ import annotations
 
@@ -22,12 +31,16 @@ import struct
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
-from ..dump import Dump, Regs
+from ..dump import Dump, MemBlock, Regs, Thread
+from ..formats import REGS_V_SPECIAL, ContextLayout
 from .elf import Elf, LineInfo
 
 MAX_FRAMES = 48
 STOP_FUNCTIONS = frozenset({"main", "Reset_Handler", "_start", "_mainCRTStartup"})
 SP, LR, PC = 13, 14, 15
+# A thread's entry function is the frame whose CFA lies this close to the top of
+# its stack (schedulers start a thread with its SP at, or a word or two below, it).
+ENTRY_SLACK = 16
 
 ReadU32 = Callable[[int], Optional[int]]
 
@@ -70,12 +83,80 @@ def _describe(elf: Optional[Elf], index: int, pc: int, sp: int, how: str) -> Fra
 def unwind(dump: Dump, elf: Optional[Elf]) -> Backtrace:
     """The backtrace of the crashed context (see the module docstring)."""
     regs = dump.regs
-    notes: List[str] = []
     if regs is None:
         return Backtrace([], ["no registers in the dump: no backtrace"])
-    read = _reader(dump)
     r: Dict[int, Optional[int]] = dict(enumerate(regs.core()))
-    frames = [_describe(elf, 0, regs.pc, regs.sp, "registers")]
+    psp = regs.psp if regs.valid & REGS_V_SPECIAL else None
+    thread = dump.current_thread
+    # In thread mode the crash is on the current thread's stack; in a handler,
+    # only once the unwind crosses into the thread it interrupted.
+    in_thread = bool(regs.exc_return) and regs.exc_return & 0x8 != 0
+    top = thread.stack_hi if thread is not None and (in_thread or not regs.exc_return) \
+        and thread.stack_lo <= regs.sp <= thread.stack_hi else None
+    return _unwind(dump, elf, r, "registers", psp=psp, thread=thread, top=top)
+
+
+def unwind_thread(dump: Dump, elf: Optional[Elf], thread: Thread) -> Backtrace:
+    """The backtrace of a switched-out thread, from its saved context."""
+    regs = saved_context(dump, thread)
+    if regs is None:
+        return Backtrace([], [f"thread {thread.name or hex(thread.id)}: its saved context at "
+                              f"0x{thread.sp:08x} is not in the dump"])
+    return _unwind(dump, elf, regs, "saved", psp=None, thread=thread, top=thread.stack_hi)
+
+
+def saved_context(dump: Dump, thread: Thread) -> Optional[Dict[int, Optional[int]]]:
+    """r0-r15 (and s0-s31, as 100 + n, with fpscr as 132, where saved) of a
+    switched-out thread, from the words its scheduler pushed at its saved SP
+    in the documented layout (docs/dump-format.md, "Saved-context layouts")."""
+    read = dump.read_u32
+    sp = thread.sp
+    layout = thread.context
+    if layout == ContextLayout.R4_R11_LR:
+        callee_at, exc_at, n_saved = sp, sp + 32, 9
+    elif layout == ContextLayout.R4_R11:
+        callee_at, exc_at, n_saved = sp, None, 8
+    elif layout == ContextLayout.PSPLIM_LR_R4_R11:
+        callee_at, exc_at, n_saved = sp + 8, sp + 4, 10
+    else:
+        return None
+    callee = [read(callee_at + 4 * i) for i in range(8)]
+    exc = read(exc_at) if exc_at is not None else 0xFFFFFFFD
+    if exc is None or any(v is None for v in callee):
+        return None
+    regs: Dict[int, Optional[int]] = {4 + i: v for i, v in enumerate(callee)}
+    at = sp + 4 * n_saved
+    fp = exc & 0x10 == 0
+    if fp:
+        for i in range(16):
+            regs[100 + 16 + i] = read(at + 4 * i)
+        at += 64
+    frame = [read(at + 4 * i) for i in range(8)]
+    if any(v is None for v in frame):
+        return None
+    for reg, value in zip((0, 1, 2, 3, 12, LR, PC), frame):
+        regs[reg] = value
+    xpsr = frame[7] or 0
+    regs[16] = xpsr
+    size = 0x20
+    if fp:
+        for i in range(16):
+            regs[100 + i] = read(at + 0x20 + 4 * i)
+        regs[132] = read(at + 0x60)
+        size = 0x68
+    if xpsr & (1 << 9):
+        size += 4
+    regs[PC] = (regs[PC] or 0) & ~1
+    regs[SP] = at + size
+    regs[17] = exc
+    return regs
+
+
+def _unwind(dump: Dump, elf: Optional[Elf], r: Dict[int, Optional[int]], how0: str, *,
+            psp: Optional[int], thread: Optional[Thread], top: Optional[int]) -> Backtrace:
+    notes: List[str] = []
+    read = _reader(dump)
+    frames = [_describe(elf, 0, r.get(PC) or 0, r.get(SP) or 0, how0)]
     if elf is None:
         notes.append("no ELF: frame 0 only")
         return Backtrace(frames, notes)
@@ -86,33 +167,46 @@ def unwind(dump: Dump, elf: Optional[Elf]) -> Backtrace:
         last = frames[-1]
         if last.function in STOP_FUNCTIONS:
             break
-        step = _step_cfi(elf, r, read, first=len(frames) == 1)
+        step = _step_cfi(elf, r, read, first=len(frames) == 1, psp=psp)
         if step is None:
-            if len(frames) == 1 and _lr_usable(regs, r):
+            if len(frames) == 1 and _lr_usable(r):
                 # No CFI: at frame 0 the LR may still hold the return address.
                 lr = r[LR] or 0
-                frames.append(_describe(elf, 1, lr, regs.sp, "lr"))
-            frames += _scan(elf, read, dump, frames[-1].sp, len(frames), notes)
+                frames.append(_describe(elf, 1, lr, r.get(SP) or 0, "lr"))
+            frames += _scan(elf, read, dump, frames[-1].sp, len(frames), notes, top)
             break
         how, nr = step
         pc, sp = nr.get(PC), nr.get(SP)
-        if pc is None or sp is None:
-            notes.append(f"unwinding stopped at frame {len(frames)}: stack memory not captured")
+        if how == "psp-unknown":
+            notes.append("unwinding stopped: the interrupted context is on the process stack, "
+                         "whose pointer the dump does not hold")
             break
+        if pc is None or sp is None:
+            where = f" (0x{sp:08x})" if sp is not None else ""
+            notes.append(f"unwinding stopped at frame {len(frames)}: stack memory{where} not "
+                         f"in the dump")
+            break
+        if how == "exception" and nr.get(-1):
+            # Crossed from a handler into the thread it interrupted: its bounds apply.
+            if thread is not None and thread.stack_lo <= sp <= thread.stack_hi:
+                top = thread.stack_hi
+        elif top is not None and sp >= top - ENTRY_SLACK:
+            break  # `last` is the thread's entry function: nothing called it
         if not elf.in_text(pc & ~1):
             notes.append(f"unwinding stopped: return address 0x{pc:08x} is outside the code")
             break
-        if sp < last.sp or (sp == last.sp and pc & ~1 == last.pc):
+        if how != "exception" and (sp < last.sp or (sp == last.sp and pc & ~1 == last.pc)):
             notes.append(f"unwinding stopped: no progress at 0x{pc:08x}")
             break
         frames.append(_describe(elf, len(frames), pc, sp, how))
+        nr.pop(-1, None)
         r = nr
     if len(frames) >= MAX_FRAMES:
         notes.append(f"backtrace cut at {MAX_FRAMES} frames")
     return Backtrace(frames, notes)
 
 
-def _lr_usable(regs: Regs, r: Dict[int, Optional[int]]) -> bool:
+def _lr_usable(r: Dict[int, Optional[int]]) -> bool:
     lr = r.get(LR)
     return lr is not None and lr & 1 == 1 and not is_exc_return(lr)
 
@@ -125,7 +219,7 @@ Step = Tuple[str, Dict[int, Optional[int]]]
 
 
 def _step_cfi(elf: Elf, r: Dict[int, Optional[int]], read: ReadU32,
-              first: bool) -> Optional[Step]:
+              first: bool, psp: Optional[int]) -> Optional[Step]:
     """("cfi" or "exception", the caller's registers), or None if the CFI cannot say."""
     pc = r.get(PC)
     fde = elf.fde_at(pc & ~1) if pc is not None else None
@@ -148,6 +242,13 @@ def _step_cfi(elf: Elf, r: Dict[int, Optional[int]], read: ReadU32,
     if ra is None:
         return None
     if is_exc_return(ra):
+        if ra & 0x4:  # the interrupted context ran on the process stack
+            if psp is None:
+                return "psp-unknown", nr
+            step = _exception_frame(ra, psp, read, nr)
+            if step is not None:
+                step[1][-1] = 1  # marks the switch to the thread's stack
+            return step if step is not None else ("exception", {**nr, PC: None, SP: psp})
         return _exception_frame(ra, cfa, read, nr)
     nr[PC] = ra & ~1
     return "cfi", nr
@@ -168,17 +269,29 @@ def _exception_frame(exc_return: int, sp: int, read: ReadU32,
     return "exception", nr
 
 
+def _stack_block(dump: Dump, sp: int) -> Optional[MemBlock]:
+    """The captured stack holding sp (the crash's, the interrupted thread's, or
+    a thread's), else the crash's stack."""
+    blocks = [b for b in (dump.stack, dump.interrupted) if b is not None and b.data]
+    blocks += [t.stack for t in dump.threads if t.stack.data]
+    for b in blocks:
+        if b.addr <= sp < b.end:
+            return b
+    return dump.stack if dump.stack is not None and dump.stack.data else None
+
+
 def _scan(elf: Elf, read: ReadU32, dump: Dump, sp: int, index: int,
-          notes: List[str]) -> List[Frame]:
+          notes: List[str], top: Optional[int] = None) -> List[Frame]:
     """Return-address-looking words on the stack above sp."""
-    stack = dump.stack
-    if stack is None or not stack.data:
+    stack = _stack_block(dump, sp)
+    if stack is None:
         notes.append("no stack memory in the dump: no heuristic scan")
         return []
     frames: List[Frame] = []
     start = max(sp, stack.addr)
     start += (-start) % 4
-    for addr in range(start, stack.end - 3, 4):
+    end = stack.end if top is None else min(stack.end, top)
+    for addr in range(start, end - 3, 4):
         value = read(addr)
         if value is None or not value & 1 or not looks_like_return(elf, value):
             continue
