@@ -70,6 +70,7 @@ enum {
 #define CD_CAP_DUMP (1u << 3)      /* crash dump commands (dump status/read/erase) */
 #define CD_CAP_FAULT_CMDS (1u << 4) /* test-only fault injection commands */
 #define CD_CAP_FPU (1u << 5)       /* the firmware saves FPU registers in dumps */
+#define CD_CAP_DEDUP (1u << 6)     /* a repeated request is answered, not executed again */
 
 typedef struct {
     uint16_t proto_version;   /* CD_PROTO_VERSION */
