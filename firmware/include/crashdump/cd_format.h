@@ -35,6 +35,10 @@ typedef struct {
  * On the wire: COBS(frame) followed by one 0x00 delimiter.
  * crc32 is CRC-32/ISO-HDLC (zlib's crc32) over cmd..payload.
  * A response has the request's cmd with CD_CMD_RESPONSE set and the same id.
+ * In a request the status field carries the host's session tag instead; a
+ * request equal to the last one executed (header, length, CRC) is answered
+ * with the same response and not executed again (CD_CAP_DEDUP,
+ * docs/protocol.md "Retries and duplicates").
  */
 #define CD_FRAME_HDR_LEN 4u
 #define CD_FRAME_CRC_LEN 4u
