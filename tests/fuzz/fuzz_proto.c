@@ -9,7 +9,11 @@
  * the records of the input. An input is a sequence of records:
  *
  *   op = byte; kind = op & 3
- *   kind 0  noise:     n = byte, then n raw bytes fed as they are
+ *   kind 0  noise:     n = byte, then n raw bytes fed as they are; with op & 0x08
+ *                      they are held back and fed from inside cd_port_tx() while
+ *                      the device sends its next response (the RX interrupt
+ *                      completing a request during a send), or before the next
+ *                      clean request if no response comes first
  *   kind 1  request:   L = byte (payload bytes, x4 if op & 0x08), cmd, id, tag lo,
  *                      tag hi, payload; the harness appends the CRC, COBS-encodes,
  *                      and feeds 0x00 + encoding + 0x00 (as the host does)
@@ -30,7 +34,11 @@
  *     request (bit 7 set) or too long;
  *   - a repeat of the last request executed gets the byte-identical response
  *     and changes nothing: storage, .noinit crash area and flash unchanged;
- *   - the self ring and every data source pass cd_ring_check().
+ *   - the self ring and every data source pass cd_ring_check();
+ *   - at the end, every frame the device received (bytes ended by a 0x00) was
+ *     either answered or counted as dropped: INFO's rx_frames + rx_errors
+ *     equals the harness's count, so no request is lost silently (as one
+ *     completed during cd_port_tx() once was).
  */
 #include <setjmp.h>
 #include <stddef.h>
@@ -312,6 +320,22 @@ static void check_rings(void)
     }
 }
 
+/* Every byte reaches the device through here: counts the frames (non-empty
+ * runs ended by a 0x00) it is given. */
+static uint32_t frames_fed;
+static uint8_t frame_open;
+
+static void rx(uint8_t b)
+{
+    if (b != 0) {
+        frame_open = 1;
+    } else if (frame_open) {
+        frame_open = 0;
+        frames_fed++;
+    }
+    cd_proto_rx_byte(b);
+}
+
 /* Polls until nothing waits; returns the responses sent. */
 static int drain(void)
 {
@@ -328,12 +352,28 @@ static int feed(const uint8_t *b, size_t n, int per_byte)
 {
     int responses = 0;
     for (size_t i = 0; i < n; i++) {
-        cd_proto_rx_byte(b[i]);
+        rx(b[i]);
         if (per_byte) {
             responses += drain();
         }
     }
     return responses + drain();
+}
+
+/* ---- bytes the "RX interrupt" delivers during the next cd_port_tx() */
+
+static uint8_t isr_q[1024];
+static size_t isr_n;
+
+static void isr_during_tx(const uint8_t *buf, size_t len)
+{
+    size_t n = isr_n;
+    (void)buf;
+    (void)len;
+    isr_n = 0; /* before feeding: the responses they cause re-enter this hook */
+    for (size_t i = 0; i < n; i++) {
+        rx(isr_q[i]);
+    }
 }
 
 /* ---- what the harness knows of the device's last executed request */
@@ -362,6 +402,16 @@ static void clean_request(int lead)
     int expect = !(rec_raw[0] & CD_CMD_RESPONSE) && rec_len <= CD_FRAME_MAX;
     void *area = cd_dump_noinit_area(&noinit_len);
 
+    if (isr_n != 0) {
+        /* Held-back bytes arrive now, before this request. */
+        static uint8_t q[sizeof isr_q];
+        size_t k = isr_n;
+        memcpy(q, isr_q, k);
+        isr_n = 0;
+        if (feed(q, k, 1) != 0) {
+            known = 0;
+        }
+    }
     if (lead) {
         wire[n++] = 0;
     }
@@ -399,6 +449,28 @@ static void clean_request(int lead)
     }
 }
 
+/* End of an input: a fresh INFO (never a repeat); its counters must account
+ * for every frame fed. */
+static void check_accounting(void)
+{
+    static uint8_t dec[CD_FRAME_MAX];
+    uint32_t crc, rx_frames, rx_errors;
+
+    rec_raw[0] = CD_CMD_INFO;
+    rec_raw[1] = (uint8_t)(known ? known_req[1] + 1u : 0u);
+    rec_raw[2] = 0;
+    rec_raw[3] = 0;
+    crc = crc32_ref(rec_raw, 4);
+    memcpy(rec_raw + 4, &crc, 4);
+    rec_len = 8;
+    clean_request(1);
+    long d = cobs_dec(last_wire, last_wire_len - 1, dec, sizeof dec);
+    FUZZ_CHECK(d == (long)(CD_FRAME_OVERHEAD + sizeof(cd_wire_info_t)));
+    memcpy(&rx_frames, dec + 4 + offsetof(cd_wire_info_t, rx_frames), 4);
+    memcpy(&rx_errors, dec + 4 + offsetof(cd_wire_info_t, rx_errors), 4);
+    FUZZ_CHECK(rx_frames + rx_errors == frames_fed);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
@@ -423,6 +495,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fake_tx_clear();
     known = 0;
     have_rec = 0;
+    isr_n = 0;
+    fake_tx_hook = isr_during_tx;
+    frames_fed = 0;
+    frame_open = 0;
 
     while (pos < size) {
         uint8_t op = data[pos++];
@@ -433,7 +509,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (n > size - pos) {
                 n = size - pos;
             }
-            if (feed(data + pos, n, per_byte) != 0) {
+            if ((op & 0x08) && n <= sizeof isr_q - isr_n) {
+                memcpy(isr_q + isr_n, data + pos, n);
+                isr_n += n;
+            } else if (feed(data + pos, n, per_byte) != 0) {
                 known = 0;
             }
             pos += n;
@@ -488,5 +567,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     (void)drain();
+    check_accounting();
     return 0;
 }

@@ -42,6 +42,31 @@ def noise(data: bytes, per_byte: bool = True) -> bytes:
     return bytes([0x00 | (0 if per_byte else 0x04), len(data)]) + data
 
 
+def frame_wire(cmd: int, rid: int, payload: bytes = b"") -> bytes:
+    """0x00 + COBS(frame) + 0x00, as the host tool sends a request."""
+    import zlib
+    raw = bytes([cmd, rid]) + struct.pack("<H", TAG) + payload
+    raw += struct.pack("<I", zlib.crc32(raw))
+    out, block = bytearray(), bytearray()
+    for b in raw:
+        if b == 0:
+            out += bytes([len(block) + 1]) + block
+            block.clear()
+        else:
+            block.append(b)
+            if len(block) == 254:
+                out += b"\xff" + block
+                block.clear()
+    out += bytes([len(block) + 1]) + block
+    return b"\x00" + bytes(out) + b"\x00"
+
+
+def held(data: bytes) -> bytes:
+    """A kind-0 record whose bytes arrive during the device's next send."""
+    assert len(data) <= 255
+    return bytes([0x08, len(data)]) + data
+
+
 def damaged(cmd: int, rid: int, payload: bytes, at: int, bit: int) -> bytes:
     return bytes([0x03 | (bit << 5), len(payload), cmd, rid]) + struct.pack("<H", TAG) + \
         payload + bytes([at])
@@ -104,6 +129,9 @@ def seeds() -> Dict[str, bytes]:
     s["big_write"] = create(20, 256, 4) + write(80, bytes(range(256)) * 1 + b"\x00" * 4)
     s["dump_pull"] = req(0x40, 90) + b"".join(
         req(0x41, 91 + i, struct.pack("<HHII", 0, 0, i * 1000, 1000)) for i in range(4))
+    s["request_during_send"] = held(frame_wire(0x01, 100)) + noise(frame_wire(0x11, 101, SELF_GUID))
+    s["write_during_send"] = create(20) + held(frame_wire(0x12, 102, GUID + b"isr")) + \
+        noise(frame_wire(0x12, 103, GUID + b"thread")) + read(0x13, 104)
     return s
 
 
