@@ -6,7 +6,9 @@
 # the build directory (new inputs land there, never in the repository).
 # Prints per target: executions, executions per second, coverage (libFuzzer's
 # cov: and ft: at the end), and findings. Exits non-zero if any target found
-# something (its inputs are kept in build/fuzz/findings/<name>/) or failed to run.
+# something (its inputs are kept in build/fuzz/findings/<name>/, which each run
+# empties first: copy a finding away, or into the seed corpus once fixed, as a
+# regression input) or failed to run.
 #
 #   scripts/fuzz.sh [SECONDS] [NAME...]      e.g. scripts/fuzz.sh 60, scripts/fuzz.sh 600 proto
 # Environment: FUZZ_BUILD_DIR (default build/fuzz), CC (default clang),
@@ -41,6 +43,7 @@ for name in "${names[@]}"; do
     work="$build/corpus/$name"
     found="$build/findings/$name"
     log="$build/fuzz_$name.log"
+    rm -rf "$found"
     mkdir -p "$work" "$found" "$seeds"
     rc=0
     # shellcheck disable=SC2086

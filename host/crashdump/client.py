@@ -61,6 +61,8 @@ def may_repeat(cmd: int, caps: Optional[Caps]) -> bool:
     if cmd in NEVER_REPEATED:
         return False
     return cmd in IDEMPOTENT or caps is None or bool(caps & Caps.DEDUP)
+
+
 _T = TypeVar("_T")
 
 
@@ -176,7 +178,7 @@ class Client:
             self.transport.write(wire)
             self.repeats += 1 if sent else 0
             sent += 1
-            response = self._wait(cmd, frame_id, min(deadline, now + attempt_s))
+            response = self._wait(cmd, frame_id, attempt_s, deadline)
         if response.status != 0:
             name, message = describe(response.status)
             raise DeviceError(response.status, name, message)
@@ -191,15 +193,22 @@ class Client:
                          f"{self._decoder.last_error}")
         return "; ".join(notes)
 
-    def _wait(self, cmd: int, frame_id: int, until: float) -> Optional[Frame]:
-        """The response to request frame_id, or None if it has not come by
-        `until` (a time.monotonic() value)."""
+    def _wait(self, cmd: int, frame_id: int, quiet_s: float, deadline: float) -> Optional[Frame]:
+        """The response to request frame_id, or None once the line has been
+        quiet for quiet_s seconds or the deadline (time.monotonic()) passed.
+        Bytes arriving keep the wait going: on a slow link a long answer may
+        take longer than quiet_s, and sending the request again meanwhile
+        would only make the device send it twice."""
+        until = min(deadline, time.monotonic() + quiet_s)
         while True:
             remaining = until - time.monotonic()
             if remaining <= 0:
                 return None
+            data = self.transport.read(remaining)
+            if data:
+                until = min(deadline, time.monotonic() + quiet_s)
             found: Optional[Frame] = None
-            for frame in self._decoder.feed(self.transport.read(remaining)):
+            for frame in self._decoder.feed(data):
                 if found is not None or not frame.is_response or frame.id != frame_id:
                     # Another request's answer, or a second copy of ours (the
                     # line duplicated it, or a repeat was answered too).

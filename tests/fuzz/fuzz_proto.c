@@ -398,7 +398,7 @@ static void clean_request(int lead)
 {
     static uint8_t wire[CD_FRAME_MAX * 2 + 8];
     size_t n = 0;
-    int is_repeat = known && rec_len == known_len && memcmp(rec_raw, known_req, rec_len) == 0;
+    int is_repeat;
     int expect = !(rec_raw[0] & CD_CMD_RESPONSE) && rec_len <= CD_FRAME_MAX;
     void *area = cd_dump_noinit_area(&noinit_len);
 
@@ -412,6 +412,8 @@ static void clean_request(int lead)
             known = 0;
         }
     }
+    /* After the held-back bytes: they may have run a request of their own. */
+    is_repeat = known && rec_len == known_len && memcmp(rec_raw, known_req, rec_len) == 0;
     if (lead) {
         wire[n++] = 0;
     }
