@@ -412,11 +412,16 @@ static void clean_request(int lead)
             known = 0;
         }
     }
-    /* After the held-back bytes: they may have run a request of their own. */
-    is_repeat = known && rec_len == known_len && memcmp(rec_raw, known_req, rec_len) == 0;
     if (lead) {
-        wire[n++] = 0;
+        /* The 0x00 ends whatever the line left in the receiver, and that may
+         * be a whole frame short of its delimiter, which then runs. */
+        static const uint8_t zero = 0;
+        if (feed(&zero, 1, 1) != 0) {
+            known = 0;
+        }
     }
+    /* Only now: held-back bytes or the 0x00 may have run a request. */
+    is_repeat = known && rec_len == known_len && memcmp(rec_raw, known_req, rec_len) == 0;
     n += cobs_enc(rec_raw, rec_len, wire + n);
     wire[n++] = 0;
     if (is_repeat) {
