@@ -16,6 +16,12 @@ uint32_t cd_crc32(uint32_t crc, const void *data, size_t len);
 /* Fills *info for the INFO command (everything but the rx counters). */
 void cd_core_info(cd_wire_info_t *info);
 
+/* Thread, with the RX interrupt off (tests, fuzzers). Returns the protocol to
+ * its state at power-up: no partial or pending frame, no remembered request
+ * (so nothing is taken for a repeat), rx counters zero. A target never needs
+ * it: its .bss starts zeroed. */
+void cd_proto_reset(void);
+
 /* ---- rings (cd_ring.c)
  *
  * A ring in storage is exactly its cd_ring_hdr_t followed by hdr.count slots

@@ -11,6 +11,13 @@
  * the frame they belong to is counted once and the decoder is told to skip the
  * rest of it.
  *
+ * Duplicates (docs/protocol.md, "Retries and duplicates"): the response to the
+ * last request executed stays in s_tx, together with that request's header,
+ * length and CRC, until a different request is executed. A repeat of the same
+ * request (a host's retry, or a frame the line duplicated) is answered from
+ * s_tx without executing it again, so a retried WRITE stores one item and a
+ * retried READ removes nothing more.
+ *
  * RAM: the decoder (one CD_FRAME_MAX buffer), the response buffer (another) and a
  * few words. Wire structs are copied with memcpy between byte buffers and locals,
  * never accessed through cast pointers: the payload starts at offset 4 of a byte
@@ -50,6 +57,11 @@ static uint8_t s_tx[CD_FRAME_MAX];     /* response frame under construction */
 static uint32_t s_rx_frames;
 static uint32_t s_rx_errors_thread;    /* kept apart from the ISR's count so neither
                                           side needs a read-modify-write lock */
+static size_t s_tx_len;                /* s_tx's frame length, CRC included */
+static uint8_t s_last_valid;           /* s_tx answers the request described below */
+static uint8_t s_last_hdr[CD_FRAME_HDR_LEN]; /* cmd, id, tag of that request */
+static uint16_t s_last_len;            /* its decoded length */
+static uint32_t s_last_crc;            /* its CRC (covers header and payload) */
 static uint8_t s_reset_requested;
 #if CD_ENABLE_FAULT_CMDS
 static uint32_t s_fault_requested;     /* CD_FAULT_* to inject after the OK is sent */
@@ -170,6 +182,9 @@ static int cmd_info(const uint8_t *req, size_t len, uint8_t *rsp)
     (void)len;
     memset(&info, 0, sizeof info);
     cd_core_info(&info);
+    if (info.caps != 0) {
+        info.caps |= CD_CAP_DEDUP; /* cd_proto_poll() answers repeats from s_tx */
+    }
     info.rx_frames = s_rx_frames;
     info.rx_errors = s_rx_errors_isr + s_rx_errors_thread;
     memcpy(rsp, &info, sizeof info);
@@ -612,10 +627,30 @@ static void tx_sink(void *user, const uint8_t *buf, size_t len)
     cd_port_tx(buf, len);
 }
 
+/* Thread. Hands the request buffer back to the ISR. Called exactly once per
+ * pending frame, before anything is sent: the host's next request may start
+ * the moment our last byte arrives, and the ISR may complete it while
+ * cd_port_tx() still runs. After this, s_pending belongs to the ISR again and
+ * must not be written by the thread until it is next found set. */
+static void release_request(void)
+{
+    atomic_signal_fence(memory_order_release);
+    s_pending = 0;
+}
+
+/* Thread. 1 if frame[0..len) (CRC checked) repeats the request s_tx answers. */
+static int is_repeat(const uint8_t *frame, size_t len)
+{
+    return s_last_valid && len == s_last_len &&
+           get_le32(frame + len - CD_FRAME_CRC_LEN) == s_last_crc &&
+           memcmp(frame, s_last_hdr, CD_FRAME_HDR_LEN) == 0;
+}
+
 int cd_proto_poll(void)
 {
     const uint8_t *f = s_rx.buf;
     size_t len;
+    size_t n;
 
     if (!s_pending) {
         return 0;
@@ -627,39 +662,66 @@ int cd_proto_poll(void)
     if (len < CD_FRAME_OVERHEAD || len > CD_FRAME_MAX ||
         cd_crc32(0, f, len - CD_FRAME_CRC_LEN) != get_le32(f + len - CD_FRAME_CRC_LEN)) {
         s_rx_errors_thread++; /* corrupt: drop without an answer */
-    } else if (f[0] & CD_CMD_RESPONSE) {
+        release_request();
+        return 1;
+    }
+    if (f[0] & CD_CMD_RESPONSE) {
         /* A response, not a request: the line echoes our own output back.
          * Answering would ping-pong forever. */
         s_rx_errors_thread++;
-    } else {
-        size_t n;
-
-        s_rx_frames++;
-        n = dispatch(f, len);
-        /* The response is built in s_tx: hand the request buffer back to the
-         * ISR before sending, or the host's next request, sent the moment our
-         * last byte arrives, could lose its first byte to a buffer still held. */
-        atomic_signal_fence(memory_order_release);
-        s_pending = 0;
-        put_le32(s_tx + n, cd_crc32(0, s_tx, n));
-        cd_frame_encode(s_tx, n + CD_FRAME_CRC_LEN, tx_sink, NULL);
-        if (s_reset_requested) {
-            s_reset_requested = 0;
-            cd_port_reset(); /* does not return on a target */
-        }
-#if CD_ENABLE_FAULT_CMDS
-        if (s_fault_requested != 0) {
-            uint32_t kind = s_fault_requested;
-            s_fault_requested = 0;
-            /* Does not return for a kind this build can raise; the host
-             * already has its OK and watches for the reset. */
-            (void)cd_fault_inject(kind);
-        }
-#endif
+        release_request();
+        return 1;
     }
-
-    /* Dropped frames: the request buffer goes back to the ISR here. */
-    atomic_signal_fence(memory_order_release);
-    s_pending = 0;
+    s_rx_frames++;
+    if (is_repeat(f, len)) {
+        /* Same request again: its answer is still in s_tx. Executing it
+         * again would store a WRITE twice or lose a READ's items. */
+        release_request();
+        cd_frame_encode(s_tx, s_tx_len, tx_sink, NULL);
+        return 1;
+    }
+    memcpy(s_last_hdr, f, CD_FRAME_HDR_LEN);
+    s_last_len = (uint16_t)len;
+    s_last_crc = get_le32(f + len - CD_FRAME_CRC_LEN);
+    n = dispatch(f, len);
+    put_le32(s_tx + n, cd_crc32(0, s_tx, n));
+    s_tx_len = n + CD_FRAME_CRC_LEN;
+    s_last_valid = 1;
+    /* The request is consumed (its key saved, its answer in s_tx). */
+    release_request();
+    cd_frame_encode(s_tx, s_tx_len, tx_sink, NULL);
+    if (s_reset_requested) {
+        s_reset_requested = 0;
+        cd_port_reset(); /* does not return on a target */
+    }
+#if CD_ENABLE_FAULT_CMDS
+    if (s_fault_requested != 0) {
+        uint32_t kind = s_fault_requested;
+        s_fault_requested = 0;
+        /* Does not return for a kind this build can raise; the host
+         * already has its OK and watches for the reset. */
+        (void)cd_fault_inject(kind);
+    }
+#endif
     return 1;
+}
+
+void cd_proto_reset(void)
+{
+    cd_frame_rx_reset(&s_rx);
+    s_pending = 0;
+    s_rx_len = 0;
+    s_rx_errors_isr = 0;
+    s_drop_open = 0;
+    s_rx_frames = 0;
+    s_rx_errors_thread = 0;
+    s_tx_len = 0;
+    s_last_valid = 0;
+    s_last_len = 0;
+    s_last_crc = 0;
+    memset(s_last_hdr, 0, sizeof s_last_hdr);
+    s_reset_requested = 0;
+#if CD_ENABLE_FAULT_CMDS
+    s_fault_requested = 0;
+#endif
 }

@@ -5,6 +5,15 @@ Client sends one request at a time, matches the response by command and id
 (responses with another id are stale answers to requests that timed out, and
 are skipped), raises DeviceError for a non-OK status, and returns dataclasses.
 Every error raised from a method has `operation` set to what was attempted.
+
+Noise and retries (docs/protocol.md, "Retries and duplicates"): every request
+is sent after a 0x00, which ends whatever partial frame line noise left in the
+device's receiver, and carries a new id plus this client's session tag. A
+request without an answer is sent again, byte for byte, every
+`retry_interval` seconds until the timeout; the device answers a repeat from
+the response it kept instead of executing it again. RESET and FAULT are never
+repeated (the device forgets what it answered when it resets), nor is any
+command that changes state on a device that does not announce Caps.DEDUP.
 """
 from __future__ import annotations
 
@@ -17,7 +26,8 @@ from typing import Callable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from . import dumps
 from .errors import CrashdumpError, DeviceError, ProtocolError, TransportTimeoutError
-from .formats import (CMD_RESPONSE, FRAME_OVERHEAD, Cmd, DeviceInfo, Range, Record,
+from .formats import (CMD_RESPONSE, FRAME_DELIM, FRAME_OVERHEAD, Caps, Cmd, DeviceInfo,
+                      DumpCmd, Range, Record,
                       SourceInfo, build_capture, build_create, build_page, build_read,
                       parse_info, parse_items, parse_range_list, parse_seq, parse_source,
                       parse_source_list, seq_diff)
@@ -35,6 +45,25 @@ SourceArg = Union[str, uuid.UUID, SourceRef]
 ProgressFn = Callable[[int, int], None]
 
 _SELF_GUID = uuid.UUID(int=0)  # SELF_READ/SELF_CAPTURE ignore the GUID field
+
+# Requests whose repeat is harmless even on a device without Caps.DEDUP.
+IDEMPOTENT = frozenset({Cmd.INFO, Cmd.SRC_OPEN, Cmd.SRC_CAPTURE, Cmd.SRC_LIST,
+                        Cmd.SELF_CAPTURE, Cmd.TRIAGE_LIST, DumpCmd.DUMP_STATUS,
+                        DumpCmd.DUMP_READ})
+# Requests after which the device resets and forgets its last answer: a repeat
+# would run them again.
+NEVER_REPEATED = frozenset({Cmd.RESET, DumpCmd.FAULT})
+
+
+def may_repeat(cmd: int, caps: Optional[Caps]) -> bool:
+    """Whether a request may be sent again when its answer does not come.
+    caps is None while the device's INFO has not been seen: the firmware of
+    this protocol version deduplicates, so only RESET and FAULT are held back."""
+    if cmd in NEVER_REPEATED:
+        return False
+    return cmd in IDEMPOTENT or caps is None or bool(caps & Caps.DEDUP)
+
+
 _T = TypeVar("_T")
 
 
@@ -85,13 +114,26 @@ def _naming(operation: str) -> Iterator[None]:
 class Client:
     """A device reached through a Transport. Not thread-safe; one request at a time."""
 
-    def __init__(self, transport: Transport, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, transport: Transport, timeout: float = DEFAULT_TIMEOUT,
+                 retry_interval: Optional[float] = None) -> None:
         self.transport = transport
         self.timeout = timeout
+        # How long one attempt waits before the request is sent again.
+        self.retry_interval = (max(0.2, timeout / 8) if retry_interval is None
+                               else retry_interval)
         self.frame_max: Optional[int] = None  # known once info() has run
-        self.stale = 0  # responses skipped because their id or command did not match
+        self.caps: Optional[Caps] = None      # likewise
+        self.stale = 0    # responses skipped because their id or command did not match
+        self.repeats = 0  # requests sent again because no answer came in retry_interval
         self._decoder = FrameDecoder()
         self._next_id = random.randrange(256)
+        # Sent in every request's status field (docs/protocol.md): a request of
+        # another session with the same id and bytes is then not taken for a
+        # repeat of ours. Positive, so it fits the signed i16 field.
+        self.tag = random.randrange(1, 0x8000)
+        # Send a 0x00 before each request. Only a bench turns it off, to
+        # measure what it is worth.
+        self.flush_before_request = True
 
     @classmethod
     def open(cls, port: str, baud: int = DEFAULT_BAUD, timeout: float = DEFAULT_TIMEOUT,
@@ -113,41 +155,72 @@ class Client:
     def request(self, cmd: int, payload: bytes = b"", timeout: Optional[float] = None) -> bytes:
         """Sends one request and returns the payload of its OK response.
         Raises DeviceError for another status, TransportTimeoutError if no
-        matching response arrives in time."""
+        matching response arrives in time (after repeats, see the module doc)."""
         if self.frame_max is not None and len(payload) + FRAME_OVERHEAD > self.frame_max:
             raise ProtocolError(f"request of {len(payload) + FRAME_OVERHEAD} bytes exceeds the "
                                 f"device's frame_max of {self.frame_max}")
         frame_id = self._next_id
         self._next_id = (frame_id + 1) & 0xFF
-        self.transport.write(encode_frame(Frame(cmd, frame_id, 0, payload)))
-        response = self._wait(cmd, frame_id, self.timeout if timeout is None else timeout)
+        wire = encode_frame(Frame(cmd, frame_id, self.tag, payload))
+        if self.flush_before_request:
+            wire = bytes([FRAME_DELIM]) + wire
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        attempt_s = self.retry_interval if may_repeat(cmd, self.caps) else timeout
+        sent = 0
+        stale_before, dropped_before = self.stale, self._decoder.dropped
+        response: Optional[Frame] = None
+        while response is None:
+            now = time.monotonic()
+            if sent and now >= deadline:
+                raise TransportTimeoutError(
+                    self.transport.port, timeout,
+                    detail=self._timeout_notes(sent, stale_before, dropped_before))
+            self.transport.write(wire)
+            self.repeats += 1 if sent else 0
+            sent += 1
+            response = self._wait(cmd, frame_id, attempt_s, deadline)
         if response.status != 0:
             name, message = describe(response.status)
             raise DeviceError(response.status, name, message)
         return response.payload
 
-    def _wait(self, cmd: int, frame_id: int, timeout: float) -> Frame:
-        deadline = time.monotonic() + timeout
-        stale_before, dropped_before = self.stale, self._decoder.dropped
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            for frame in self._decoder.feed(self.transport.read(remaining)):
-                if not frame.is_response or frame.id != frame_id:
-                    self.stale += 1
-                    continue
-                if frame.cmd != cmd | CMD_RESPONSE:
-                    raise ProtocolError(f"request 0x{cmd:02x} id {frame_id} was answered with "
-                                        f"command 0x{frame.cmd:02x}")
-                return frame
-        notes = []
+    def _timeout_notes(self, sent: int, stale_before: int, dropped_before: int) -> str:
+        notes = [f"sent {sent} times"] if sent > 1 else []
         if self.stale > stale_before:
             notes.append(f"skipped {self.stale - stale_before} response(s) to other requests")
         if self._decoder.dropped > dropped_before:
             notes.append(f"dropped {self._decoder.dropped - dropped_before} bad frame(s): "
                          f"{self._decoder.last_error}")
-        raise TransportTimeoutError(self.transport.port, timeout, detail="; ".join(notes))
+        return "; ".join(notes)
+
+    def _wait(self, cmd: int, frame_id: int, quiet_s: float, deadline: float) -> Optional[Frame]:
+        """The response to request frame_id, or None once the line has been
+        quiet for quiet_s seconds or the deadline (time.monotonic()) passed.
+        Bytes arriving keep the wait going: on a slow link a long answer may
+        take longer than quiet_s, and sending the request again meanwhile
+        would only make the device send it twice."""
+        until = min(deadline, time.monotonic() + quiet_s)
+        while True:
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                return None
+            data = self.transport.read(remaining)
+            if data:
+                until = min(deadline, time.monotonic() + quiet_s)
+            found: Optional[Frame] = None
+            for frame in self._decoder.feed(data):
+                if found is not None or not frame.is_response or frame.id != frame_id:
+                    # Another request's answer, or a second copy of ours (the
+                    # line duplicated it, or a repeat was answered too).
+                    self.stale += 1
+                    continue
+                if frame.cmd != cmd | CMD_RESPONSE:
+                    raise ProtocolError(f"request 0x{cmd:02x} id {frame_id} was answered with "
+                                        f"command 0x{frame.cmd:02x}")
+                found = frame
+            if found is not None:
+                return found
 
     # ------------------------------------------------------------ operations
 
@@ -156,6 +229,7 @@ class Client:
         with _naming("info"):
             info = parse_info(self.request(Cmd.INFO))
         self.frame_max = info.frame_max
+        self.caps = info.caps
         return info
 
     def reset(self, wait: bool = True) -> float:

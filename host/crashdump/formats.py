@@ -64,6 +64,7 @@ class Caps(enum.IntFlag):
     RESET = 1 << 2
     DUMP = 1 << 3
     FAULT_CMDS = 1 << 4
+    DEDUP = 1 << 6  # a repeated request is answered, not executed again
 
 
 SRC_F_REATTACHED = 1 << 0   # CD_SRC_F_REATTACHED

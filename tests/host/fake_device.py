@@ -82,6 +82,9 @@ class FakeDevice:
         self.silent = False                  # drop every request
         self.before_reply: Optional[Callable[[int, bytes], None]] = None
         self.junk_before_reply = b""         # bytes sent ahead of every reply
+        self.dedup = True                    # answer a repeated request from the kept reply
+        self.executed: List[Tuple[int, bytes]] = []  # (cmd, payload) actually executed
+        self._last: Optional[Tuple[bytes, bytes]] = None  # (request frame, its reply)
         self._rx = bytearray()
 
     # ---------------------------------------------------------------- bytes in, bytes out
@@ -104,15 +107,21 @@ class FakeDevice:
                 self.rx_errors += 1
                 continue
             self.rx_frames += 1
-            cmd, fid, _status = struct.unpack_from("<BBh", raw)
+            cmd, fid, _tag = struct.unpack_from("<BBh", raw)
             payload = raw[4:-4]
             self.requests.append((cmd, payload))
             if self.silent:
                 continue
+            if self.dedup and self._last is not None and self._last[0] == raw:
+                out += self.junk_before_reply + self._last[1]  # a repeat: not executed
+                continue
             if self.before_reply:
                 self.before_reply(cmd, payload)
+            self.executed.append((cmd, payload))
             status, reply = self.handle(cmd, payload)
-            out += self.junk_before_reply + self.frame(cmd | 0x80, fid, status, reply)
+            answer = self.frame(cmd | 0x80, fid, status, reply)
+            self._last = (raw, answer)
+            out += self.junk_before_reply + answer
         return bytes(out)
 
     @staticmethod
@@ -139,7 +148,8 @@ class FakeDevice:
             return MALFORMED, b""
         build_id = bytes(range(1, 21))
         return OK, struct.pack(
-            "<HHIHHIHHHHI16sIIIB3x20s32s", 1, self.frame_max, 0b10111, self.source_max,
+            "<HHIHHIHHHHI16sIIIB3x20s32s", 1, self.frame_max,
+            0b10111 | (0x40 if self.dedup else 0), self.source_max,
             len(self.sources), self.ring_max_bytes, self.item_max, 8, len(self.triage),
             self.self_ring.item_size, self.self_ring.count, self.self_ring.guid,
             self.boot_count, self.rx_frames, self.rx_errors, 20, build_id, b"fake-device")

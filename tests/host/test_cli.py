@@ -33,7 +33,7 @@ def test_info_text_and_json(capsys: pytest.CaptureFixture, server: FakeServer) -
     doc = run_json(capsys, server, "info")
     assert doc["name"] == "fake-device" and doc["frame_max"] == 1024
     assert doc["build_id"] == bytes(range(1, 21)).hex()
-    assert doc["caps"] == ["sources", "triage", "reset", "fault-cmds"]
+    assert doc["caps"] == ["sources", "triage", "reset", "fault-cmds", "dedup"]
 
 
 def test_global_options_after_the_command(capsys: pytest.CaptureFixture,

@@ -121,3 +121,38 @@ def test_decoder_reset_forgets_partial_frame() -> None:
     dec.feed(wire[:4])
     dec.reset()
     assert dec.feed(wire) == [frame]
+
+
+# ------------------------------------------------------------ salvage work bound (issue 11)
+# The salvage search once tried every offset with a full decode: 8 KB of 0x01
+# then 0x00 took 12 s, the full 64 KiB candidate minutes. It is now linear;
+# FrameDecoder.salvage_steps counts its work, so the bound is checked without
+# any clock.
+
+
+def test_salvage_of_the_largest_worst_candidate_is_linear() -> None:
+    dec = FrameDecoder()
+    worst = b"\x01" * dec.max_encoded  # every offset starts a COBS chain to the end
+    assert dec.feed(worst + b"\x00") == []
+    assert dec.dropped == 1
+    assert 0 < dec.salvage_steps <= 10 * len(worst)
+
+
+def test_salvage_finds_a_largest_frame_behind_worst_case_junk() -> None:
+    frame = Frame(0x81, 9, 0, (bytes(range(1, 256)) * 258)[:0xFFFF - 8])
+    wire = encode_frame(frame)
+    dec = FrameDecoder()
+    junk = b"\x01\x02\xff" * 300
+    assert dec.feed(junk + wire) == [frame]
+    assert dec.skipped_bytes == len(junk)
+    assert dec.salvage_steps <= 11 * (len(junk) + len(wire))
+
+
+@pytest.mark.parametrize("pattern", [b"\x01", b"\x02\x81", b"\xff", bytes(range(255, 0, -1)),
+                                     bytes(range(1, 256))])
+def test_salvage_work_is_proportional_to_input(pattern: bytes) -> None:
+    for size in (1000, 16000, 64000):
+        dec = FrameDecoder()
+        data = (pattern * (size // len(pattern) + 1))[:size]
+        dec.feed(data + b"\x00")
+        assert dec.salvage_steps <= 10 * size

@@ -8,6 +8,7 @@ volatile int cd_host_irq_locked;
 uint8_t fake_tx[FAKE_TX_CAP];
 size_t fake_tx_len;
 int fake_resets;
+void (*fake_tx_hook)(const uint8_t *buf, size_t len);
 
 static const cd_mem_region_t *map_table;
 static size_t map_count;
@@ -53,6 +54,9 @@ void cd_port_tx(const uint8_t *buf, size_t len)
     }
     memcpy(fake_tx + fake_tx_len, buf, len);
     fake_tx_len += len;
+    if (fake_tx_hook != NULL) {
+        fake_tx_hook(buf, len);
+    }
 }
 
 void cd_port_reset(void)

@@ -27,6 +27,10 @@ void fake_set_build_id(const uint8_t *id, size_t len);
 
 void fake_tx_clear(void);
 
+/* Called by cd_port_tx() after it captured buf, if set: lets a test play the
+ * RX interrupt firing while the device is sending (e.g. cd_proto_rx_byte()). */
+extern void (*fake_tx_hook)(const uint8_t *buf, size_t len);
+
 /* ---- simulated flash (the dump partition)
  *
  * Default geometry: 16 KiB at base 0x00200000, 1 KiB erase pages, write_size 4,

@@ -62,6 +62,7 @@ static void boot(int cold)
     fake_set_memory_map(test_map, 1);
     fake_set_build_id(build_id, sizeof build_id);
     CHECK_EQ(cd_init(&cfg), CD_OK);
+    cd_proto_reset(); /* .bss is zero after a real reset, cold or warm */
     fake_tx_clear();
 }
 
@@ -1466,6 +1467,189 @@ TEST(fuzz_requests)
     expect_answered();
 }
 
+
+/* ---- line noise, duplicates, requests completed while sending (issue 11) */
+
+TEST(noise_then_leading_delimiter)
+{
+    /* Noise that ends inside a COBS group (here a 0xFF code promising 254
+     * bytes) swallows a request sent right after it: the device takes the
+     * request's bytes for the rest of the garbage and drops both. A leading
+     * 0x00, as the host sends before every request, ends the garbage first. */
+    static const uint8_t noise[] = {0xFF, 0x41, 0x42, 0x43, 0x0d, 0x0a};
+    uint8_t w[40];
+    size_t n = make_wire(w + 1, CD_CMD_INFO, 0x31, NULL, 0);
+    uint32_t f0, e0, f1, e1;
+    rsp_t r[2];
+
+    boot(1);
+    counters(&f0, &e0);
+    fake_tx_clear();
+    feed(noise, sizeof noise);
+    feed(w + 1, n);               /* no delimiter first: lost with the noise */
+    (void)cd_proto_poll();
+    CHECK_EQ(fake_tx_len, 0);
+
+    w[0] = 0;
+    for (unsigned cut = 1; cut <= sizeof noise; cut++) {
+        uint8_t id = (uint8_t)(0x40 + cut);
+        n = make_wire(w + 1, CD_CMD_INFO, id, NULL, 0);
+        fake_tx_clear();
+        feed(noise, cut);          /* a partial frame of any length ... */
+        feed(w, n + 1);            /* ... then 0x00 and the request */
+        CHECK_EQ(cd_proto_poll(), 1);
+        CHECK_EQ(take_responses(r, 2), 1);
+        CHECK_EQ(r[0].id, id);
+        CHECK_EQ(r[0].status, CD_OK);
+    }
+    n = make_wire(w + 1, CD_CMD_INFO, 0x3F, NULL, 0);
+    /* A leading 0x00 on a clean line is not a frame and costs nothing. */
+    fake_tx_clear();
+    feed(w, n + 1);
+    CHECK_EQ(cd_proto_poll(), 1);
+    counters(&f1, &e1);
+    CHECK_EQ(f1 - f0, 1 + sizeof noise + 1); /* the first counters(), the INFOs */
+    CHECK_EQ(e1 - e0, 1 + sizeof noise);     /* noise+request, then each partial frame */
+}
+
+/* Sends wire bytes (a whole request) and returns the response bytes. */
+static size_t exchange(const uint8_t *w, size_t n, uint8_t *out)
+{
+    fake_tx_clear();
+    feed(w, n);
+    CHECK_EQ(cd_proto_poll(), 1);
+    CHECK_EQ(cd_proto_poll(), 0);
+    memcpy(out, fake_tx, fake_tx_len);
+    return fake_tx_len;
+}
+
+TEST(duplicate_requests_execute_once)
+{
+    static uint8_t w[CD_FRAME_MAX * 2], a[CD_FRAME_MAX * 2], b[CD_FRAME_MAX * 2];
+    static uint8_t p[64];
+    cd_guid_t g = guid_n(77);
+    cd_wire_source_t src;
+    cd_wire_read_t rd;
+    items_t it;
+    size_t n, na, nb;
+    rsp_t r[2];
+
+    boot(1);
+    CHECK_EQ(create(&g, "dup", 16, 8, NULL), CD_OK);
+
+    /* WRITE twice with the same id and bytes: one item, the same answer. */
+    memcpy(p, &g, 16);
+    memcpy(p + 16, "hello", 5);
+    n = make_wire(w, CD_CMD_SRC_WRITE, 0x40, p, 21);
+    na = exchange(w, n, a);
+    nb = exchange(w, n, b);
+    CHECK_EQ(na, nb);
+    CHECK_MEM(a, b, na);
+    CHECK_EQ(open_src(&g, &src), CD_OK);
+    CHECK_EQ(src.head_seq, 1);
+
+    /* Garbage and a dropped frame between the copies do not forget the request. */
+    feed_expect_silence((const uint8_t *)"\x05junk\0", 6);
+    n = make_wire(w, CD_CMD_SRC_WRITE, 0x41, p, 21);
+    na = exchange(w, n, a);
+    feed_expect_silence((const uint8_t *)"\x03\x01\x01\0", 4);
+    nb = exchange(w, n, b);
+    CHECK_EQ(na, nb);
+    CHECK_MEM(a, b, na);
+    CHECK_EQ(open_src(&g, &src), CD_OK);
+    CHECK_EQ(src.head_seq, 2);
+
+    /* Same id, other bytes: a new request (the host never does this, but the
+     * id alone must not decide). Same bytes, other id: new as well. */
+    n = make_wire(w, CD_CMD_SRC_WRITE, 0x41, p, 20);
+    exchange(w, n, a);
+    CHECK_EQ(take_responses(r, 2), 1);
+    CHECK_EQ(r[0].status, CD_OK);
+    n = make_wire(w, CD_CMD_SRC_WRITE, 0x42, p, 20);
+    exchange(w, n, a);
+    CHECK_EQ(open_src(&g, &src), CD_OK);
+    CHECK_EQ(src.head_seq, 4);
+
+    /* READ repeated: the same items again, nothing more removed. */
+    memset(&rd, 0, sizeof rd);
+    rd.guid = g;
+    rd.max_items = 2;
+    n = make_wire(w, CD_CMD_SRC_READ, 0x50, &rd, sizeof rd);
+    na = exchange(w, n, a);
+    nb = exchange(w, n, b);
+    CHECK_EQ(na, nb);
+    CHECK_MEM(a, b, na);
+    CHECK_EQ(read_req(CD_CMD_SRC_READ, &g, 0, &it), CD_OK);
+    CHECK_EQ(it.h.n_items, 2);
+    CHECK_EQ(it.h.first_seq, 2);
+    CHECK_EQ(it.h.lost, 0);
+
+    /* RESET and FAULT repeated: answered, not performed again. */
+    n = make_wire(w, CD_CMD_RESET, 0x60, NULL, 0);
+    fake_resets = 0;
+    exchange(w, n, a);
+    exchange(w, n, b);
+    CHECK_EQ(fake_resets, 1);
+#if CD_ENABLE_FAULT_CMDS
+    cd_wire_fault_t fk = {CD_FAULT_BAD_READ};
+    n = make_wire(w, CD_CMD_FAULT, 0x61, &fk, sizeof fk);
+    fake_fault_kind = 0;
+    exchange(w, n, a);
+    CHECK_EQ(fake_fault_kind, CD_FAULT_BAD_READ);
+    fake_fault_kind = 0;
+    exchange(w, n, b);
+    CHECK_EQ(fake_fault_kind, 0);
+#endif
+
+    /* INFO says so. */
+    cd_wire_info_t info;
+    get_info(&info);
+    CHECK(info.caps & CD_CAP_DEDUP);
+}
+
+static const uint8_t *tx_hook_bytes;
+static size_t tx_hook_len;
+
+/* fake_tx_hook: the RX interrupt delivers a whole request while the device
+ * is still sending (a preempted poll task, a fast USB CDC link). */
+static void rx_during_tx(const uint8_t *buf, size_t len)
+{
+    (void)buf;
+    (void)len;
+    for (size_t i = 0; i < tx_hook_len; i++) {
+        cd_proto_rx_byte(tx_hook_bytes[i]);
+    }
+    tx_hook_len = 0;
+}
+
+TEST(request_completed_while_sending_is_answered)
+{
+    uint8_t a[40], b[40];
+    size_t na = make_wire(a, CD_CMD_INFO, 0x70, NULL, 0);
+    size_t nb = make_wire(b, CD_CMD_INFO, 0x71, NULL, 0);
+    uint32_t f0, e0, f1, e1;
+    rsp_t r[3];
+
+    boot(1);
+    counters(&f0, &e0);
+    fake_tx_clear();
+    feed(a, na);
+    tx_hook_bytes = b;
+    tx_hook_len = nb;
+    fake_tx_hook = rx_during_tx;
+    CHECK_EQ(cd_proto_poll(), 1);  /* answers A; B completes inside cd_port_tx() */
+    fake_tx_hook = NULL;
+    CHECK_EQ(tx_hook_len, 0);
+    CHECK_EQ(cd_proto_poll(), 1);  /* B was kept */
+    CHECK_EQ(cd_proto_poll(), 0);
+    CHECK_EQ(take_responses(r, 3), 2);
+    CHECK_EQ(r[0].id, 0x70);
+    CHECK_EQ(r[1].id, 0x71);
+    counters(&f1, &e1);
+    CHECK_EQ(f1 - f0, 3);
+    CHECK_EQ(e1 - e0, 0);
+}
+
 int main(void)
 {
     RUN(info_fields);
@@ -1484,5 +1668,8 @@ int main(void)
     RUN(robust_garbage_and_bad_frames);
     RUN(robust_bytes_while_pending);
     RUN(fuzz_requests);
+    RUN(noise_then_leading_delimiter);
+    RUN(duplicate_requests_execute_once);
+    RUN(request_completed_while_sending_is_answered);
     return UNIT_END();
 }

@@ -36,6 +36,10 @@ typedef struct {
  * On the wire: COBS(frame) followed by one 0x00 delimiter.
  * crc32 is CRC-32/ISO-HDLC (zlib's crc32) over cmd..payload.
  * A response has the request's cmd with CD_CMD_RESPONSE set and the same id.
+ * In a request the status field carries the host's session tag instead; a
+ * request equal to the last one executed (header, length, CRC) is answered
+ * with the same response and not executed again (CD_CAP_DEDUP,
+ * docs/protocol.md "Retries and duplicates").
  */
 #define CD_FRAME_HDR_LEN 4u
 #define CD_FRAME_CRC_LEN 4u
@@ -71,6 +75,7 @@ enum {
 #define CD_CAP_DUMP (1u << 3)      /* crash dump commands (dump status/read/erase) */
 #define CD_CAP_FAULT_CMDS (1u << 4) /* test-only fault injection commands */
 #define CD_CAP_FPU (1u << 5)       /* the firmware saves FPU registers in dumps */
+#define CD_CAP_DEDUP (1u << 6)     /* a repeated request is answered, not executed again */
 
 typedef struct {
     uint16_t proto_version;   /* CD_PROTO_VERSION */

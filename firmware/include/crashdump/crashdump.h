@@ -288,7 +288,10 @@ uint32_t cd_thread_current(void);
 void cd_proto_rx_byte(uint8_t b);
 
 /* Thread. If a complete frame is waiting, checks it, executes the command and
- * sends the response through cd_port_tx(). Returns 1 if it handled a frame. */
+ * sends the response through cd_port_tx(); a repeat of the last request
+ * executed is answered with the kept response instead of being executed again.
+ * The RX interrupt may complete the next request while the response is being
+ * sent; the next call handles it. Returns 1 if it handled a frame. */
 int cd_proto_poll(void);
 
 #ifdef __cplusplus
