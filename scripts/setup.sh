@@ -8,7 +8,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gdb-multiarch
-          cmake make gcc libc6-dev python3-venv python3-pip)
+          cmake make gcc libc6-dev python3-venv python3-pip git
+          clang libclang-rt-14-dev)   # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

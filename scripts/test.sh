@@ -3,7 +3,8 @@
 # Sets up (scripts/setup.sh), then builds and runs every test:
 #   1. the portable core's C unit tests, built natively with sanitizers (ctest)
 #   2. every board's firmware, cross-compiled in test and release configurations
-#   3. the host tool's unit tests and the end-to-end tests in QEMU (pytest)
+#   3. the coverage-guided fuzz targets of the device-side parsers, a minute each
+#   4. the host tool's unit tests and the end-to-end tests in QEMU (pytest)
 # Extra arguments go to pytest (e.g. -k capture, -x).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +30,9 @@ for b in "${QEMU_BOARDS[@]}" "${BUILD_ONLY_BOARDS[@]}"; do
     cmake --build "build/$b-release" -j"$jobs" >/dev/null
     echo "built $b (test and release)"
 done
+
+echo "== fuzzing (libFuzzer + ASan/UBSan, 60 s per target; scripts/bench.sh runs longer)"
+"$root/scripts/fuzz.sh" 60
 
 echo "== host and end-to-end tests (pytest)"
 "$root/.venv/bin/python" -m pytest "$@"

@@ -307,14 +307,14 @@ static int take_responses(void)
 static void check_rings(void)
 {
     uint32_t total = 0;
-    const cd_ring_t *self = cd_self_ring();
+    cd_ring_t *self = cd_self_ring();
 
     FUZZ_CHECK(self != NULL);
     FUZZ_CHECK(cd_ring_check(self, CD_RING_STRIDE(SELF_ITEM) * SELF_COUNT) == CD_OK);
     (void)cd_source_at(0, &total);
     FUZZ_CHECK(total <= SRC_SLOTS);
     for (uint32_t i = 0; i < total; i++) {
-        const cd_ring_t *r = cd_source_at(i, NULL);
+        cd_ring_t *r = cd_source_at(i, NULL);
         FUZZ_CHECK(r != NULL);
         FUZZ_CHECK(cd_ring_check(r, SRC_MAX_BYTES) == CD_OK);
     }

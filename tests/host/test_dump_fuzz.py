@@ -12,7 +12,7 @@ Oracles:
     but a warning;
   - the work is bounded by the input's length (executed lines, tests/host/workbound.py).
 
-Examples per test: CD_FUZZ_EXAMPLES (default 150); the longer run of
+Examples per test: CRASHDUMP_FUZZ_EXAMPLES (default 150); the longer run of
 scripts/bench.sh sets it higher.
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ from crashdump.formats import DUMP_HDR, SEC_F_SELF, SEQ_MASK
 
 from .workbound import run_bounded
 
-EXAMPLES = int(os.environ.get("CD_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("CRASHDUMP_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import List
 
+import os
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +15,9 @@ from crashdump.errors import CrashdumpError, ProtocolError
 from crashdump.framing import (Frame, FrameDecoder, cobs_decode, cobs_encode, decode_frame,
                                encode_frame, salvage_offsets)
 
-SETTINGS = settings(max_examples=300, deadline=None,
+# 300 examples per property in CI; scripts/bench.sh sets CRASHDUMP_FUZZ_EXAMPLES higher.
+SETTINGS = settings(max_examples=int(os.environ.get("CRASHDUMP_FUZZ_EXAMPLES", "300")),
+                    deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 frames = st.builds(Frame, cmd=st.integers(0, 255), id=st.integers(0, 255),
