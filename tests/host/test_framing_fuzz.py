@@ -4,9 +4,8 @@ hypothesis: round trips, hostile byte streams, and the salvage search's
 result and work bound against a brute-force reference."""
 from __future__ import annotations
 
-from typing import List
-
 import os
+from typing import List
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
