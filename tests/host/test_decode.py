@@ -72,7 +72,16 @@ def test_v6m_has_no_status_registers() -> None:
 def test_bugcheck_assert_and_watchdog() -> None:
     d = parse_dump(build_dump(reason=Reason.BUGCHECK, code=fault.BUGCHECK_ASSERT,
                               params=(123, 0x800, 0, 0)))
-    assert fault.summary(d) == "assertion failed at line 123"
+    assert fault.summary(d) == "assertion failed at line 123 (file name at 0x00000800)"
+    strings = {0x800: "/src/FreeRTOS/queue.c"}.get
+    assert fault.summary(d, strings) == "assertion failed at queue.c:123"
+    assert fault.cause_lines(d, strings)[0] == "assertion failed at /src/FreeRTOS/queue.c:123"
+    d = parse_dump(build_dump(reason=Reason.BUGCHECK, code=fault.BUGCHECK_STACK_OVERFLOW,
+                              params=(0x20001000, 0x20001034, 0, 0)))
+    assert fault.summary(d) == "stack overflow in thread 0x20001000"
+    assert fault.summary(d, {0x20001034: "worker"}.get) == "stack overflow in thread 'worker'"
+    d = parse_dump(build_dump(reason=Reason.BUGCHECK, code=fault.BUGCHECK_MALLOC_FAILED))
+    assert "allocation failed" in fault.summary(d)
     d = parse_dump(build_dump(reason=Reason.BUGCHECK, code=0xBEEF, params=(1, 2, 3, 4)))
     assert fault.cause_lines(d)[0] == ("software bug check 0x0000beef (p1=0x00000001 "
                                        "p2=0x00000002 p3=0x00000003 p4=0x00000004)")

@@ -9,13 +9,19 @@ from the exception number and the faulting PC alone, and the text says so.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from ..dump import Dump
 from ..formats import (DUMP_F_BAD_SP, DUMP_F_NESTED, DUMP_F_TRUNCATED, REGS_V_SPLIM, Arch,
                        Reason)
 
 BUGCHECK_ASSERT = 0xA55E0000  # CD_BUGCHECK_ASSERT (crashdump.h)
+BUGCHECK_STACK_OVERFLOW = 0x57AC0F00  # CD_BUGCHECK_STACK_OVERFLOW
+BUGCHECK_MALLOC_FAILED = 0xA110CF00   # CD_BUGCHECK_MALLOC_FAILED
+
+# Reads a NUL-terminated string at an address (the ELF's constants, the dump's
+# memory), None if it is not there.
+StringAt = Callable[[int], Optional[str]]
 
 EXCEPTIONS = {2: "NMI", 3: "HardFault", 4: "MemManage", 5: "BusFault", 6: "UsageFault",
               7: "SecureFault", 11: "SVCall", 12: "DebugMonitor", 14: "PendSV", 15: "SysTick"}
@@ -118,13 +124,36 @@ def has_status_registers(arch: int) -> bool:
     return arch not in (Arch.V6M, Arch.V8MBASE)
 
 
-def summary(dump: Dump) -> str:
+def _basename(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def bugcheck_text(dump: Dump, string_at: Optional[StringAt] = None, short: bool = True) -> str:
+    """What a bug check says, with the strings its parameters point to where
+    the ELF or the dump holds them."""
+    h = dump.header
+    p = h.params
+    string_at = string_at or (lambda addr: None)
+    if h.code == BUGCHECK_ASSERT:
+        file = string_at(p[1])
+        if file is None:
+            return f"assertion failed at line {p[0]} (file name at 0x{p[1]:08x})"
+        return f"assertion failed at {_basename(file) if short else file}:{p[0]}"
+    if h.code == BUGCHECK_STACK_OVERFLOW:
+        thread = next((t for t in dump.threads if t.id == p[0]), None)
+        name = thread.name if thread is not None and thread.name else string_at(p[1])
+        return f"stack overflow in thread {name!r}" if name else \
+            f"stack overflow in thread 0x{p[0]:08x}"
+    if h.code == BUGCHECK_MALLOC_FAILED:
+        return "memory allocation failed (the RTOS's malloc-failed hook)"
+    return f"software bug check 0x{h.code:08x}"
+
+
+def summary(dump: Dump, string_at: Optional[StringAt] = None) -> str:
     """One line: what happened."""
     h = dump.header
     if h.reason == Reason.BUGCHECK:
-        if h.code == BUGCHECK_ASSERT:
-            return f"assertion failed at line {h.params[0]}"
-        return f"software bug check 0x{h.code:08x}"
+        return bugcheck_text(dump, string_at)
     if h.reason == Reason.WATCHDOG:
         return "watchdog early warning: the firmware stopped feeding the watchdog"
     if h.reason == Reason.FAULT:
@@ -158,14 +187,14 @@ def fault_causes(dump: Dump) -> List[str]:
     return texts
 
 
-def cause_lines(dump: Dump) -> List[str]:
+def cause_lines(dump: Dump, string_at: Optional[StringAt] = None) -> List[str]:
     """Every line explaining the crash: the reason, status bits, heuristics."""
     h = dump.header
     lines: List[str] = []
     if h.reason == Reason.BUGCHECK:
         p = h.params
-        if h.code == BUGCHECK_ASSERT:
-            lines.append(f"assertion failed at line {p[0]} (file name at 0x{p[1]:08x})")
+        if h.code in (BUGCHECK_ASSERT, BUGCHECK_STACK_OVERFLOW, BUGCHECK_MALLOC_FAILED):
+            lines.append(bugcheck_text(dump, string_at, short=False))
         else:
             lines.append(f"software bug check 0x{h.code:08x} (p1=0x{p[0]:08x} p2=0x{p[1]:08x} "
                          f"p3=0x{p[2]:08x} p4=0x{p[3]:08x})")

@@ -11,12 +11,12 @@ import string
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Protocol
 
-from ..dump import Dump, Ring
-from ..formats import REGS_V_BASEPRI, REGS_V_SPECIAL, REGS_V_SPLIM
+from ..dump import Dump, Ring, Thread
+from ..formats import REGS_V_BASEPRI, REGS_V_SPECIAL, REGS_V_SPLIM, Reason
 from ..status import describe
 from . import fault
 from .elf import Elf, Symbol
-from .unwind import Backtrace, Frame, unwind
+from .unwind import Backtrace, Frame, unwind, unwind_thread
 
 _PRINTABLE = set(string.printable.encode()) - set(b"\t\n\r\x0b\x0c")
 
@@ -35,6 +35,44 @@ class TriageItem:
     truncated: bool
 
 
+@dataclass(frozen=True)
+class ThreadItem:
+    """A thread of the dump, with its backtrace (the crash's, for the one that
+    ran)."""
+
+    id: int
+    name: str
+    current: bool
+    sp: int
+    stack_lo: int
+    stack_hi: int
+    used: int
+    overflowed: bool
+    backtrace: List[Frame]
+    notes: List[str]
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"id": f"0x{self.id:08x}", "name": self.name, "current": self.current,
+                "sp": f"0x{self.sp:08x}", "stack_lo": f"0x{self.stack_lo:08x}",
+                "stack_hi": f"0x{self.stack_hi:08x}", "stack_size": self.stack_hi - self.stack_lo,
+                "stack_used": self.used, "overflowed": self.overflowed,
+                "backtrace": [_frame_json(f) for f in self.backtrace], "notes": self.notes}
+
+
+def _frame_json(f: Frame) -> Dict[str, Any]:
+    return {"index": f.index, "pc": f"0x{f.pc:08x}", "sp": f"0x{f.sp:08x}",
+            "function": f.function, "offset": f.offset,
+            "file": f.line.file if f.line else None,
+            "line": f.line.line if f.line else None, "how": f.how, "heuristic": f.heuristic}
+
+
+def _frame_text(f: Frame) -> str:
+    where = f"{f.function}+0x{f.offset:x}" if f.function else "??"
+    mark = "?" if f.heuristic else " "
+    line = f"  at {f.line}" if f.line else ""
+    return f" {mark}#{f.index:<2} 0x{f.pc:08x} {where}{line}"
+
+
 @dataclass
 class Report:
     summary: str
@@ -47,17 +85,16 @@ class Report:
     triage: List[TriageItem]
     additional: List[Dict[str, Any]]
     warnings: List[str] = field(default_factory=list)
+    context: str = ""                  # which thread crashed, or which one a handler interrupted
+    threads: List[ThreadItem] = field(default_factory=list)
 
     def to_json(self) -> Dict[str, Any]:
         return {
             "summary": self.summary, "header": self.header, "causes": self.causes,
             "registers": {k: f"0x{v:08x}" for k, v in self.registers.items()},
-            "backtrace": [{"index": f.index, "pc": f"0x{f.pc:08x}", "sp": f"0x{f.sp:08x}",
-                           "function": f.function, "offset": f.offset,
-                           "file": f.line.file if f.line else None,
-                           "line": f.line.line if f.line else None, "how": f.how,
-                           "heuristic": f.heuristic} for f in self.backtrace],
+            "backtrace": [_frame_json(f) for f in self.backtrace],
             "backtrace_notes": self.backtrace_notes,
+            "context": self.context, "threads": [t.to_json() for t in self.threads],
             "rings": [_ring_json(r) for r in self.rings],
             "triage": [{"addr": f"0x{t.addr:08x}", "len": t.length, "status": t.status,
                         "name": t.name, "truncated": t.truncated, "hex": t.data.hex()}
@@ -74,14 +111,25 @@ class Report:
             out.append(f"warning: {w}")
         out.append("cause:")
         out += [f"  {c}" for c in self.causes]
+        if self.context:
+            out.append(f"context: {self.context}")
         if self.backtrace:
             out.append("backtrace:")
-            for f in self.backtrace:
-                where = f"{f.function}+0x{f.offset:x}" if f.function else "??"
-                mark = "?" if f.heuristic else " "
-                line = f"  at {f.line}" if f.line else ""
-                out.append(f" {mark}#{f.index:<2} 0x{f.pc:08x} {where}{line}")
+            out += [_frame_text(f) for f in self.backtrace]
             out += [f"  ({n})" for n in self.backtrace_notes]
+        if self.threads:
+            out.append(f"threads ({len(self.threads)}):")
+            for t in self.threads:
+                size = t.stack_hi - t.stack_lo
+                use = "overflowed" if t.overflowed else f"{t.used} of {size} bytes used"
+                out.append(f"  {'*' if t.current else ' '} {t.name or '?':<16} id 0x{t.id:08x}  "
+                           f"sp 0x{t.sp:08x}  stack 0x{t.stack_lo:08x}..0x{t.stack_hi:08x}, "
+                           f"{use}")
+                if t.current:
+                    out.append("      (the backtrace above)")
+                    continue
+                out += ["    " + _frame_text(f) for f in t.backtrace]
+                out += [f"      ({n})" for n in t.notes]
         if self.registers:
             out.append("registers:")
             items = list(self.registers.items())
@@ -202,13 +250,79 @@ def build_report(dump: Dump, elf: Optional[Elf] = None,
               "params": [f"0x{p:08x}" for p in h.params], "flags": h.flags, "stage": h.stage,
               "arch": h.arch_name, "cpuid": f"0x{h.cpuid:08x}", "build_id": h.build_id.hex(),
               "total_len": h.total_len}
-    summary = fault.summary(dump)
-    if backtrace.frames and backtrace.frames[0].function:
-        summary += f" in {backtrace.frames[0].function}()"
-    return Report(summary=summary, header=header, causes=fault.cause_lines(dump),
+    string_at = _string_reader(dump, elf)
+    summary = fault.summary(dump, string_at)
+    where = _crash_function(dump, backtrace)
+    if where:
+        summary += f" in {where}()"
+    context = _context(dump)
+    current = dump.current_thread
+    if current is not None and context.startswith("thread"):
+        summary += f", thread {current.name or hex(current.id)!r}"
+    threads = [_thread_item(dump, elf, t, backtrace) for t in dump.threads]
+    return Report(summary=summary, header=header, causes=fault.cause_lines(dump, string_at),
                   registers=_registers(dump), backtrace=backtrace.frames,
                   backtrace_notes=backtrace.notes, rings=dump.rings, triage=triage,
-                  additional=additional, warnings=warnings)
+                  additional=additional, warnings=warnings, context=context, threads=threads)
 
 
-__all__ = ["Report", "TriageItem", "build_report", "name_range", "printable"]
+# Library functions a software crash passes through: the summary names their caller.
+_CRASH_ENTRIES = frozenset({"cd_bugcheck", "cd_watchdog_warning"})
+
+
+def _crash_function(dump: Dump, backtrace: Backtrace) -> Optional[str]:
+    frames = [f for f in backtrace.frames if f.function]
+    if dump.header.reason == Reason.BUGCHECK:
+        frames = [f for f in frames if f.function not in _CRASH_ENTRIES] or frames
+    return frames[0].function if frames else None
+
+
+def _string_reader(dump: Dump, elf: Optional[Elf]) -> fault.StringAt:
+    """A C string (at most 256 bytes) from the ELF's constants or the dump's memory."""
+    def string_at(addr: int) -> Optional[str]:
+        for read in ((elf.read if elf is not None else None), dump.read):
+            if read is None:
+                continue
+            raw = b""
+            for off in range(0, 256, 16):
+                chunk = read(addr + off, 16) or read(addr + off, 1)
+                if not chunk:
+                    break
+                raw += chunk
+                if b"\0" in chunk:
+                    break
+            if b"\0" in raw:
+                text = raw.split(b"\0", 1)[0]
+                if text and all(32 <= b < 127 for b in text):
+                    return text.decode("ascii")
+        return None
+    return string_at
+
+
+def _context(dump: Dump) -> str:
+    """Which thread the crash happened in, or which one an interrupt handler
+    interrupted, when the firmware registers its threads."""
+    current = dump.current_thread
+    regs = dump.regs
+    if current is None or regs is None:
+        return ""
+    name = repr(current.name) if current.name else f"0x{current.id:08x}"
+    handler = regs.exc_return != 0 and not regs.exc_return & 0x8
+    if handler:
+        what = fault.exception_name(regs.xpsr & 0x1FF)
+        return f"an interrupt handler ({what}), which interrupted thread {name}"
+    return f"thread {name}"
+
+
+def _thread_item(dump: Dump, elf: Optional[Elf], t: Thread, crash: Backtrace) -> ThreadItem:
+    if t.current:
+        frames, notes = crash.frames, []
+    else:
+        bt = unwind_thread(dump, elf, t)
+        frames, notes = bt.frames, bt.notes
+    return ThreadItem(id=t.id, name=t.name, current=t.current, sp=t.sp, stack_lo=t.stack_lo,
+                      stack_hi=t.stack_hi, used=t.used, overflowed=t.sp_out, backtrace=frames,
+                      notes=notes)
+
+
+__all__ = ["Report", "ThreadItem", "TriageItem", "build_report", "name_range", "printable"]
