@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Serial protocol, device side (docs/protocol.md): request parsing in the RX
  * interrupt, dispatch and responses in thread context.
@@ -50,7 +51,9 @@ static uint32_t s_rx_frames;
 static uint32_t s_rx_errors_thread;    /* kept apart from the ISR's count so neither
                                           side needs a read-modify-write lock */
 static uint8_t s_reset_requested;
+#if CD_ENABLE_FAULT_CMDS
 static uint32_t s_fault_requested;     /* CD_FAULT_* to inject after the OK is sent */
+#endif
 
 void cd_proto_rx_byte(uint8_t b)
 {
@@ -644,6 +647,7 @@ int cd_proto_poll(void)
             s_reset_requested = 0;
             cd_port_reset(); /* does not return on a target */
         }
+#if CD_ENABLE_FAULT_CMDS
         if (s_fault_requested != 0) {
             uint32_t kind = s_fault_requested;
             s_fault_requested = 0;
@@ -651,6 +655,7 @@ int cd_proto_poll(void)
              * already has its OK and watches for the reset. */
             (void)cd_fault_inject(kind);
         }
+#endif
     }
 
     /* Dropped frames: the request buffer goes back to the ISR here. */
