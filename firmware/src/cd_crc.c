@@ -7,6 +7,10 @@
  * one (1 KiB): two table steps per byte. CRCs here cover headers of tens of
  * bytes and frames of at most CD_FRAME_MAX bytes, so the table size matters
  * more than the speed.
+ *
+ * Also the byte copy and fill the crash path uses instead of libc's: a few
+ * bytes each instead of the several hundred newlib's optimised memcpy and
+ * memset bring in, and no dependency of the fault path on the C library.
  */
 #include "cd_internal.h"
 
@@ -30,4 +34,22 @@ uint32_t cd_crc32(uint32_t crc, const void *data, size_t len)
         crc = (crc >> 4) ^ cd_crc_table[crc & 0xfu];
     }
     return ~crc;
+}
+
+void cd_copy(void *dst, const void *src, size_t len)
+{
+    volatile uint8_t *d = dst; /* volatile: see cd_zero() */
+    const uint8_t *s = src;
+    while (len--) {
+        *d++ = *s++;
+    }
+}
+
+void cd_zero(void *dst, size_t len)
+{
+    /* volatile: GCC would otherwise turn the loop back into a memset call. */
+    volatile uint8_t *d = dst;
+    while (len--) {
+        *d++ = 0;
+    }
 }

@@ -357,6 +357,7 @@ struct cd_writer {
     int mode;            /* MODE_* */
     int phase;           /* PH_* within a section */
     uint32_t base;       /* partition offset of the slot */
+    uint32_t slot;       /* its index (NO_SLOT while counting) */
     uint32_t limit;      /* slot size */
     uint32_t pos;        /* dump bytes so far, header included */
     uint32_t body_crc;
@@ -402,7 +403,7 @@ static void stage_flush(struct cd_writer *w)
         return;
     }
     uint32_t n = (w->stage_len + s_d.write_size - 1u) & ~(s_d.write_size - 1u);
-    memset(w->stage + w->stage_len, 0, n - w->stage_len);
+    cd_zero(w->stage + w->stage_len, n - w->stage_len);
     program(w, w->stage_off, w->stage, n);
     w->stage_off += n;
     w->stage_len = 0;
@@ -418,7 +419,7 @@ static void out(struct cd_writer *w, const void *data, uint32_t len)
     while (len != 0) {
         uint32_t n = STAGE_LEN - w->stage_len;
         n = n < len ? n : len;
-        memcpy(w->stage + w->stage_len, p, n);
+        cd_copy(w->stage + w->stage_len, p, n);
         w->stage_len += n;
         p += n;
         len -= n;
@@ -615,8 +616,9 @@ static void emit_all(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_co
 
 static void writer_start(struct cd_writer *w, int mode, uint32_t slot)
 {
-    memset(w, 0, sizeof *w);
+    cd_zero(w, sizeof *w);
     w->mode = mode;
+    w->slot = slot;
     w->base = slot == NO_SLOT ? 0 : slot_off(slot);
     w->limit = s_d.slot_size;
     w->pos = HDR_LEN;
@@ -630,7 +632,7 @@ static void commit(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_conf
                    uint32_t extra_flags)
 {
     cd_dump_hdr_t h;
-    memset(&h, 0, sizeof h);
+    cd_zero(&h, sizeof h);
     h.magic = CD_DUMP_MAGIC;
     h.version = CD_DUMP_VERSION;
     h.hdr_len = HDR_LEN;
@@ -640,7 +642,7 @@ static void commit(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_conf
     h.boot_count = cd_boot_count();
     h.reason = ctx->reason;
     h.code = ctx->code;
-    memcpy(h.param, ctx->param, sizeof h.param);
+    cd_copy(h.param, ctx->param, sizeof h.param);
     h.flags = (ctx->flags & (CD_DUMP_F_BAD_SP | CD_DUMP_F_FPU)) | w->flags | extra_flags;
     h.stage = s_nested_stage != 0 ? s_nested_stage : s_stage;
     h.cpuid = ctx->cpuid;
@@ -654,10 +656,12 @@ static void commit(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_conf
     id_len = id_len > CD_BUILD_ID_MAX ? CD_BUILD_ID_MAX : id_len;
     h.build_id_len = (uint8_t)id_len;
     if (id_len != 0) {
-        memcpy(h.build_id, id, id_len);
+        cd_copy(h.build_id, id, id_len);
     }
-    if (cfg->component_name != NULL) {
-        strncpy(h.component, cfg->component_name, sizeof h.component - 1u);
+    /* strncpy(), NUL-padded (h is zeroed), without the C library. */
+    const char *name = cfg->component_name;
+    for (size_t k = 0; name != NULL && k < sizeof h.component - 1u && name[k] != '\0'; k++) {
+        h.component[k] = name[k];
     }
     h.hdr_crc = cd_crc32(0, &h, CD_DUMP_HDR_CRC_LEN);
     set_stage(CD_STAGE_COMMIT);
@@ -737,7 +741,7 @@ static __attribute__((noreturn)) void crash_nested(void)
         w->err = CD_OK;
         stage_flush(w);
         commit(w, ctx, cfg, CD_DUMP_F_NESTED | CD_DUMP_F_TRUNCATED);
-        uint32_t slot = w->base / s_d.slot_size;
+        uint32_t slot = w->slot; /* no division: Cortex-M0 would pull in libgcc's */
         if (w->err == CD_OK) {
             s_d.state[slot] = CD_SLOT_VALID;
         }
@@ -761,7 +765,7 @@ void cd_crash_handle(cd_crash_ctx_t *ctx)
         cd_arch_reset();
     }
     s_ctx = ctx;
-    memset(&s_w, 0, sizeof s_w); /* nothing written yet (see crash_nested) */
+    cd_zero(&s_w, sizeof s_w); /* nothing written yet (see crash_nested) */
     s_nested_stage = 0;
     s_crashing = 1;
     s_add_len = 0;
@@ -770,7 +774,7 @@ void cd_crash_handle(cd_crash_ctx_t *ctx)
     /* The record first: whatever happens next, the reason is kept. */
     cd_crash_record_t *rec = &s_area.rec;
     if (!rec_ok(rec)) {
-        memset(rec, 0, sizeof *rec);
+        cd_zero(rec, sizeof *rec);
         rec->magic = CD_CRASH_MAGIC;
     }
     if (!area_ok()) {

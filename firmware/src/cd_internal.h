@@ -12,6 +12,11 @@
 /* CRC-32/ISO-HDLC (zlib). Start with crc = 0; chain by passing the previous result. */
 uint32_t cd_crc32(uint32_t crc, const void *data, size_t len);
 
+/* Any, fault. Byte-wise memcpy (no overlap) and zero fill for the crash path,
+ * which calls no C library function (cd_crc.c). */
+void cd_copy(void *dst, const void *src, size_t len);
+void cd_zero(void *dst, size_t len);
+
 /* Fills *info for the INFO command (everything but the rx counters). */
 void cd_core_info(cd_wire_info_t *info);
 

@@ -47,11 +47,21 @@ cd_fault_bug_frame:
 
 #if !defined(CD_CM_THUMB1)
 
-/* Thumb-2. In: LR = EXC_RETURN (0 on the bugcheck path). Scratch: r0-r3, r12. */
+/* Each entry reads PRIMASK (before the shared body's cpsid), puts its reason
+ * above it (bits 8 and up: PRIMASK is bit 0) and jumps to the one copy of the
+ * body, cd_fault_entry_common. Scratch: r0-r3, r12. */
 .macro CD_ENTRY reason
+    mrs r2, primask
+    .if \reason
+    orr r2, r2, #(\reason << 8)
+    .endif
+    b.w cd_fault_entry_common
+.endm
+
+/* Thumb-2. In: LR = EXC_RETURN (0 on the bugcheck path), r2 = PRIMASK | reason << 8. */
+.macro CD_ENTRY_BODY
     mrs r0, msp
     mrs r1, psp
-    mrs r2, primask
     cpsid i
 #if defined(CD_CM_V8M)
     mrs r3, msplim
@@ -77,7 +87,8 @@ cd_fault_bug_frame:
     push {r4-r11}
     mrs r4, control
     mov r5, lr
-    mov r6, #\reason
+    lsr r6, r2, #8
+    and r2, r2, #1
     mov r7, #0
     push {r0-r7}
     mov r0, sp
@@ -112,11 +123,22 @@ cd_fault_bug_frame:
 
 #else /* CD_CM_THUMB1 */
 
-/* Thumb-1 (v6-M instructions only). Same contract as above; scratch r3, r12. */
+/* Thumb-1 (v6-M instructions only). Same contract as above. A B cannot reach
+ * another section from Thumb-1 code, hence the BX. */
 .macro CD_ENTRY reason
+    mrs r2, primask
+    .if \reason
+    movs r3, #\reason
+    lsls r3, r3, #8
+    orrs r2, r3
+    .endif
+    ldr r3, =cd_fault_entry_common
+    bx r3
+.endm
+
+.macro CD_ENTRY_BODY
     mrs r0, msp
     mrs r1, psp
-    mrs r2, primask
     cpsid i
 #if defined(CD_CM_V8M)
     mrs r3, msplim
@@ -150,7 +172,9 @@ cd_fault_bug_frame:
     push {r4-r7}
     mrs r4, control
     mov r5, lr
-    movs r6, #\reason
+    lsrs r6, r2, #8
+    movs r7, #1
+    ands r2, r7
     movs r7, #0
     push {r0-r7}
     mov r0, sp
@@ -190,6 +214,18 @@ cd_fault_bug_frame:
 .endm
 
 #endif /* CD_CM_THUMB1 */
+
+/* ------------------------------------------------------------------ common body */
+
+/* Steps 1-3 above for every entry (CD_ENTRY jumps here). */
+    .section .text.cd_fault_entry_common, "ax", %progbits
+    .balign 4
+    .type cd_fault_entry_common, %function
+    .thumb_func
+cd_fault_entry_common:
+    CD_ENTRY_BODY
+    .ltorg
+    .size cd_fault_entry_common, . - cd_fault_entry_common
 
 /* ------------------------------------------------------------------ handlers */
 
