@@ -548,34 +548,44 @@ static int cmd_fault(const uint8_t *req, size_t len, uint8_t *rsp)
 #endif
 }
 
-/* The command table: request code, allowed payload length range, handler.
- * A handler that must act after its response is sent sets a flag for
- * cd_proto_poll(), as RESET and FAULT do. FAULT is always listed so a build
- * without CD_ENABLE_FAULT_CMDS answers UNSUPPORTED rather than UNKNOWN_CMD. */
+/* The command table: request code, request payload length, handler. The
+ * length is exact, or (CMD_F_MORE) the least, up to PAYLOAD_MAX. A handler
+ * that must act after its response is sent sets a flag for cd_proto_poll(),
+ * as RESET and FAULT do. FAULT is always listed so a build without
+ * CD_ENABLE_FAULT_CMDS answers UNSUPPORTED rather than UNKNOWN_CMD.
+ * Lengths are bytes (8 bytes an entry instead of 12). */
+#define CMD_F_MORE 1u
 typedef struct {
     uint8_t cmd;
-    uint16_t min_len;
-    uint16_t max_len;
+    uint8_t len;
+    uint8_t flags;
     cmd_fn fn;
 } cmd_entry_t;
 
+#define CMD(code, len, flags, fn) {(code), (uint8_t)(len), (flags), (fn)}
+_Static_assert(sizeof(cd_wire_create_t) <= 255u && sizeof(cd_wire_read_t) <= 255u &&
+                   sizeof(cd_wire_capture_t) <= 255u && sizeof(cd_wire_page_t) <= 255u &&
+                   sizeof(cd_wire_dump_read_t) <= 255u && sizeof(cd_wire_dump_erase_t) <= 255u &&
+                   sizeof(cd_wire_fault_t) <= 255u,
+               "request lengths are bytes in the command table");
+
 static const cmd_entry_t s_cmds[] = {
-    {CD_CMD_INFO, 0, 0, cmd_info},
-    {CD_CMD_RESET, 0, 0, cmd_reset},
-    {CD_CMD_SRC_CREATE, sizeof(cd_wire_create_t), sizeof(cd_wire_create_t), cmd_src_create},
-    {CD_CMD_SRC_OPEN, sizeof(cd_guid_t), sizeof(cd_guid_t), cmd_src_open},
-    {CD_CMD_SRC_WRITE, sizeof(cd_guid_t), PAYLOAD_MAX, cmd_src_write},
-    {CD_CMD_SRC_READ, sizeof(cd_wire_read_t), sizeof(cd_wire_read_t), cmd_src_read},
-    {CD_CMD_SRC_CAPTURE, sizeof(cd_wire_capture_t), sizeof(cd_wire_capture_t), cmd_src_capture},
-    {CD_CMD_SRC_DESTROY, sizeof(cd_guid_t), sizeof(cd_guid_t), cmd_src_destroy},
-    {CD_CMD_SRC_LIST, sizeof(cd_wire_page_t), sizeof(cd_wire_page_t), cmd_src_list},
-    {CD_CMD_SELF_READ, sizeof(cd_wire_read_t), sizeof(cd_wire_read_t), cmd_self_read},
-    {CD_CMD_SELF_CAPTURE, sizeof(cd_wire_capture_t), sizeof(cd_wire_capture_t), cmd_self_capture},
-    {CD_CMD_TRIAGE_LIST, sizeof(cd_wire_page_t), sizeof(cd_wire_page_t), cmd_triage_list},
-    {CD_CMD_DUMP_STATUS, 0, 0, cmd_dump_status},
-    {CD_CMD_DUMP_READ, sizeof(cd_wire_dump_read_t), sizeof(cd_wire_dump_read_t), cmd_dump_read},
-    {CD_CMD_DUMP_ERASE, sizeof(cd_wire_dump_erase_t), sizeof(cd_wire_dump_erase_t), cmd_dump_erase},
-    {CD_CMD_FAULT, sizeof(cd_wire_fault_t), sizeof(cd_wire_fault_t), cmd_fault},
+    CMD(CD_CMD_INFO, 0, 0, cmd_info),
+    CMD(CD_CMD_RESET, 0, 0, cmd_reset),
+    CMD(CD_CMD_SRC_CREATE, sizeof(cd_wire_create_t), 0, cmd_src_create),
+    CMD(CD_CMD_SRC_OPEN, sizeof(cd_guid_t), 0, cmd_src_open),
+    CMD(CD_CMD_SRC_WRITE, sizeof(cd_guid_t), CMD_F_MORE, cmd_src_write),
+    CMD(CD_CMD_SRC_READ, sizeof(cd_wire_read_t), 0, cmd_src_read),
+    CMD(CD_CMD_SRC_CAPTURE, sizeof(cd_wire_capture_t), 0, cmd_src_capture),
+    CMD(CD_CMD_SRC_DESTROY, sizeof(cd_guid_t), 0, cmd_src_destroy),
+    CMD(CD_CMD_SRC_LIST, sizeof(cd_wire_page_t), 0, cmd_src_list),
+    CMD(CD_CMD_SELF_READ, sizeof(cd_wire_read_t), 0, cmd_self_read),
+    CMD(CD_CMD_SELF_CAPTURE, sizeof(cd_wire_capture_t), 0, cmd_self_capture),
+    CMD(CD_CMD_TRIAGE_LIST, sizeof(cd_wire_page_t), 0, cmd_triage_list),
+    CMD(CD_CMD_DUMP_STATUS, 0, 0, cmd_dump_status),
+    CMD(CD_CMD_DUMP_READ, sizeof(cd_wire_dump_read_t), 0, cmd_dump_read),
+    CMD(CD_CMD_DUMP_ERASE, sizeof(cd_wire_dump_erase_t), 0, cmd_dump_erase),
+    CMD(CD_CMD_FAULT, sizeof(cd_wire_fault_t), 0, cmd_fault),
 };
 
 /* Thread. Runs the request in frame[0..len) (CRC already checked) and builds
@@ -589,7 +599,9 @@ static size_t dispatch(const uint8_t *frame, size_t len)
 
     for (size_t i = 0; i < sizeof s_cmds / sizeof s_cmds[0]; i++) {
         if (s_cmds[i].cmd == frame[0]) {
-            if (req_len < s_cmds[i].min_len || req_len > s_cmds[i].max_len) {
+            /* req_len <= PAYLOAD_MAX: the frame fitted the decoder's buffer. */
+            if (req_len < s_cmds[i].len ||
+                (req_len != s_cmds[i].len && !(s_cmds[i].flags & CMD_F_MORE))) {
                 r = CD_E_MALFORMED;
             } else {
                 r = s_cmds[i].fn(req, req_len, s_tx + CD_FRAME_HDR_LEN);
