@@ -10,12 +10,13 @@ hard-float cores (-mfloat-abi=hard) compile the FPU capture in (checked: the
 fault object must hold VFP instructions).
 
   - object table: arm-none-eabi-size of each object (every function, used or not);
-  - linked: two probe ELFs per core, linked with -Os --gc-sections against the
-    library archive and a stub port (trivial cd_port_* functions, a separate
-    object whose bytes are not counted). Roots of the "whole library" probe:
-    every global symbol the library defines (all of the public API); roots of
-    the "fault path" probe: the fault handlers, cd_bugcheck and
-    cd_watchdog_warning. The map file says which input section the linker
+  - linked: three probe ELFs per core, linked with -Os --gc-sections against
+    the library archive and a stub port (trivial cd_port_* functions, a
+    separate object whose bytes are not counted). Roots of the "whole" probe:
+    every function and object of the public API (crashdump.h, cd_status.h)
+    plus the fault handlers; "no serial": the same without the serial
+    protocol and status names (a device read out by a debug probe); "fault
+    path": the fault handlers, cd_bugcheck and cd_watchdog_warning. The map file says which input section the linker
     kept from which object: library bytes are counted as text (.text, .rodata),
     data (.data) and bss (.bss and .noinit), and the C runtime it pulled in
     (libc/libgcc: memcpy, memset, division helpers...) separately as "rt".
@@ -62,6 +63,11 @@ INCLUDES = [FW / "include", FW / "src", FW / "arch" / "cortex-m"] + [
 CFLAGS = ["-mthumb", "-Os", "-DNDEBUG", "-std=c11", "-ffunction-sections", "-fdata-sections",
           "-Wall", "-Wextra", "-Werror=implicit-function-declaration"]
 
+# Public headers whose functions and objects are the API an application calls.
+API_HEADERS = [FW / "include" / "crashdump" / n for n in ("crashdump.h", "cd_status.h")]
+# The serial protocol and status names: a device read out only with a debug
+# probe (gdb, pyOCD) calls neither, and the linker drops them.
+SERIAL_ONLY = {"cd_proto_rx_byte", "cd_proto_poll", "cd_status_str"}
 FAULT_ROOTS = ["HardFault_Handler", "NMI_Handler", "MemManage_Handler", "BusFault_Handler",
                "UsageFault_Handler", "SecureFault_Handler", "cd_bugcheck", "cd_watchdog_warning"]
 # Defined by the library for its unit tests only; an application never links them.
@@ -144,6 +150,17 @@ def library_globals(lib: Path) -> list[str]:
     return sorted(syms - TEST_ONLY)
 
 
+def api_names() -> set[str]:
+    """cd_* functions and objects declared in the public headers."""
+    names = set()
+    for h in API_HEADERS:
+        text = re.sub(r"/\*.*?\*/", "", h.read_text(), flags=re.S)
+        text = re.sub(r"^#.*?(?<!\\)$", "", text, flags=re.M | re.S)  # macros, with continuations
+        names |= set(re.findall(r"\b(cd_[a-z0-9_]+)\s*\(", text))
+        names |= set(re.findall(r"^extern\s+\w+\s+(cd_[a-z0-9_]+)\s*;", text, flags=re.M))
+    return names
+
+
 def section_kind(name: str) -> str | None:
     if name.startswith((".text", ".rodata", ".ARM.exidx", ".ARM.extab", ".glue", ".vfp11")):
         return "text"
@@ -205,8 +222,11 @@ def per_core(cores: list[str]) -> None:
         lib, objs = build_core(core)
         table[core] = object_sizes(objs)
         syms = library_globals(lib)
+        api = sorted(api_names() & set(syms)) + [r for r in FAULT_ROOTS if r in syms]
+        no_serial = [r for r in api if r not in SERIAL_ONLY]
         fault_roots = [r for r in FAULT_ROOTS if r in syms]
-        linked[core] = (probe(core, lib, syms, "all"), probe(core, lib, fault_roots, "fault"))
+        linked[core] = (probe(core, lib, api, "all"), probe(core, lib, no_serial, "noserial"),
+                        probe(core, lib, fault_roots, "fault"))
 
     objs = sorted({o for rows in table.values() for o in rows})
     print("crashdump release library (CD_ENABLE_FAULT_CMDS=0), -Os, per object (all functions),"
@@ -220,17 +240,21 @@ def per_core(cores: list[str]) -> None:
     print(f"{'objects total':<18}" + "".join(f"{x:>18}" for x in totals))
 
     print()
-    print("linked into an application (-Os, --gc-sections, newlib-nano), bytes;"
-          " bss includes .noinit; rt = libc/libgcc code pulled in")
-    print(f"{'core':<13}{'whole: text':>12}{'data':>6}{'bss':>6}{'rt':>6}"
-          f"{'fault path: text':>18}{'data':>6}{'bss':>6}{'rt':>6}")
+    print("linked into an application (-Os, --gc-sections, newlib-nano), bytes; bss includes"
+          " .noinit; rt = libc/libgcc code pulled in")
+    print("  whole: every public API function; no serial: without cd_proto_*/cd_status_str"
+          " (dumps read by probe); fault path: the fault handlers, cd_bugcheck, cd_watchdog_warning")
+    print(f"{'core':<13}" + "".join(f"{h + ': text':>17}{'data':>6}{'bss':>6}{'rt':>6}"
+                                    for h in ("whole", "no serial", "fault path")))
     for core in cores:
-        (a, art, _), (f, frt, _) = linked[core]
-        print(f"{core:<13}{a[0]:>12}{a[1]:>6}{a[2]:>6}{art:>6}{f[0]:>18}{f[1]:>6}{f[2]:>6}{frt:>6}")
+        cells = ""
+        for (t, rt, _) in linked[core]:
+            cells += f"{t[0]:>17}{t[1]:>6}{t[2]:>6}{rt:>6}"
+        print(f"{core:<13}{cells}")
     print()
     print("runtime functions pulled in (whole library / fault path), bytes:")
     for core in cores:
-        (_, _, afn), (_, _, ffn) = linked[core]
+        (_, _, afn), _, (_, _, ffn) = linked[core]
         fmt = lambda d: ", ".join(f"{k} {v}" for k, v in sorted(d.items())) or "none"
         print(f"  {core}: {fmt(afn)} / {fmt(ffn)}")
 
