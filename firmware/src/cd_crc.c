@@ -8,9 +8,11 @@
  * bytes and frames of at most CD_FRAME_MAX bytes, so the table size matters
  * more than the speed.
  *
- * Also the byte copy and fill the crash path uses instead of libc's: a few
- * bytes each instead of the several hundred newlib's optimised memcpy and
- * memset bring in, and no dependency of the fault path on the C library.
+ * Also the byte copy, fill and compare the library uses instead of libc's: a
+ * few bytes each instead of the several hundred newlib's optimised memcpy,
+ * memmove, memset and memcmp bring in, and no dependency on the C library
+ * (the fault path above all). The copies are small (headers, items of at most
+ * CD_ITEM_MAX bytes, 32-byte program units), so bytewise is fast enough.
  */
 #include "cd_internal.h"
 
@@ -46,6 +48,18 @@ void cd_copy(void *dst, const void *src, size_t len)
         *d++ = *s++;
         __asm__ volatile("");
     }
+}
+
+int cd_equal(const void *a, const void *b, size_t len)
+{
+    const uint8_t *x = a;
+    const uint8_t *y = b;
+    while (len--) {
+        if (*x++ != *y++) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 void cd_zero(void *dst, size_t len)

@@ -22,7 +22,6 @@
  * counting pass (which saves its section CRC) and once more to program.
  */
 #include <stddef.h>
-#include <string.h>
 
 #include "cd_arch.h"
 #include "cd_crash.h"
@@ -305,7 +304,7 @@ void cd_dump_boot(const cd_config_t *cfg)
     cd_dump_locator.slot_size = s_d.slot_size;
     cd_dump_locator.n_slots = s_d.n_slots;
     cd_dump_locator.erase_size = s_d.erase_size;
-    memset(cd_dump_locator.dump_len, 0, sizeof cd_dump_locator.dump_len);
+    cd_zero(cd_dump_locator.dump_len, sizeof cd_dump_locator.dump_len);
     cd_dump_locator.crc = cd_crc32(0, &cd_dump_locator, offsetof(cd_dump_locator_t, crc));
 
     uint32_t max_cc = 0;
@@ -328,7 +327,7 @@ void cd_dump_boot(const cd_config_t *cfg)
     /* Lost RAM (power cycle): start the crash counter after the newest dump,
      * so crash counts keep ordering the slots. */
     if (!rec_ok(&s_area.rec)) {
-        memset(&s_area.rec, 0, sizeof s_area.rec);
+        cd_zero(&s_area.rec, sizeof s_area.rec);
         s_area.rec.magic = CD_CRASH_MAGIC;
         s_area.rec.crash_count = max_cc;
         s_area.rec.slot = NO_SLOT;
@@ -844,7 +843,7 @@ int cd_last_crash(cd_crash_record_t *out)
 
 int cd_dump_status(cd_wire_dump_status_t *st)
 {
-    memset(st, 0, sizeof *st);
+    cd_zero(st, sizeof *st);
     if (!s_d.ready) {
         return CD_E_STATE;
     }
@@ -854,14 +853,14 @@ int cd_dump_status(cd_wire_dump_status_t *st)
     st->dropped = area_ok() ? s_area.dropped : 0;
     if (rec_ok(&s_area.rec) && s_area.rec.reason != 0) {
         st->record_valid = 1;
-        memcpy(st->record, &s_area.rec, sizeof st->record);
+        cd_copy(st->record, &s_area.rec, sizeof st->record);
     }
     return CD_OK;
 }
 
 int cd_dump_slot_info(uint32_t i, cd_wire_slot_t *out)
 {
-    memset(out, 0, sizeof *out);
+    cd_zero(out, sizeof *out);
     if (!s_d.ready) {
         return CD_E_STATE;
     }

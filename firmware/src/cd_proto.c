@@ -12,12 +12,11 @@
  * rest of it.
  *
  * RAM: the decoder (one CD_FRAME_MAX buffer), the response buffer (another) and a
- * few words. Wire structs are copied with memcpy between byte buffers and locals,
+ * few words. Wire structs are copied (cd_copy) between byte buffers and locals,
  * never accessed through cast pointers: the payload starts at offset 4 of a byte
  * array and the structs need 4-byte alignment (Cortex-M0 faults otherwise).
  */
 #include <stdatomic.h>
-#include <string.h>
 
 #include "cd_arch.h"
 #include "cd_crash.h"
@@ -25,7 +24,7 @@
 #include "cd_internal.h"
 #include "crashdump/cd_port.h"
 
-/* memcpy of the wire structs is only right on a little-endian CPU. */
+/* Copying the wire structs bytewise is only right on a little-endian CPU. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "crashdump's wire format is little-endian; this port needs byte swapping"
 #endif
@@ -116,7 +115,7 @@ typedef int (*cmd_fn)(const uint8_t *req, size_t len, uint8_t *rsp);
 static int is_self_guid(const uint8_t *guid_bytes)
 {
     const cd_ring_t *self = cd_self_ring();
-    return self != NULL && memcmp(cd_ring_guid(self), guid_bytes, sizeof(cd_guid_t)) == 0;
+    return self != NULL && cd_equal(cd_ring_guid(self), guid_bytes, sizeof(cd_guid_t));
 }
 
 /* Thread. The ring a GUID names: the self ring, or a data source; NULL if none. */
@@ -127,7 +126,7 @@ static cd_ring_t *ring_by_guid(const uint8_t *guid_bytes)
     if (is_self_guid(guid_bytes)) {
         return cd_self_ring();
     }
-    memcpy(&g, guid_bytes, sizeof g);
+    cd_copy(&g, guid_bytes, sizeof g);
     return cd_source_find(&g);
 }
 
@@ -147,9 +146,9 @@ static void put_source(uint8_t *out, const cd_ring_t *r, uint16_t flags)
     cd_ring_stat_t st;
 
     cd_ring_stat(r, &st);
-    memset(&s, 0, sizeof s);
-    memcpy(&s.guid, cd_ring_guid(r), sizeof s.guid);
-    memcpy(s.label, cd_ring_label(r), sizeof s.label);
+    cd_zero(&s, sizeof s);
+    cd_copy(&s.guid, cd_ring_guid(r), sizeof s.guid);
+    cd_copy(s.label, cd_ring_label(r), sizeof s.label);
     s.item_size = st.item_size;
     if (r == cd_self_ring()) {
         flags |= CD_SRC_F_SELF;
@@ -159,7 +158,7 @@ static void put_source(uint8_t *out, const cd_ring_t *r, uint16_t flags)
     s.head_seq = st.head_seq;
     s.oldest_seq = st.oldest_seq;
     s.lost = st.lost;
-    memcpy(out, &s, sizeof s);
+    cd_copy(out, &s, sizeof s);
 }
 
 static int cmd_info(const uint8_t *req, size_t len, uint8_t *rsp)
@@ -168,11 +167,11 @@ static int cmd_info(const uint8_t *req, size_t len, uint8_t *rsp)
 
     (void)req;
     (void)len;
-    memset(&info, 0, sizeof info);
+    cd_zero(&info, sizeof info);
     cd_core_info(&info);
     info.rx_frames = s_rx_frames;
     info.rx_errors = s_rx_errors_isr + s_rx_errors_thread;
-    memcpy(rsp, &info, sizeof info);
+    cd_copy(rsp, &info, sizeof info);
     return (int)sizeof info;
 }
 
@@ -194,9 +193,9 @@ static int cmd_src_create(const uint8_t *req, size_t len, uint8_t *rsp)
     int st;
 
     (void)len;
-    memcpy(&c, req, sizeof c);
+    cd_copy(&c, req, sizeof c);
     /* A 16-byte label has no NUL on the wire; terminate it for the C API. */
-    memcpy(label, c.label, CD_LABEL_LEN);
+    cd_copy(label, c.label, CD_LABEL_LEN);
     label[CD_LABEL_LEN] = '\0';
     if (is_self_guid(c.guid.b)) {
         /* The self ring is addressable by its GUID like a source, so creating
@@ -247,7 +246,7 @@ static int cmd_src_write(const uint8_t *req, size_t len, uint8_t *rsp)
     if (st < 0) {
         return st;
     }
-    memcpy(rsp, &s, sizeof s);
+    cd_copy(rsp, &s, sizeof s);
     return (int)sizeof s;
 }
 
@@ -260,7 +259,7 @@ static int read_items(cd_ring_t *r, uint16_t max_items, uint8_t *rsp)
     cd_ring_stat_t st;
     size_t pos = sizeof h;
 
-    memset(&h, 0, sizeof h);
+    cd_zero(&h, sizeof h);
     for (;;) {
         uint32_t seq, lost, key;
         int n;
@@ -301,7 +300,7 @@ static int read_items(cd_ring_t *r, uint16_t max_items, uint8_t *rsp)
         h.first_seq = st.head_seq; /* nothing held: the next item will have this seq */
     }
     h.head_seq = st.head_seq;
-    memcpy(rsp, &h, sizeof h);
+    cd_copy(rsp, &h, sizeof h);
     return (int)pos;
 }
 
@@ -324,7 +323,7 @@ static int capture_items(const cd_ring_t *r, const cd_wire_capture_t *c, uint8_t
             seq = (int32_t)(c->from_seq - st.head_seq) > 0 ? st.head_seq : c->from_seq;
         }
     }
-    memset(&h, 0, sizeof h);
+    cd_zero(&h, sizeof h);
     h.head_seq = st.head_seq;
     h.lost = st.lost;
     h.first_seq = seq;
@@ -350,7 +349,7 @@ static int capture_items(const cd_ring_t *r, const cd_wire_capture_t *c, uint8_t
         h.n_items++;
         seq++;
     }
-    memcpy(rsp, &h, sizeof h);
+    cd_copy(rsp, &h, sizeof h);
     return (int)pos;
 }
 
@@ -360,7 +359,7 @@ static int cmd_src_read(const uint8_t *req, size_t len, uint8_t *rsp)
     cd_ring_t *r;
 
     (void)len;
-    memcpy(&rd, req, sizeof rd);
+    cd_copy(&rd, req, sizeof rd);
     r = ring_by_guid(rd.guid.b);
     if (r == NULL) {
         return CD_E_UNKNOWN_SOURCE;
@@ -374,7 +373,7 @@ static int cmd_src_capture(const uint8_t *req, size_t len, uint8_t *rsp)
     cd_ring_t *r;
 
     (void)len;
-    memcpy(&c, req, sizeof c);
+    cd_copy(&c, req, sizeof c);
     r = ring_by_guid(c.guid.b);
     if (r == NULL) {
         return CD_E_UNKNOWN_SOURCE;
@@ -391,7 +390,7 @@ static int cmd_src_destroy(const uint8_t *req, size_t len, uint8_t *rsp)
     if (is_self_guid(req)) {
         return CD_E_INVAL; /* the self ring belongs to the firmware */
     }
-    memcpy(&g, req, sizeof g);
+    cd_copy(&g, req, sizeof g);
     return cd_source_destroy(&g);
 }
 
@@ -402,7 +401,7 @@ static void put_list_hdr(uint8_t *rsp, uint32_t total, uint32_t n)
 
     l.total = (uint16_t)total;
     l.n = (uint16_t)n;
-    memcpy(rsp, &l, sizeof l);
+    cd_copy(rsp, &l, sizeof l);
 }
 
 static int cmd_src_list(const uint8_t *req, size_t len, uint8_t *rsp)
@@ -412,7 +411,7 @@ static int cmd_src_list(const uint8_t *req, size_t len, uint8_t *rsp)
     size_t pos = sizeof(cd_wire_list_t);
 
     (void)len;
-    memcpy(&p, req, sizeof p);
+    cd_copy(&p, req, sizeof p);
     (void)cd_source_at(0, &total);
     for (i = p.start; i < total && PAYLOAD_MAX - pos >= sizeof(cd_wire_source_t); i++) {
         const cd_ring_t *r = cd_source_at(i, NULL);
@@ -436,7 +435,7 @@ static int cmd_self_read(const uint8_t *req, size_t len, uint8_t *rsp)
     if (r == NULL) {
         return CD_E_STATE; /* cd_init() has not succeeded */
     }
-    memcpy(&rd, req, sizeof rd);
+    cd_copy(&rd, req, sizeof rd);
     return read_items(r, rd.max_items, rsp);
 }
 
@@ -449,7 +448,7 @@ static int cmd_self_capture(const uint8_t *req, size_t len, uint8_t *rsp)
     if (r == NULL) {
         return CD_E_STATE;
     }
-    memcpy(&c, req, sizeof c);
+    cd_copy(&c, req, sizeof c);
     return capture_items(r, &c, rsp);
 }
 
@@ -460,7 +459,7 @@ static int cmd_triage_list(const uint8_t *req, size_t len, uint8_t *rsp)
     size_t pos = sizeof(cd_wire_list_t);
 
     (void)len;
-    memcpy(&p, req, sizeof p);
+    cd_copy(&p, req, sizeof p);
     (void)cd_triage_at(0, &total);
     for (i = p.start; i < total && PAYLOAD_MAX - pos >= sizeof(cd_wire_range_t); i++) {
         const cd_triage_range_t *t = cd_triage_at(i, NULL);
@@ -470,7 +469,7 @@ static int cmd_triage_list(const uint8_t *req, size_t len, uint8_t *rsp)
         }
         w.addr = (uint32_t)t->addr; /* 32-bit on the target; truncates only on a host build */
         w.len = (uint32_t)t->len;
-        memcpy(rsp + pos, &w, sizeof w);
+        cd_copy(rsp + pos, &w, sizeof w);
         pos += sizeof w;
         n++;
     }
@@ -500,10 +499,10 @@ static int cmd_dump_status(const uint8_t *req, size_t len, uint8_t *rsp)
         if (rc != CD_OK) {
             return rc;
         }
-        memcpy(rsp + pos, &slot, sizeof slot);
+        cd_copy(rsp + pos, &slot, sizeof slot);
         pos += sizeof slot;
     }
-    memcpy(rsp, &st, sizeof st);
+    cd_copy(rsp, &st, sizeof st);
     return (int)pos;
 }
 
@@ -512,7 +511,7 @@ static int cmd_dump_read(const uint8_t *req, size_t len, uint8_t *rsp)
     cd_wire_dump_read_t r;
 
     (void)len;
-    memcpy(&r, req, sizeof r);
+    cd_copy(&r, req, sizeof r);
     if (r.len > PAYLOAD_MAX) {
         return CD_E_INVAL;
     }
@@ -525,7 +524,7 @@ static int cmd_dump_erase(const uint8_t *req, size_t len, uint8_t *rsp)
 
     (void)len;
     (void)rsp;
-    memcpy(&e, req, sizeof e);
+    cd_copy(&e, req, sizeof e);
     int rc = cd_dump_erase(e.slot, e.flags, e.body_crc);
     return rc < 0 ? rc : 0;
 }
@@ -536,7 +535,7 @@ static int cmd_fault(const uint8_t *req, size_t len, uint8_t *rsp)
     (void)rsp;
 #if CD_ENABLE_FAULT_CMDS
     cd_wire_fault_t f;
-    memcpy(&f, req, sizeof f);
+    cd_copy(&f, req, sizeof f);
     if (f.kind < CD_FAULT_BAD_READ || f.kind > CD_FAULT_NESTED) {
         return CD_E_INVAL;
     }
