@@ -59,6 +59,7 @@ static struct {
     uint32_t write_size;
     uint32_t erase_size;
     uint8_t state[CD_DUMP_SLOTS_MAX]; /* CD_SLOT_* */
+    uint32_t victim;                  /* pick_victim() as of the end of boot */
 } s_d;
 
 /* For debug probes: found by symbol, filled by cd_dump_boot() (cd_format.h). */
@@ -277,14 +278,20 @@ static uint32_t pick_victim(void)
     return v;
 }
 
-static uint32_t find_empty(void)
+/* The first slot in `state`, NO_SLOT if none. */
+static uint32_t find_slot(uint8_t state)
 {
     for (uint32_t i = 0; i < s_d.n_slots; i++) {
-        if (s_d.state[i] == CD_SLOT_EMPTY) {
+        if (s_d.state[i] == state) {
             return i;
         }
     }
     return NO_SLOT;
+}
+
+static uint32_t find_empty(void)
+{
+    return find_slot(CD_SLOT_EMPTY);
 }
 
 void cd_dump_boot(const cd_config_t *cfg)
@@ -344,6 +351,13 @@ void cd_dump_boot(const cd_config_t *cfg)
     if (find_empty() == NO_SLOT && s_d.n_slots >= 3u) {
         (void)slot_erase(pick_victim());
     }
+    /* For the crash path, which then needs neither pick_victim() nor header
+     * reads. Only a crash (followed by a reset and this boot again) makes a
+     * slot VALID or changes a header, so while every slot stays VALID this
+     * stays the choice pick_victim() would make; other changes (an erase,
+     * a failed one) leave an EMPTY or INVALID slot, which write_dump() takes
+     * first, as pick_victim() would. */
+    s_d.victim = pick_victim();
     s_d.ready = 1;
 }
 
@@ -683,7 +697,9 @@ static int write_dump(const cd_crash_ctx_t *ctx, const cd_config_t *cfg, uint32_
     set_stage(CD_STAGE_WRITE);
     uint32_t i = find_empty();
     if (i == NO_SLOT) {
-        i = pick_victim();
+        /* pick_victim(): a slot without a dump first, else the victim. */
+        i = find_slot(CD_SLOT_INVALID);
+        i = i != NO_SLOT ? i : s_d.victim;
         if (slot_erase(i) != CD_OK) {
             return CD_E_IO;
         }
