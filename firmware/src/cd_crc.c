@@ -73,27 +73,16 @@ int cd_equal(const void *a, const void *b, size_t len)
     return 1;
 }
 
-/* Word stores in the middle, four at a time: cd_init() zeroes the whole
- * storage block (often hundreds of KiB) on a fresh start. */
+/* Word stores when dst is aligned: cd_init() zeroes the whole storage block
+ * (8-aligned, often hundreds of KiB) on a fresh start. */
 void cd_zero(void *dst, size_t len)
 {
     uint8_t *d = dst;
-    while (len != 0 && ((uintptr_t)d & 3u) != 0) {
-        *d++ = 0;
-        len--;
-        __asm__ volatile("");
-    }
-    for (; len >= 16u; len -= 16u, d += 16) {
-        cd_word_t *w = (cd_word_t *)(void *)d;
-        w[0] = 0;
-        w[1] = 0;
-        w[2] = 0;
-        w[3] = 0;
-        __asm__ volatile("");
-    }
-    for (; len >= 4u; len -= 4u, d += 4) {
-        *(cd_word_t *)(void *)d = 0;
-        __asm__ volatile("");
+    if (((uintptr_t)d & 3u) == 0) {
+        for (; len >= 4u; len -= 4u, d += 4) {
+            *(cd_word_t *)(void *)d = 0;
+            __asm__ volatile("");
+        }
     }
     while (len--) {
         *d++ = 0;
