@@ -348,7 +348,7 @@ int cd_source_create(const cd_guid_t *guid, const char *label, uint16_t item_siz
             return CD_E_ITEM_TOO_LARGE;
         }
         /* count * stride <= source_max_bytes, without the multiply. */
-        if (count > g_cd.cfg.source_max_bytes / CD_RING_STRIDE(item_size)) {
+        if (count > cd_udiv(g_cd.cfg.source_max_bytes, CD_RING_STRIDE(item_size))) {
             return CD_E_RING_TOO_LARGE;
         }
         uint32_t i = 0;

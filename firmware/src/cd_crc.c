@@ -13,6 +13,8 @@
  * memmove, memset and memcmp bring in, and no dependency on the C library
  * (the fault path above all). The copies are small (headers, items of at most
  * CD_ITEM_MAX bytes, 32-byte program units), so bytewise is fast enough.
+ * And the unsigned division, which a core without a divide instruction would
+ * otherwise take from libgcc.
  */
 #include "cd_internal.h"
 
@@ -88,4 +90,27 @@ void cd_zero(void *dst, size_t len)
         *d++ = 0;
         __asm__ volatile("");
     }
+}
+
+uint32_t cd_udiv_shift(uint32_t n, uint32_t d)
+{
+    uint32_t q = 0;
+    for (unsigned i = 32u; i-- > 0u;) {
+        if ((n >> i) >= d) { /* d << i fits: it is at most n */
+            n -= d << i;
+            q |= 1u << i;
+        }
+    }
+    return q;
+}
+
+uint32_t cd_udiv(uint32_t n, uint32_t d)
+{
+#if defined(__arm__) && !defined(__ARM_FEATURE_IDIV)
+    /* No divide instruction (v6-M): a few bytes instead of libgcc's
+     * __aeabi_uidiv (280 bytes). Only configuration checks divide. */
+    return cd_udiv_shift(n, d);
+#else
+    return n / d;
+#endif
 }

@@ -148,6 +148,12 @@ int cd_mem_readable(uintptr_t addr, uint32_t len)
 
 /* ------------------------------------------------------------ config and slots */
 
+/* The slot size: the partition shared by `slots`, rounded down to erase units. */
+static uint32_t slot_size_of(const cd_flash_geometry_t *g, uint32_t slots)
+{
+    return cd_udiv(cd_udiv(g->size, slots), g->erase_size) * g->erase_size;
+}
+
 int cd_dump_config_check(const cd_config_t *cfg)
 {
     uint32_t slots = cfg->dump_slots == 0 ? 2u : cfg->dump_slots;
@@ -157,12 +163,11 @@ int cd_dump_config_check(const cd_config_t *cfg)
     }
     uint32_t ws = g->write_size;
     if ((ws != 1u && ws != 2u && ws != 4u && ws != 8u) || g->erase_size == 0 ||
-        g->erase_size % ws != 0 || g->size % g->erase_size != 0) {
+        (g->erase_size & (ws - 1u)) != 0 ||
+        cd_udiv(g->size, g->erase_size) * g->erase_size != g->size) {
         return CD_E_CONFIG;
     }
-    uint32_t slot = g->size / slots;
-    slot -= slot % g->erase_size;
-    if (slot < CD_DUMP_SLOT_MIN) {
+    if (slot_size_of(g, slots) < CD_DUMP_SLOT_MIN) {
         return CD_E_CONFIG;
     }
     return CD_OK;
@@ -302,8 +307,7 @@ void cd_dump_boot(const cd_config_t *cfg)
     s_stage = 0;
     s_d.ready = 0;
     s_d.n_slots = cfg->dump_slots == 0 ? 2u : cfg->dump_slots;
-    s_d.slot_size = g->size / s_d.n_slots;
-    s_d.slot_size -= s_d.slot_size % g->erase_size;
+    s_d.slot_size = slot_size_of(g, s_d.n_slots);
     s_d.write_size = g->write_size;
     s_d.erase_size = g->erase_size;
     cd_dump_locator.magic = CD_LOCATOR_MAGIC;

@@ -19,6 +19,11 @@ void cd_copy(void *dst, const void *src, size_t len);
 void cd_zero(void *dst, size_t len);
 int cd_equal(const void *a, const void *b, size_t len);
 
+/* Any. n / d for d != 0: the divide instruction where the core has one, else
+ * cd_udiv_shift() (shift and subtract, 32 steps; what Cortex-M0 builds use). */
+uint32_t cd_udiv(uint32_t n, uint32_t d);
+uint32_t cd_udiv_shift(uint32_t n, uint32_t d);
+
 /* Fills *info for the INFO command (everything but the rx counters). */
 void cd_core_info(cd_wire_info_t *info);
 

@@ -471,7 +471,10 @@ int cd_ring_check(const cd_ring_t *r, size_t slot_bytes_max)
         cd_equal(&h->guid, &zero_guid, sizeof zero_guid)) {
         return CD_E_CORRUPT;
     }
-    if (h->count == 0 || h->count > slot_bytes_max / h->stride) {
+    /* The ring code indexes slots with 32-bit arithmetic: a bound past 4 GiB
+     * (a host build) is the same as 4 GiB. */
+    uint32_t max32 = slot_bytes_max > UINT32_MAX ? UINT32_MAX : (uint32_t)slot_bytes_max;
+    if (h->count == 0 || h->count > cd_udiv(max32, h->stride)) {
         return CD_E_CORRUPT;
     }
     /* idx and head move together, but idx wraps at count and head at 2^32,
