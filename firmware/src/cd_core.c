@@ -407,6 +407,22 @@ cd_ring_t *cd_source_at(uint32_t index, uint32_t *total)
 
 /* ------------------------------------------------------------ triage */
 
+/* 1 if [a, a + len) lies inside one readable region of the board's map.
+ * len >= 1 and the range does not wrap (checked by the caller). */
+static int in_memory_map(uintptr_t a, size_t len)
+{
+    size_t n = 0;
+    const cd_mem_region_t *map = cd_port_memory_map(&n);
+    for (size_t i = 0; map != NULL && i < n; i++) {
+        const cd_mem_region_t *m = &map[i];
+        if ((m->flags & CD_MEM_READ) != 0 && len <= m->len && a >= m->start &&
+            a - m->start <= m->len - len) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int cd_triage_add(const void *addr, size_t len)
 {
     if (!g_cd.ready) {
@@ -418,7 +434,7 @@ int cd_triage_add(const void *addr, size_t len)
     }
     /* At fault time the callback may follow a corrupt pointer: keep the range
      * anyway; the dump records it as unreadable (cd_mem_readable() decides). */
-    if (!(len <= UINT32_MAX && cd_mem_readable(a, (uint32_t)len)) && !cd_dump_crashing()) {
+    if (!in_memory_map(a, len) && !cd_dump_crashing()) {
         return CD_E_TRIAGE_RANGE;
     }
 
