@@ -162,6 +162,9 @@ void cd_fault_entry_c(cd_fault_save_t *save)
         cd_arch_reset();
     }
     cd_crash_ctx_t *ctx = &cd_fault_ctx[depth];
+    /* An opaque pointer from here on: GCC would otherwise recompute
+     * &cd_fault_ctx[depth] (a multiply-add) at each use. */
+    __asm__("" : "+r"(ctx));
     for (size_t i = 0; i < sizeof(*ctx) / 4u; i++) {
         ((volatile uint32_t *)ctx)[i] = 0u;
     }
