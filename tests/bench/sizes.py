@@ -281,14 +281,19 @@ def noinit_bytes(board: str) -> int | None:
     return 0
 
 
-def build_board(board: str) -> Path:
+def build_board(board: str) -> Path | None:
+    """The board's release library, built through CMake; None if that fails."""
     out = ROOT / "build" / f"size-{board}"
-    subprocess.run(["cmake", "-S", str(ROOT), "-B", str(out), f"-DBOARD={board}",
-                    "-DCD_FAULT_CMDS=OFF", "-DCMAKE_BUILD_TYPE=MinSizeRel"],
-                   check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", str(out), "--target", "crashdump"],
-                   check=True, stdout=subprocess.DEVNULL)
-    return out / "firmware" / "libcrashdump.a"
+    # Both spellings of the release switch (the option was renamed in the CMake rework).
+    cfg = subprocess.run(["cmake", "-S", str(ROOT), "-B", str(out), f"-DBOARD={board}",
+                          "-DCD_FAULT_CMDS=OFF", "-DCRASHDUMP_FAULT_CMDS=OFF",
+                          "-DCMAKE_BUILD_TYPE=MinSizeRel"], capture_output=True, text=True)
+    if cfg.returncode != 0 or subprocess.run(
+            ["cmake", "--build", str(out), "--target", "crashdump"],
+            capture_output=True, text=True).returncode != 0:
+        return None
+    libs = sorted(out.rglob("libcrashdump.a"))
+    return libs[0] if libs else None
 
 
 def per_board(names: list[str]) -> None:
@@ -296,8 +301,11 @@ def per_board(names: list[str]) -> None:
     print(f"{'board':<22}{'code (text)':>12}{'data':>6}{'bss':>6}{'RAM (data+bss)':>16}"
           f"{'demo .noinit':>14}")
     for b in names:
-        rows = [line.split() for line in
-                run(["arm-none-eabi-size", str(build_board(b))]).splitlines()[1:]]
+        lib = build_board(b)
+        if lib is None:
+            print(f"{b:<22}{'(CMake build of the library failed)':>40}")
+            continue
+        rows = [line.split() for line in run(["arm-none-eabi-size", str(lib)]).splitlines()[1:]]
         text, data, bss = (sum(int(r[i]) for r in rows if len(r) >= 6) for i in range(3))
         noinit = noinit_bytes(b)
         print(f"{b:<22}{text:>12}{data:>6}{bss:>6}{data + bss:>16}"
