@@ -352,16 +352,16 @@ void cd_dump_boot(const cd_config_t *cfg)
         area_seal();
     }
 
-    if (find_empty() == NO_SLOT && s_d.n_slots >= 3u) {
-        (void)slot_erase(pick_victim());
-    }
     /* For the crash path, which then needs neither pick_victim() nor header
      * reads. Only a crash (followed by a reset and this boot again) makes a
      * slot VALID or changes a header, so while every slot stays VALID this
      * stays the choice pick_victim() would make; other changes (an erase,
-     * a failed one) leave an EMPTY or INVALID slot, which write_dump() takes
-     * first, as pick_victim() would. */
+     * such as the one just below, or a failed one) leave an EMPTY or INVALID
+     * slot, which write_dump() takes first, as pick_victim() would. */
     s_d.victim = pick_victim();
+    if (find_empty() == NO_SLOT && s_d.n_slots >= 3u) {
+        (void)slot_erase(s_d.victim);
+    }
     s_d.ready = 1;
 }
 
