@@ -17,6 +17,7 @@
  * array and the structs need 4-byte alignment (Cortex-M0 faults otherwise).
  */
 #include <stdatomic.h>
+#include <string.h>
 
 #include "cd_arch.h"
 #include "cd_crash.h"
