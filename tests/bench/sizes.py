@@ -51,10 +51,11 @@ CORES: dict[str, list[str]] = {
 # Older name kept for the command line: cortex-m4 / cortex-m7 mean the FPU parts.
 ALIASES = {"cortex-m4": "cortex-m4f", "cortex-m7": "cortex-m7f"}
 
-# firmware/CMakeLists.txt + firmware/arch/cortex-m/sources.cmake, release build.
-SOURCES = [FW / "src" / n for n in ("cd_crc.c", "cd_status.c", "cd_ring.c", "cd_core.c",
-                                    "cd_dump.c", "cd_frame.c", "cd_proto.c")]
-SOURCES += [FW / "arch" / "cortex-m" / n for n in ("cd_fault_entry.S", "cd_fault.c")]
+# What the CMake build compiles into the library for Cortex-M, release: every
+# portable source, and the architecture's minus fault injection (test builds only).
+SOURCES = sorted((FW / "src").glob("*.c")) + sorted(
+    p for p in (FW / "arch" / "cortex-m").iterdir()
+    if p.suffix in (".c", ".S") and not p.name.startswith("cd_fault_inject"))
 # cm_regs.h lives with the Cortex-M port pieces (boards/common/cortex-m before
 # they moved to firmware/ports/cortex-m).
 INCLUDES = [FW / "include", FW / "src", FW / "arch" / "cortex-m"] + [
