@@ -24,7 +24,6 @@
  * otherwise each ring is checked on its own (cd_ring_check) and only a bad one
  * is reformatted (self) or freed (source).
  */
-#include <string.h>
 
 #include "cd_arch.h"
 #include "cd_crash.h"
@@ -78,7 +77,7 @@ static struct {
 static int guid_is_zero(const cd_guid_t *g)
 {
     static const cd_guid_t zero;
-    return memcmp(g, &zero, sizeof zero) == 0;
+    return cd_equal(g, &zero, sizeof zero);
 }
 
 /* *acc += v; 0 on size_t overflow. */
@@ -225,7 +224,7 @@ int cd_init(const cd_config_t *cfg)
                 cd_crc32(0, sh, CD_STORE_HDR_CRC_LEN) != sh->hdr_crc || sh->layout_crc != lcrc;
     uint32_t boots = 0;
     if (fresh) {
-        memset(base, 0, lo.total); /* every source slot free */
+        cd_zero(base, lo.total); /* every source slot free */
     } else {
         boots = sh->boot_count;
     }
@@ -236,7 +235,7 @@ int cd_init(const cd_config_t *cfg)
     cd_ring_hdr_make(&want, &cfg->self_guid, label, cfg->self_item_size, cfg->self_item_count);
     /* The self ring is kept only if it is exactly the ring this configuration
      * would create (guid, label, geometry), and intact. */
-    if (fresh || memcmp(&self->hdr, &want, offsetof(cd_ring_hdr_t, head)) != 0 ||
+    if (fresh || !cd_equal(&self->hdr, &want, offsetof(cd_ring_hdr_t, head)) ||
         cd_ring_check(self, lo.self_slot_bytes) != CD_OK) {
         cd_ring_init(self, &cfg->self_guid, label, cfg->self_item_size, cfg->self_item_count);
     }
@@ -244,13 +243,13 @@ int cd_init(const cd_config_t *cfg)
     for (uint32_t i = 0; !fresh && i < cfg->source_count; i++) {
         cd_ring_t *r = (cd_ring_t *)(void *)(base + lo.src_off + (size_t)i * lo.src_stride);
         if (r->hdr.magic != 0 && cd_ring_check(r, cfg->source_max_bytes) != CD_OK) {
-            memset(&r->hdr, 0, sizeof r->hdr);
+            cd_zero(&r->hdr, sizeof r->hdr);
         }
     }
 
-    memset(base + lo.triage_off, 0, lo.self_off - lo.triage_off);
+    cd_zero(base + lo.triage_off, lo.self_off - lo.triage_off);
 
-    memset(sh, 0, sizeof *sh);
+    cd_zero(sh, sizeof *sh);
     sh->magic = CD_STORE_MAGIC;
     sh->version = CD_STORE_VERSION;
     sh->hdr_size = CD_STORE_HDR_SIZE;
@@ -258,12 +257,12 @@ int cd_init(const cd_config_t *cfg)
     sh->boot_count = boots + 1u;
     sh->hdr_crc = cd_crc32(0, sh, CD_STORE_HDR_CRC_LEN);
 
-    g_cd.cfg = *cfg;
-    memset(g_cd.name, 0, sizeof g_cd.name);
-    memcpy(g_cd.name, cfg->component_name, str_len_max(cfg->component_name, CD_NAME_LEN));
+    cd_copy(&g_cd.cfg, cfg, sizeof g_cd.cfg); /* a struct assignment would call memcpy */
+    cd_zero(g_cd.name, sizeof g_cd.name);
+    cd_copy(g_cd.name, cfg->component_name, str_len_max(cfg->component_name, CD_NAME_LEN));
     g_cd.cfg.component_name = g_cd.name;
-    memset(g_cd.self_label, 0, sizeof g_cd.self_label);
-    memcpy(g_cd.self_label, label, str_len_max(label, CD_LABEL_LEN));
+    cd_zero(g_cd.self_label, sizeof g_cd.self_label);
+    cd_copy(g_cd.self_label, label, str_len_max(label, CD_LABEL_LEN));
     g_cd.cfg.self_label = g_cd.self_label;
     g_cd.lo = lo;
     g_cd.base = base;
@@ -311,7 +310,7 @@ cd_ring_t *cd_source_find(const cd_guid_t *guid)
     }
     for (uint32_t i = 0; i < g_cd.cfg.source_count; i++) {
         cd_ring_t *r = src_ring(i);
-        if (src_in_use(r) && memcmp(&r->hdr.guid, guid, sizeof *guid) == 0) {
+        if (src_in_use(r) && cd_equal(&r->hdr.guid, guid, sizeof *guid)) {
             return r;
         }
     }
@@ -350,7 +349,7 @@ int cd_source_create(const cd_guid_t *guid, const char *label, uint16_t item_siz
             return CD_E_ITEM_TOO_LARGE;
         }
         /* count * stride <= source_max_bytes, without the multiply. */
-        if (count > g_cd.cfg.source_max_bytes / CD_RING_STRIDE(item_size)) {
+        if (count > cd_udiv(g_cd.cfg.source_max_bytes, CD_RING_STRIDE(item_size))) {
             return CD_E_RING_TOO_LARGE;
         }
         uint32_t i = 0;
@@ -382,9 +381,9 @@ int cd_source_destroy(const cd_guid_t *guid)
     /* Zeroing the header under the lock frees the slot at once for finders;
      * a stale handle then fails every write (item_size 0). */
     uint32_t key = cd_arch_irq_lock();
-    memset(&r->hdr, 0, sizeof r->hdr);
+    cd_zero(&r->hdr, sizeof r->hdr);
     cd_arch_irq_unlock(key);
-    memset(r + 1, 0, slot_bytes);
+    cd_zero(r + 1, slot_bytes);
     return CD_OK;
 }
 
@@ -472,9 +471,9 @@ int cd_triage_remove(const void *addr, size_t len)
     for (uint32_t i = 0; i < g_cd.triage_used; i++) {
         if (t[i].addr == a && t[i].len == len) {
             /* Keep the order of the others: the dump lists ranges as added. */
-            memmove(&t[i], &t[i + 1u], (g_cd.triage_used - i - 1u) * sizeof *t);
+            cd_copy(&t[i], &t[i + 1u], (g_cd.triage_used - i - 1u) * sizeof *t);
             g_cd.triage_used--;
-            memset(&t[g_cd.triage_used], 0, sizeof *t);
+            cd_zero(&t[g_cd.triage_used], sizeof *t);
             rc = CD_OK;
             break;
         }
@@ -496,7 +495,7 @@ const cd_triage_range_t *cd_triage_at(uint32_t index, uint32_t *total)
 
 void cd_core_info(cd_wire_info_t *info)
 {
-    memset(info, 0, sizeof *info);
+    cd_zero(info, sizeof *info);
     info->proto_version = CD_PROTO_VERSION;
     info->frame_max = CD_FRAME_MAX;
 
@@ -513,7 +512,7 @@ void cd_core_info(cd_wire_info_t *info)
     info->lib_version[1] = CD_VERSION_MINOR;
     info->lib_version[2] = CD_VERSION_PATCH;
     if (id_len != 0) {
-        memcpy(info->build_id, id, id_len);
+        cd_copy(info->build_id, id, id_len);
     }
 
     if (!g_cd.ready) {
@@ -538,5 +537,5 @@ void cd_core_info(cd_wire_info_t *info)
     info->self_count = g_cd.cfg.self_item_count;
     info->self_guid = g_cd.cfg.self_guid;
     info->boot_count = g_cd.boot_count;
-    memcpy(info->name, g_cd.name, sizeof info->name);
+    cd_copy(info->name, g_cd.name, sizeof info->name);
 }

@@ -23,7 +23,6 @@
  * counting pass (which saves its section CRC) and once more to program.
  */
 #include <stddef.h>
-#include <string.h>
 
 #include "cd_arch.h"
 #include "cd_crash.h"
@@ -61,6 +60,7 @@ static struct {
     uint32_t write_size;
     uint32_t erase_size;
     uint8_t state[CD_DUMP_SLOTS_MAX]; /* CD_SLOT_* */
+    uint32_t victim;                  /* pick_victim() as of the end of boot */
 } s_d;
 
 /* For debug probes: found by symbol, filled by cd_dump_boot() (cd_format.h). */
@@ -149,6 +149,12 @@ int cd_mem_readable(uintptr_t addr, uint32_t len)
 
 /* ------------------------------------------------------------ config and slots */
 
+/* The slot size: the partition shared by `slots`, rounded down to erase units. */
+static uint32_t slot_size_of(const cd_flash_geometry_t *g, uint32_t slots)
+{
+    return cd_udiv(cd_udiv(g->size, slots), g->erase_size) * g->erase_size;
+}
+
 int cd_dump_config_check(const cd_config_t *cfg)
 {
     uint32_t slots = cfg->dump_slots == 0 ? 2u : cfg->dump_slots;
@@ -158,12 +164,11 @@ int cd_dump_config_check(const cd_config_t *cfg)
     }
     uint32_t ws = g->write_size;
     if ((ws != 1u && ws != 2u && ws != 4u && ws != 8u) || g->erase_size == 0 ||
-        g->erase_size % ws != 0 || g->size % g->erase_size != 0) {
+        (g->erase_size & (ws - 1u)) != 0 ||
+        cd_udiv(g->size, g->erase_size) * g->erase_size != g->size) {
         return CD_E_CONFIG;
     }
-    uint32_t slot = g->size / slots;
-    slot -= slot % g->erase_size;
-    if (slot < CD_DUMP_SLOT_MIN) {
+    if (slot_size_of(g, slots) < CD_DUMP_SLOT_MIN) {
         return CD_E_CONFIG;
     }
     return CD_OK;
@@ -297,14 +302,20 @@ static int victim_erase(uint32_t i)
     return slot_erase(i);
 }
 
-static uint32_t find_empty(void)
+/* The first slot in `state`, NO_SLOT if none. */
+static uint32_t find_slot(uint8_t state)
 {
     for (uint32_t i = 0; i < s_d.n_slots; i++) {
-        if (s_d.state[i] == CD_SLOT_EMPTY) {
+        if (s_d.state[i] == state) {
             return i;
         }
     }
     return NO_SLOT;
+}
+
+static uint32_t find_empty(void)
+{
+    return find_slot(CD_SLOT_EMPTY);
 }
 
 void cd_dump_boot(const cd_config_t *cfg)
@@ -315,8 +326,7 @@ void cd_dump_boot(const cd_config_t *cfg)
     s_stage = 0;
     s_d.ready = 0;
     s_d.n_slots = cfg->dump_slots == 0 ? 2u : cfg->dump_slots;
-    s_d.slot_size = g->size / s_d.n_slots;
-    s_d.slot_size -= s_d.slot_size % g->erase_size;
+    s_d.slot_size = slot_size_of(g, s_d.n_slots);
     s_d.write_size = g->write_size;
     s_d.erase_size = g->erase_size;
     cd_dump_locator.magic = CD_LOCATOR_MAGIC;
@@ -324,7 +334,7 @@ void cd_dump_boot(const cd_config_t *cfg)
     cd_dump_locator.slot_size = s_d.slot_size;
     cd_dump_locator.n_slots = s_d.n_slots;
     cd_dump_locator.erase_size = s_d.erase_size;
-    memset(cd_dump_locator.dump_len, 0, sizeof cd_dump_locator.dump_len);
+    cd_zero(cd_dump_locator.dump_len, sizeof cd_dump_locator.dump_len);
     cd_dump_locator.crc = cd_crc32(0, &cd_dump_locator, offsetof(cd_dump_locator_t, crc));
 
     uint32_t max_cc = 0;
@@ -344,7 +354,7 @@ void cd_dump_boot(const cd_config_t *cfg)
     /* Lost RAM (power cycle): start the crash counter after the newest dump,
      * so crash counts keep ordering the slots. */
     if (!rec_ok(&s_area.rec)) {
-        memset(&s_area.rec, 0, sizeof s_area.rec);
+        cd_zero(&s_area.rec, sizeof s_area.rec);
         s_area.rec.magic = CD_CRASH_MAGIC;
         s_area.rec.crash_count = max_cc;
         s_area.rec.slot = NO_SLOT;
@@ -358,6 +368,13 @@ void cd_dump_boot(const cd_config_t *cfg)
         area_seal();
     }
 
+    /* For the crash path, which then needs neither pick_victim() nor header
+     * reads. Only a crash (followed by a reset and this boot again) makes a
+     * slot VALID or changes a header, so while every slot stays VALID this
+     * stays the choice pick_victim() would make; other changes (an erase,
+     * such as the ones just below, or a failed one) leave an EMPTY or INVALID
+     * slot, which write_dump() takes first, as pick_victim() would. */
+    s_d.victim = pick_victim();
     /* Ready before any erase: a fault during one of these erases takes the
      * crash path, which finds the slot INVALID (slot_erase() marks it so
      * first), erases it itself and writes its dump there. */
@@ -368,7 +385,7 @@ void cd_dump_boot(const cd_config_t *cfg)
         }
     }
     if (find_empty() == NO_SLOT && s_d.n_slots >= 3u) {
-        (void)victim_erase(pick_victim());
+        (void)victim_erase(s_d.victim);
     }
 }
 
@@ -381,6 +398,7 @@ struct cd_writer {
     int mode;            /* MODE_* */
     int phase;           /* PH_* within a section */
     uint32_t base;       /* partition offset of the slot */
+    uint32_t slot;       /* its index (NO_SLOT while counting) */
     uint32_t limit;      /* slot size */
     uint32_t pos;        /* dump bytes so far, header included */
     uint32_t body_crc;
@@ -426,7 +444,7 @@ static void stage_flush(struct cd_writer *w)
         return;
     }
     uint32_t n = (w->stage_len + s_d.write_size - 1u) & ~(s_d.write_size - 1u);
-    memset(w->stage + w->stage_len, 0, n - w->stage_len);
+    cd_zero(w->stage + w->stage_len, n - w->stage_len);
     program(w, w->stage_off, w->stage, n);
     w->stage_off += n;
     w->stage_len = 0;
@@ -442,7 +460,7 @@ static void out(struct cd_writer *w, const void *data, uint32_t len)
     while (len != 0) {
         uint32_t n = STAGE_LEN - w->stage_len;
         n = n < len ? n : len;
-        memcpy(w->stage + w->stage_len, p, n);
+        cd_copy(w->stage + w->stage_len, p, n);
         w->stage_len += n;
         p += n;
         len -= n;
@@ -639,8 +657,9 @@ static void emit_all(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_co
 
 static void writer_start(struct cd_writer *w, int mode, uint32_t slot)
 {
-    memset(w, 0, sizeof *w);
+    cd_zero(w, sizeof *w);
     w->mode = mode;
+    w->slot = slot;
     w->base = slot == NO_SLOT ? 0 : slot_off(slot);
     w->limit = s_d.slot_size;
     w->pos = HDR_LEN;
@@ -654,7 +673,7 @@ static void commit(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_conf
                    uint32_t extra_flags)
 {
     cd_dump_hdr_t h;
-    memset(&h, 0, sizeof h);
+    cd_zero(&h, sizeof h);
     h.magic = CD_DUMP_MAGIC;
     h.version = CD_DUMP_VERSION;
     h.hdr_len = HDR_LEN;
@@ -664,7 +683,7 @@ static void commit(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_conf
     h.boot_count = cd_boot_count();
     h.reason = ctx->reason;
     h.code = ctx->code;
-    memcpy(h.param, ctx->param, sizeof h.param);
+    cd_copy(h.param, ctx->param, sizeof h.param);
     h.flags = (ctx->flags & (CD_DUMP_F_BAD_SP | CD_DUMP_F_FPU)) | w->flags | extra_flags;
     h.stage = s_nested_stage != 0 ? s_nested_stage : s_stage;
     h.cpuid = ctx->cpuid;
@@ -678,10 +697,12 @@ static void commit(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_conf
     id_len = id_len > CD_BUILD_ID_MAX ? CD_BUILD_ID_MAX : id_len;
     h.build_id_len = (uint8_t)id_len;
     if (id_len != 0) {
-        memcpy(h.build_id, id, id_len);
+        cd_copy(h.build_id, id, id_len);
     }
-    if (cfg->component_name != NULL) {
-        strncpy(h.component, cfg->component_name, sizeof h.component - 1u);
+    /* strncpy(), NUL-padded (h is zeroed), without the C library. */
+    const char *name = cfg->component_name;
+    for (size_t k = 0; name != NULL && k < sizeof h.component - 1u && name[k] != '\0'; k++) {
+        h.component[k] = name[k];
     }
     h.hdr_crc = cd_crc32(0, &h, CD_DUMP_HDR_CRC_LEN);
     set_stage(CD_STAGE_COMMIT);
@@ -704,7 +725,9 @@ static int write_dump(const cd_crash_ctx_t *ctx, const cd_config_t *cfg, uint32_
     set_stage(CD_STAGE_WRITE);
     uint32_t i = find_empty();
     if (i == NO_SLOT) {
-        i = pick_victim();
+        /* pick_victim(): a slot without a dump first, else the victim. */
+        i = find_slot(CD_SLOT_INVALID);
+        i = i != NO_SLOT ? i : s_d.victim;
         if (victim_erase(i) != CD_OK) {
             return CD_E_IO;
         }
@@ -761,7 +784,7 @@ static __attribute__((noreturn)) void crash_nested(void)
         w->err = CD_OK;
         stage_flush(w);
         commit(w, ctx, cfg, CD_DUMP_F_NESTED | CD_DUMP_F_TRUNCATED);
-        uint32_t slot = w->base / s_d.slot_size;
+        uint32_t slot = w->slot; /* no division: Cortex-M0 would pull in libgcc's */
         if (w->err == CD_OK) {
             s_d.state[slot] = CD_SLOT_VALID;
         }
@@ -785,7 +808,7 @@ void cd_crash_handle(cd_crash_ctx_t *ctx)
         cd_arch_reset();
     }
     s_ctx = ctx;
-    memset(&s_w, 0, sizeof s_w); /* nothing written yet (see crash_nested) */
+    cd_zero(&s_w, sizeof s_w); /* nothing written yet (see crash_nested) */
     s_nested_stage = 0;
     s_crashing = 1;
     s_add_len = 0;
@@ -794,7 +817,7 @@ void cd_crash_handle(cd_crash_ctx_t *ctx)
     /* The record first: whatever happens next, the reason is kept. */
     cd_crash_record_t *rec = &s_area.rec;
     if (!rec_ok(rec)) {
-        memset(rec, 0, sizeof *rec);
+        cd_zero(rec, sizeof *rec);
         rec->magic = CD_CRASH_MAGIC;
     }
     if (!area_ok()) {
@@ -864,7 +887,7 @@ int cd_last_crash(cd_crash_record_t *out)
 
 int cd_dump_status(cd_wire_dump_status_t *st)
 {
-    memset(st, 0, sizeof *st);
+    cd_zero(st, sizeof *st);
     if (!s_d.ready) {
         return CD_E_STATE;
     }
@@ -874,14 +897,14 @@ int cd_dump_status(cd_wire_dump_status_t *st)
     st->dropped = area_ok() ? s_area.dropped : 0;
     if (rec_ok(&s_area.rec) && s_area.rec.reason != 0) {
         st->record_valid = 1;
-        memcpy(st->record, &s_area.rec, sizeof st->record);
+        cd_copy(st->record, &s_area.rec, sizeof st->record);
     }
     return CD_OK;
 }
 
 int cd_dump_slot_info(uint32_t i, cd_wire_slot_t *out)
 {
-    memset(out, 0, sizeof *out);
+    cd_zero(out, sizeof *out);
     if (!s_d.ready) {
         return CD_E_STATE;
     }

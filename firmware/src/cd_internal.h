@@ -13,6 +13,18 @@
 /* CRC-32/ISO-HDLC (zlib). Start with crc = 0; chain by passing the previous result. */
 uint32_t cd_crc32(uint32_t crc, const void *data, size_t len);
 
+/* Any, fault. The library's memcpy, memset(0) and memcmp() == 0 (cd_crc.c):
+ * it calls no C library function. cd_copy copies upwards, byte by byte, so it
+ * is also right for an overlapping move to a lower address (memmove). */
+void cd_copy(void *dst, const void *src, size_t len);
+void cd_zero(void *dst, size_t len);
+int cd_equal(const void *a, const void *b, size_t len);
+
+/* Any. n / d for d != 0: the divide instruction where the core has one, else
+ * cd_udiv_shift() (shift and subtract, 32 steps; what Cortex-M0 builds use). */
+uint32_t cd_udiv(uint32_t n, uint32_t d);
+uint32_t cd_udiv_shift(uint32_t n, uint32_t d);
+
 /* Fills *info for the INFO command (everything but the rx counters). */
 void cd_core_info(cd_wire_info_t *info);
 

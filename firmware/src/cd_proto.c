@@ -19,12 +19,11 @@
  * retried READ removes nothing more.
  *
  * RAM: the decoder (one CD_FRAME_MAX buffer), the response buffer (another) and a
- * few words. Wire structs are copied with memcpy between byte buffers and locals,
+ * few words. Wire structs are copied (cd_copy) between byte buffers and locals,
  * never accessed through cast pointers: the payload starts at offset 4 of a byte
  * array and the structs need 4-byte alignment (Cortex-M0 faults otherwise).
  */
 #include <stdatomic.h>
-#include <string.h>
 
 #include "cd_arch.h"
 #include "cd_crash.h"
@@ -32,7 +31,7 @@
 #include "cd_internal.h"
 #include "crashdump/cd_port.h"
 
-/* memcpy of the wire structs is only right on a little-endian CPU. */
+/* Copying the wire structs bytewise is only right on a little-endian CPU. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "crashdump's wire format is little-endian; this port needs byte swapping"
 #endif
@@ -128,7 +127,7 @@ typedef int (*cmd_fn)(const uint8_t *req, size_t len, uint8_t *rsp);
 static int is_self_guid(const uint8_t *guid_bytes)
 {
     const cd_ring_t *self = cd_self_ring();
-    return self != NULL && memcmp(cd_ring_guid(self), guid_bytes, sizeof(cd_guid_t)) == 0;
+    return self != NULL && cd_equal(cd_ring_guid(self), guid_bytes, sizeof(cd_guid_t));
 }
 
 /* Thread. The ring a GUID names: the self ring, or a data source; NULL if none. */
@@ -139,7 +138,7 @@ static cd_ring_t *ring_by_guid(const uint8_t *guid_bytes)
     if (is_self_guid(guid_bytes)) {
         return cd_self_ring();
     }
-    memcpy(&g, guid_bytes, sizeof g);
+    cd_copy(&g, guid_bytes, sizeof g);
     return cd_source_find(&g);
 }
 
@@ -159,9 +158,9 @@ static void put_source(uint8_t *out, const cd_ring_t *r, uint16_t flags)
     cd_ring_stat_t st;
 
     cd_ring_stat(r, &st);
-    memset(&s, 0, sizeof s);
-    memcpy(&s.guid, cd_ring_guid(r), sizeof s.guid);
-    memcpy(s.label, cd_ring_label(r), sizeof s.label);
+    cd_zero(&s, sizeof s);
+    cd_copy(&s.guid, cd_ring_guid(r), sizeof s.guid);
+    cd_copy(s.label, cd_ring_label(r), sizeof s.label);
     s.item_size = st.item_size;
     if (r == cd_self_ring()) {
         flags |= CD_SRC_F_SELF;
@@ -171,7 +170,7 @@ static void put_source(uint8_t *out, const cd_ring_t *r, uint16_t flags)
     s.head_seq = st.head_seq;
     s.oldest_seq = st.oldest_seq;
     s.lost = st.lost;
-    memcpy(out, &s, sizeof s);
+    cd_copy(out, &s, sizeof s);
 }
 
 static int cmd_info(const uint8_t *req, size_t len, uint8_t *rsp)
@@ -180,14 +179,14 @@ static int cmd_info(const uint8_t *req, size_t len, uint8_t *rsp)
 
     (void)req;
     (void)len;
-    memset(&info, 0, sizeof info);
+    cd_zero(&info, sizeof info);
     cd_core_info(&info);
     if (info.caps != 0) {
         info.caps |= CD_CAP_DEDUP; /* cd_proto_poll() answers repeats from s_tx */
     }
     info.rx_frames = s_rx_frames;
     info.rx_errors = s_rx_errors_isr + s_rx_errors_thread;
-    memcpy(rsp, &info, sizeof info);
+    cd_copy(rsp, &info, sizeof info);
     return (int)sizeof info;
 }
 
@@ -209,9 +208,9 @@ static int cmd_src_create(const uint8_t *req, size_t len, uint8_t *rsp)
     int st;
 
     (void)len;
-    memcpy(&c, req, sizeof c);
+    cd_copy(&c, req, sizeof c);
     /* A 16-byte label has no NUL on the wire; terminate it for the C API. */
-    memcpy(label, c.label, CD_LABEL_LEN);
+    cd_copy(label, c.label, CD_LABEL_LEN);
     label[CD_LABEL_LEN] = '\0';
     if (is_self_guid(c.guid.b)) {
         /* The self ring is addressable by its GUID like a source, so creating
@@ -262,7 +261,7 @@ static int cmd_src_write(const uint8_t *req, size_t len, uint8_t *rsp)
     if (st < 0) {
         return st;
     }
-    memcpy(rsp, &s, sizeof s);
+    cd_copy(rsp, &s, sizeof s);
     return (int)sizeof s;
 }
 
@@ -275,7 +274,7 @@ static int read_items(cd_ring_t *r, uint16_t max_items, uint8_t *rsp)
     cd_ring_stat_t st;
     size_t pos = sizeof h;
 
-    memset(&h, 0, sizeof h);
+    cd_zero(&h, sizeof h);
     for (;;) {
         uint32_t seq, lost, key;
         int n;
@@ -316,7 +315,7 @@ static int read_items(cd_ring_t *r, uint16_t max_items, uint8_t *rsp)
         h.first_seq = st.head_seq; /* nothing held: the next item will have this seq */
     }
     h.head_seq = st.head_seq;
-    memcpy(rsp, &h, sizeof h);
+    cd_copy(rsp, &h, sizeof h);
     return (int)pos;
 }
 
@@ -339,7 +338,7 @@ static int capture_items(const cd_ring_t *r, const cd_wire_capture_t *c, uint8_t
             seq = (int32_t)(c->from_seq - st.head_seq) > 0 ? st.head_seq : c->from_seq;
         }
     }
-    memset(&h, 0, sizeof h);
+    cd_zero(&h, sizeof h);
     h.head_seq = st.head_seq;
     h.lost = st.lost;
     h.first_seq = seq;
@@ -365,7 +364,7 @@ static int capture_items(const cd_ring_t *r, const cd_wire_capture_t *c, uint8_t
         h.n_items++;
         seq++;
     }
-    memcpy(rsp, &h, sizeof h);
+    cd_copy(rsp, &h, sizeof h);
     return (int)pos;
 }
 
@@ -375,7 +374,7 @@ static int cmd_src_read(const uint8_t *req, size_t len, uint8_t *rsp)
     cd_ring_t *r;
 
     (void)len;
-    memcpy(&rd, req, sizeof rd);
+    cd_copy(&rd, req, sizeof rd);
     r = ring_by_guid(rd.guid.b);
     if (r == NULL) {
         return CD_E_UNKNOWN_SOURCE;
@@ -389,7 +388,7 @@ static int cmd_src_capture(const uint8_t *req, size_t len, uint8_t *rsp)
     cd_ring_t *r;
 
     (void)len;
-    memcpy(&c, req, sizeof c);
+    cd_copy(&c, req, sizeof c);
     r = ring_by_guid(c.guid.b);
     if (r == NULL) {
         return CD_E_UNKNOWN_SOURCE;
@@ -406,7 +405,7 @@ static int cmd_src_destroy(const uint8_t *req, size_t len, uint8_t *rsp)
     if (is_self_guid(req)) {
         return CD_E_INVAL; /* the self ring belongs to the firmware */
     }
-    memcpy(&g, req, sizeof g);
+    cd_copy(&g, req, sizeof g);
     return cd_source_destroy(&g);
 }
 
@@ -417,7 +416,7 @@ static void put_list_hdr(uint8_t *rsp, uint32_t total, uint32_t n)
 
     l.total = (uint16_t)total;
     l.n = (uint16_t)n;
-    memcpy(rsp, &l, sizeof l);
+    cd_copy(rsp, &l, sizeof l);
 }
 
 static int cmd_src_list(const uint8_t *req, size_t len, uint8_t *rsp)
@@ -427,7 +426,7 @@ static int cmd_src_list(const uint8_t *req, size_t len, uint8_t *rsp)
     size_t pos = sizeof(cd_wire_list_t);
 
     (void)len;
-    memcpy(&p, req, sizeof p);
+    cd_copy(&p, req, sizeof p);
     (void)cd_source_at(0, &total);
     for (i = p.start; i < total && PAYLOAD_MAX - pos >= sizeof(cd_wire_source_t); i++) {
         const cd_ring_t *r = cd_source_at(i, NULL);
@@ -451,7 +450,7 @@ static int cmd_self_read(const uint8_t *req, size_t len, uint8_t *rsp)
     if (r == NULL) {
         return CD_E_STATE; /* cd_init() has not succeeded */
     }
-    memcpy(&rd, req, sizeof rd);
+    cd_copy(&rd, req, sizeof rd);
     return read_items(r, rd.max_items, rsp);
 }
 
@@ -464,7 +463,7 @@ static int cmd_self_capture(const uint8_t *req, size_t len, uint8_t *rsp)
     if (r == NULL) {
         return CD_E_STATE;
     }
-    memcpy(&c, req, sizeof c);
+    cd_copy(&c, req, sizeof c);
     return capture_items(r, &c, rsp);
 }
 
@@ -475,7 +474,7 @@ static int cmd_triage_list(const uint8_t *req, size_t len, uint8_t *rsp)
     size_t pos = sizeof(cd_wire_list_t);
 
     (void)len;
-    memcpy(&p, req, sizeof p);
+    cd_copy(&p, req, sizeof p);
     (void)cd_triage_at(0, &total);
     for (i = p.start; i < total && PAYLOAD_MAX - pos >= sizeof(cd_wire_range_t); i++) {
         const cd_triage_range_t *t = cd_triage_at(i, NULL);
@@ -485,7 +484,7 @@ static int cmd_triage_list(const uint8_t *req, size_t len, uint8_t *rsp)
         }
         w.addr = (uint32_t)t->addr; /* 32-bit on the target; truncates only on a host build */
         w.len = (uint32_t)t->len;
-        memcpy(rsp + pos, &w, sizeof w);
+        cd_copy(rsp + pos, &w, sizeof w);
         pos += sizeof w;
         n++;
     }
@@ -515,10 +514,10 @@ static int cmd_dump_status(const uint8_t *req, size_t len, uint8_t *rsp)
         if (rc != CD_OK) {
             return rc;
         }
-        memcpy(rsp + pos, &slot, sizeof slot);
+        cd_copy(rsp + pos, &slot, sizeof slot);
         pos += sizeof slot;
     }
-    memcpy(rsp, &st, sizeof st);
+    cd_copy(rsp, &st, sizeof st);
     return (int)pos;
 }
 
@@ -527,7 +526,7 @@ static int cmd_dump_read(const uint8_t *req, size_t len, uint8_t *rsp)
     cd_wire_dump_read_t r;
 
     (void)len;
-    memcpy(&r, req, sizeof r);
+    cd_copy(&r, req, sizeof r);
     if (r.len > PAYLOAD_MAX) {
         return CD_E_INVAL;
     }
@@ -540,7 +539,7 @@ static int cmd_dump_erase(const uint8_t *req, size_t len, uint8_t *rsp)
 
     (void)len;
     (void)rsp;
-    memcpy(&e, req, sizeof e);
+    cd_copy(&e, req, sizeof e);
     int rc = cd_dump_erase(e.slot, e.flags, e.body_crc);
     return rc < 0 ? rc : 0;
 }
@@ -551,7 +550,7 @@ static int cmd_fault(const uint8_t *req, size_t len, uint8_t *rsp)
     (void)rsp;
 #if CD_ENABLE_FAULT_CMDS
     cd_wire_fault_t f;
-    memcpy(&f, req, sizeof f);
+    cd_copy(&f, req, sizeof f);
     if (f.kind < CD_FAULT_BAD_READ || f.kind > CD_FAULT_NESTED) {
         return CD_E_INVAL;
     }
@@ -563,34 +562,44 @@ static int cmd_fault(const uint8_t *req, size_t len, uint8_t *rsp)
 #endif
 }
 
-/* The command table: request code, allowed payload length range, handler.
- * A handler that must act after its response is sent sets a flag for
- * cd_proto_poll(), as RESET and FAULT do. FAULT is always listed so a build
- * without CD_ENABLE_FAULT_CMDS answers UNSUPPORTED rather than UNKNOWN_CMD. */
+/* The command table: request code, request payload length, handler. The
+ * length is exact, or (CMD_F_MORE) the least, up to PAYLOAD_MAX. A handler
+ * that must act after its response is sent sets a flag for cd_proto_poll(),
+ * as RESET and FAULT do. FAULT is always listed so a build without
+ * CD_ENABLE_FAULT_CMDS answers UNSUPPORTED rather than UNKNOWN_CMD.
+ * Lengths are bytes (8 bytes an entry instead of 12). */
+#define CMD_F_MORE 1u
 typedef struct {
     uint8_t cmd;
-    uint16_t min_len;
-    uint16_t max_len;
+    uint8_t len;
+    uint8_t flags;
     cmd_fn fn;
 } cmd_entry_t;
 
+#define CMD(code, len, flags, fn) {(code), (uint8_t)(len), (flags), (fn)}
+_Static_assert(sizeof(cd_wire_create_t) <= 255u && sizeof(cd_wire_read_t) <= 255u &&
+                   sizeof(cd_wire_capture_t) <= 255u && sizeof(cd_wire_page_t) <= 255u &&
+                   sizeof(cd_wire_dump_read_t) <= 255u && sizeof(cd_wire_dump_erase_t) <= 255u &&
+                   sizeof(cd_wire_fault_t) <= 255u,
+               "request lengths are bytes in the command table");
+
 static const cmd_entry_t s_cmds[] = {
-    {CD_CMD_INFO, 0, 0, cmd_info},
-    {CD_CMD_RESET, 0, 0, cmd_reset},
-    {CD_CMD_SRC_CREATE, sizeof(cd_wire_create_t), sizeof(cd_wire_create_t), cmd_src_create},
-    {CD_CMD_SRC_OPEN, sizeof(cd_guid_t), sizeof(cd_guid_t), cmd_src_open},
-    {CD_CMD_SRC_WRITE, sizeof(cd_guid_t), PAYLOAD_MAX, cmd_src_write},
-    {CD_CMD_SRC_READ, sizeof(cd_wire_read_t), sizeof(cd_wire_read_t), cmd_src_read},
-    {CD_CMD_SRC_CAPTURE, sizeof(cd_wire_capture_t), sizeof(cd_wire_capture_t), cmd_src_capture},
-    {CD_CMD_SRC_DESTROY, sizeof(cd_guid_t), sizeof(cd_guid_t), cmd_src_destroy},
-    {CD_CMD_SRC_LIST, sizeof(cd_wire_page_t), sizeof(cd_wire_page_t), cmd_src_list},
-    {CD_CMD_SELF_READ, sizeof(cd_wire_read_t), sizeof(cd_wire_read_t), cmd_self_read},
-    {CD_CMD_SELF_CAPTURE, sizeof(cd_wire_capture_t), sizeof(cd_wire_capture_t), cmd_self_capture},
-    {CD_CMD_TRIAGE_LIST, sizeof(cd_wire_page_t), sizeof(cd_wire_page_t), cmd_triage_list},
-    {CD_CMD_DUMP_STATUS, 0, 0, cmd_dump_status},
-    {CD_CMD_DUMP_READ, sizeof(cd_wire_dump_read_t), sizeof(cd_wire_dump_read_t), cmd_dump_read},
-    {CD_CMD_DUMP_ERASE, sizeof(cd_wire_dump_erase_t), sizeof(cd_wire_dump_erase_t), cmd_dump_erase},
-    {CD_CMD_FAULT, sizeof(cd_wire_fault_t), sizeof(cd_wire_fault_t), cmd_fault},
+    CMD(CD_CMD_INFO, 0, 0, cmd_info),
+    CMD(CD_CMD_RESET, 0, 0, cmd_reset),
+    CMD(CD_CMD_SRC_CREATE, sizeof(cd_wire_create_t), 0, cmd_src_create),
+    CMD(CD_CMD_SRC_OPEN, sizeof(cd_guid_t), 0, cmd_src_open),
+    CMD(CD_CMD_SRC_WRITE, sizeof(cd_guid_t), CMD_F_MORE, cmd_src_write),
+    CMD(CD_CMD_SRC_READ, sizeof(cd_wire_read_t), 0, cmd_src_read),
+    CMD(CD_CMD_SRC_CAPTURE, sizeof(cd_wire_capture_t), 0, cmd_src_capture),
+    CMD(CD_CMD_SRC_DESTROY, sizeof(cd_guid_t), 0, cmd_src_destroy),
+    CMD(CD_CMD_SRC_LIST, sizeof(cd_wire_page_t), 0, cmd_src_list),
+    CMD(CD_CMD_SELF_READ, sizeof(cd_wire_read_t), 0, cmd_self_read),
+    CMD(CD_CMD_SELF_CAPTURE, sizeof(cd_wire_capture_t), 0, cmd_self_capture),
+    CMD(CD_CMD_TRIAGE_LIST, sizeof(cd_wire_page_t), 0, cmd_triage_list),
+    CMD(CD_CMD_DUMP_STATUS, 0, 0, cmd_dump_status),
+    CMD(CD_CMD_DUMP_READ, sizeof(cd_wire_dump_read_t), 0, cmd_dump_read),
+    CMD(CD_CMD_DUMP_ERASE, sizeof(cd_wire_dump_erase_t), 0, cmd_dump_erase),
+    CMD(CD_CMD_FAULT, sizeof(cd_wire_fault_t), 0, cmd_fault),
 };
 
 /* Thread. Runs the request in frame[0..len) (CRC already checked) and builds
@@ -604,7 +613,9 @@ static size_t dispatch(const uint8_t *frame, size_t len)
 
     for (size_t i = 0; i < sizeof s_cmds / sizeof s_cmds[0]; i++) {
         if (s_cmds[i].cmd == frame[0]) {
-            if (req_len < s_cmds[i].min_len || req_len > s_cmds[i].max_len) {
+            /* req_len <= PAYLOAD_MAX: the frame fitted the decoder's buffer. */
+            if (req_len < s_cmds[i].len ||
+                (req_len != s_cmds[i].len && !(s_cmds[i].flags & CMD_F_MORE))) {
                 r = CD_E_MALFORMED;
             } else {
                 r = s_cmds[i].fn(req, req_len, s_tx + CD_FRAME_HDR_LEN);
@@ -643,7 +654,7 @@ static int is_repeat(const uint8_t *frame, size_t len)
 {
     return s_last_valid && len == s_last_len &&
            get_le32(frame + len - CD_FRAME_CRC_LEN) == s_last_crc &&
-           memcmp(frame, s_last_hdr, CD_FRAME_HDR_LEN) == 0;
+           cd_equal(frame, s_last_hdr, CD_FRAME_HDR_LEN);
 }
 
 int cd_proto_poll(void)
@@ -680,7 +691,7 @@ int cd_proto_poll(void)
         cd_frame_encode(s_tx, s_tx_len, tx_sink, NULL);
         return 1;
     }
-    memcpy(s_last_hdr, f, CD_FRAME_HDR_LEN);
+    cd_copy(s_last_hdr, f, CD_FRAME_HDR_LEN);
     s_last_len = (uint16_t)len;
     s_last_crc = get_le32(f + len - CD_FRAME_CRC_LEN);
     n = dispatch(f, len);
@@ -719,7 +730,7 @@ void cd_proto_reset(void)
     s_last_valid = 0;
     s_last_len = 0;
     s_last_crc = 0;
-    memset(s_last_hdr, 0, sizeof s_last_hdr);
+    cd_zero(s_last_hdr, sizeof s_last_hdr);
     s_reset_requested = 0;
 #if CD_ENABLE_FAULT_CMDS
     s_fault_requested = 0;

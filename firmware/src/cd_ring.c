@@ -25,7 +25,6 @@
  * division, no memcpy call, no loop over the header. Its instruction count is
  * measured by tests/bench/ring_insns.py.
  */
-#include <string.h>
 
 #include "cd_arch.h"
 #include "cd_internal.h"
@@ -348,7 +347,7 @@ int cd_ring_read(cd_ring_t *r, void *buf, size_t cap, uint32_t *seq, uint32_t *l
             rc = CD_E_NOSPACE; /* the item stays */
         } else {
             if (rc > 0) {
-                memcpy(buf, slot + CD_SLOT_HDR_LEN, (size_t)rc);
+                cd_copy(buf, slot + CD_SLOT_HDR_LEN, (size_t)rc);
             }
             /* A corrupt item is consumed too, so one bad slot cannot wedge
              * the reader; the caller still learns its seq. */
@@ -387,7 +386,7 @@ int cd_ring_peek(const cd_ring_t *r, uint32_t seq, void *buf, size_t cap)
         if (rc > 0 && (size_t)rc > cap) {
             rc = CD_E_NOSPACE;
         } else if (rc > 0) {
-            memcpy(buf, slot + CD_SLOT_HDR_LEN, (size_t)rc);
+            cd_copy(buf, slot + CD_SLOT_HDR_LEN, (size_t)rc);
         }
     }
     cd_arch_irq_unlock(key);
@@ -399,7 +398,7 @@ void cd_ring_stat(const cd_ring_t *r, cd_ring_stat_t *st)
     if (st == NULL) {
         return;
     }
-    memset(st, 0, sizeof *st);
+    cd_zero(st, sizeof *st);
     if (r == NULL) {
         return;
     }
@@ -426,13 +425,13 @@ const char *cd_ring_label(const cd_ring_t *r)
 void cd_ring_hdr_make(cd_ring_hdr_t *h, const cd_guid_t *guid, const char *label,
                       uint16_t item_size, uint32_t count)
 {
-    memset(h, 0, sizeof *h);
+    cd_zero(h, sizeof *h);
     h->magic = CD_RING_MAGIC;
     h->version = CD_RING_VERSION;
     h->item_size = item_size;
     h->count = count;
     h->stride = CD_RING_STRIDE(item_size);
-    h->guid = *guid;
+    cd_copy(&h->guid, guid, sizeof h->guid); /* Cortex-M0 calls memcpy for `= *guid` */
     for (size_t i = 0; label != NULL && i < CD_LABEL_LEN && label[i] != '\0'; i++) {
         h->label[i] = label[i];
     }
@@ -447,8 +446,8 @@ void cd_ring_init(cd_ring_t *r, const cd_guid_t *guid, const char *label, uint16
 
     uint32_t magic = h.magic;
     h.magic = 0;
-    r->hdr = h;
-    memset(ring_slots(r), 0, (size_t)count * h.stride);
+    cd_copy(&r->hdr, &h, sizeof h); /* not a struct assignment: that calls memcpy */
+    cd_zero(ring_slots(r), (size_t)count * h.stride);
 
     uint32_t key = cd_arch_irq_lock(); /* also a compiler barrier */
     r->hdr.magic = magic;
@@ -466,10 +465,13 @@ int cd_ring_check(cd_ring_t *r, size_t slot_bytes_max)
     }
     if (h->item_size == 0 || h->item_size > CD_ITEM_MAX ||
         h->stride != CD_RING_STRIDE(h->item_size) ||
-        memcmp(&h->guid, &zero_guid, sizeof zero_guid) == 0) {
+        cd_equal(&h->guid, &zero_guid, sizeof zero_guid)) {
         return CD_E_CORRUPT;
     }
-    if (h->count == 0 || h->count > slot_bytes_max / h->stride) {
+    /* The ring code indexes slots with 32-bit arithmetic: a bound past 4 GiB
+     * (a host build) is the same as 4 GiB. */
+    uint32_t max32 = slot_bytes_max > UINT32_MAX ? UINT32_MAX : (uint32_t)slot_bytes_max;
+    if (h->count == 0 || h->count > cd_udiv(max32, h->stride)) {
         return CD_E_CORRUPT;
     }
     /* idx and head move together, but idx wraps at count and head at 2^32,

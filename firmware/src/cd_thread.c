@@ -9,7 +9,6 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "cd_arch.h"
 #include "cd_internal.h"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Rings on their own (cd_ring.c), plus the CRC and status-name helpers:
+ * Rings on their own (cd_ring.c), plus the CRC, byte-copy, division and
+ * status-name helpers:
  * FIFO order and sequence numbers, overwrite and lost counting, peek/capture,
  * partial items, every ring error code, the 2^32 sequence wrap, the boot-time
  * ring check, and the byte layout documented in cd_format.h.
@@ -62,6 +63,70 @@ TEST(crc_matches_zlib_and_chains)
     CHECK_EQ(cd_crc32(0, "", 0), 0);
     CHECK_EQ(cd_crc32(0, "The quick brown fox jumps over the lazy dog", 43), 0x414FA339u);
     CHECK_EQ(cd_crc32(cd_crc32(0, "12345", 5), "6789", 4), 0xCBF43926u);
+}
+
+/* The library's own memcpy/memmove/memset/memcmp (cd_crc.c), against libc's,
+ * at every alignment and length around the word size. */
+TEST(byte_helpers_match_libc)
+{
+    uint8_t src[64], a[80], b[80];
+    for (size_t i = 0; i < sizeof src; i++) {
+        src[i] = (uint8_t)(i * 37u + 5u);
+    }
+    for (size_t doff = 0; doff < 4; doff++) {
+        for (size_t soff = 0; soff < 4; soff++) {
+            for (size_t len = 0; len <= 40; len++) {
+                memset(a, 0xA5, sizeof a);
+                memset(b, 0xA5, sizeof b);
+                cd_copy(a + 8 + doff, src + soff, len);
+                memcpy(b + 8 + doff, src + soff, len);
+                CHECK_MEM(a, b, sizeof a);
+                CHECK(cd_equal(a, b, sizeof a));
+                cd_zero(a + 8 + doff, len);
+                memset(b + 8 + doff, 0, len);
+                CHECK_MEM(a, b, sizeof a);
+                /* a move to a lower address may overlap */
+                for (size_t i = 0; i < sizeof a; i++) {
+                    a[i] = b[i] = (uint8_t)(i * 11u);
+                }
+                cd_copy(a + doff, a + doff + soff + 1u, len);
+                memmove(b + doff, b + doff + soff + 1u, len);
+                CHECK_MEM(a, b, sizeof a);
+            }
+        }
+    }
+    CHECK(cd_equal(src, src, 0));
+    memcpy(a, src, 16);
+    for (size_t i = 0; i < 16; i++) {
+        a[i] ^= 0x40u;
+        CHECK(!cd_equal(a, src, 16));
+        a[i] ^= 0x40u;
+    }
+    CHECK(cd_equal(a, src, 16));
+}
+
+/* The shift-and-subtract division Cortex-M0 builds use, against '/'. */
+TEST(software_division_matches_the_operator)
+{
+    static const uint32_t v[] = {0u, 1u, 2u, 3u, 4u, 7u, 8u, 31u, 32u, 255u, 256u, 1000u, 4096u,
+                                 65535u, 65536u, 0x12345678u, 0x7FFFFFFFu, 0x80000000u,
+                                 0x80000001u, 0xFFFFFFFEu, 0xFFFFFFFFu};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) {
+            if (v[j] != 0) {
+                CHECK_EQ(cd_udiv_shift(v[i], v[j]), v[i] / v[j]);
+                CHECK_EQ(cd_udiv(v[i], v[j]), v[i] / v[j]);
+            }
+        }
+    }
+    uint32_t x = 0x9E3779B9u;
+    for (int k = 0; k < 10000; k++) {
+        x = x * 1664525u + 1013904223u;
+        uint32_t n = x;
+        x = x * 1664525u + 1013904223u;
+        uint32_t d = (x >> (x & 31u)) | 1u;
+        CHECK_EQ(cd_udiv_shift(n, d), n / d);
+    }
 }
 
 TEST(status_strings_from_the_table)
@@ -407,6 +472,8 @@ TEST(boot_check_rejects_each_bad_field)
 int main(void)
 {
     RUN(crc_matches_zlib_and_chains);
+    RUN(byte_helpers_match_libc);
+    RUN(software_division_matches_the_operator);
     RUN(status_strings_from_the_table);
     RUN(init_builds_the_documented_header);
     RUN(fifo_order_and_sequence_numbers);

@@ -119,40 +119,34 @@ __attribute__((noinline)) static uint32_t cd_fault_fp_fpscr(void)
     return v;
 }
 
-/* frame_fp: the s0 slot of a readable extended frame, or NULL. */
-static void cd_fault_capture_fpu(cd_crash_ctx_t *ctx, const uint32_t *frame_fp)
+/* Saves s0-s31 and FPSCR into ctx->fpu. frame_fp: the s0 slot of a readable
+ * extended frame, or NULL; live: the bugcheck path (no frame at all). */
+static void cd_fault_capture_fpu(cd_crash_ctx_t *ctx, const uint32_t *frame_fp, int live)
 {
-    if (frame_fp != NULL) {
-        /* With lazy stacking (LSPACT) the frame's FP slots are only reserved;
-         * the first FP instruction (the vstm below) writes them at FPCAR,
-         * which is this frame. Without lazy stacking they were written at
-         * entry. Either way read s0-s15 and FPSCR from the frame afterwards:
-         * FPSCR itself was reset to FPDSCR for this handler. */
-        cd_fault_fp_high(&ctx->fpu.s[16]);
-        for (unsigned i = 0; i < 16u; i++) {
-            ctx->fpu.s[i] = frame_fp[i];
-        }
-        ctx->fpu.fpscr = frame_fp[16];
-    } else {
+    if (frame_fp == NULL && !live) {
         /* Unusable frame: cancel a pending lazy save (it would write to the
          * bad SP, a lockup in HardFault) and read the registers themselves,
          * which still hold the interrupted values. FPSCR is lost (reads 0). */
         CM_FPU->FPCCR &= ~CM_FPCCR_LSPACT;
         cm_dsb();
-        cd_fault_fp_high(&ctx->fpu.s[16]);
-        cd_fault_fp_low(&ctx->fpu.s[0]);
-        ctx->fpu.fpscr = 0u;
     }
-    ctx->flags |= CD_DUMP_F_FPU;
-}
-
-/* Bugcheck: no frame; the caller's FP registers are live (CONTROL.FPCA set,
- * so reading FPSCR does not reset it). */
-static void cd_fault_capture_fpu_live(cd_crash_ctx_t *ctx)
-{
+    /* With lazy stacking (LSPACT) the frame's FP slots are only reserved; the
+     * first FP instruction (this vstm) writes them at FPCAR, which is this
+     * frame. Without lazy stacking they were written at entry. */
     cd_fault_fp_high(&ctx->fpu.s[16]);
-    cd_fault_fp_low(&ctx->fpu.s[0]);
-    ctx->fpu.fpscr = cd_fault_fp_fpscr();
+    if (frame_fp != NULL) {
+        /* Read s0-s15 and FPSCR from the frame, after the vstm: FPSCR itself
+         * was reset to FPDSCR for this handler. */
+        for (unsigned i = 0; i < 16u; i++) {
+            ctx->fpu.s[i] = frame_fp[i];
+        }
+        ctx->fpu.fpscr = frame_fp[16];
+    } else {
+        cd_fault_fp_low(&ctx->fpu.s[0]);
+        /* Bugcheck: the caller's FP registers are live (CONTROL.FPCA set, so
+         * reading FPSCR does not reset it). */
+        ctx->fpu.fpscr = live ? cd_fault_fp_fpscr() : 0u;
+    }
     ctx->flags |= CD_DUMP_F_FPU;
 }
 #endif
@@ -169,6 +163,9 @@ void cd_fault_entry_c(cd_fault_save_t *save)
         cd_arch_reset();
     }
     cd_crash_ctx_t *ctx = &cd_fault_ctx[depth];
+    /* An opaque pointer from here on: GCC would otherwise recompute
+     * &cd_fault_ctx[depth] (a multiply-add) at each use. */
+    __asm__("" : "+r"(ctx));
     for (size_t i = 0; i < sizeof(*ctx) / 4u; i++) {
         ((volatile uint32_t *)ctx)[i] = 0u;
     }
@@ -326,12 +323,8 @@ void cd_fault_entry_c(cd_fault_save_t *save)
     }
 
 #if defined(__ARM_FP)
-    if (bug) {
-        if (control & CM_CONTROL_FPCA) {
-            cd_fault_capture_fpu_live(ctx);
-        }
-    } else if ((excret & CM_EXC_RETURN_FTYPE) == 0u) {
-        cd_fault_capture_fpu(ctx, frame_ok ? f + 8 : NULL);
+    if (bug ? (control & CM_CONTROL_FPCA) != 0u : (excret & CM_EXC_RETURN_FTYPE) == 0u) {
+        cd_fault_capture_fpu(ctx, (!bug && frame_ok) ? f + 8 : NULL, bug);
     }
 #endif
 

@@ -48,11 +48,21 @@ cd_fault_bug_frame:
 
 #if !defined(CD_CM_THUMB1)
 
-/* Thumb-2. In: LR = EXC_RETURN (0 on the bugcheck path). Scratch: r0-r3, r12. */
+/* Each entry reads PRIMASK (before the shared body's cpsid), puts its reason
+ * above it (bits 8 and up: PRIMASK is bit 0) and jumps to the one copy of the
+ * body, cd_fault_entry_common. Scratch: r0-r3, r12. */
 .macro CD_ENTRY reason
+    mrs r2, primask
+    .if \reason
+    orr r2, r2, #(\reason << 8)
+    .endif
+    b.w cd_fault_entry_common
+.endm
+
+/* Thumb-2. In: LR = EXC_RETURN (0 on the bugcheck path), r2 = PRIMASK | reason << 8. */
+.macro CD_ENTRY_BODY
     mrs r0, msp
     mrs r1, psp
-    mrs r2, primask
     cpsid i
 #if defined(CD_CM_V8M)
     mrs r3, msplim
@@ -78,7 +88,8 @@ cd_fault_bug_frame:
     push {r4-r11}
     mrs r4, control
     mov r5, lr
-    mov r6, #\reason
+    lsr r6, r2, #8
+    and r2, r2, #1
     mov r7, #0
     push {r0-r7}
     mov r0, sp
@@ -89,18 +100,23 @@ cd_fault_bug_frame:
 /* Thumb-2. Builds the bugcheck block (cd_fault_bug_block_t) below the caller's
  * SP with r0-r3, r12, LR as they are now, PC = \self, xPSR with T set; records
  * it in cd_fault_bug_frame, makes SP the MSP (Thread mode may run on PSP) and
- * sets LR = 0 for CD_ENTRY. Must be privileged. */
-.macro CD_BUG_PRELUDE self, reason
+ * sets LR = 0 for CD_ENTRY. Must be privileged. The head saves the caller's
+ * registers and loads r1 = \self, r2 = \reason without touching the flags;
+ * CD_BUG_TAIL (one copy, in cd_bugcheck) does the rest. */
+.macro CD_BUG_HEAD self, reason
     sub sp, #8
     push {r0-r3, r12, lr}
+    ldr r1, =\self
+    mov r2, #\reason
+.endm
+
+.macro CD_BUG_TAIL
     mrs r0, xpsr
     orr r0, r0, #0x01000000
-    ldr r1, =\self
     bic r1, r1, #1
     strd r1, r0, [sp, #24]
     mrs r0, control
-    mov r1, #\reason
-    push {r0, r1}
+    push {r0, r2}
     add r0, sp, #8
     ldr r1, =cd_fault_bug_frame
     str r0, [r1]
@@ -111,13 +127,29 @@ cd_fault_bug_frame:
     mov lr, #0
 .endm
 
+/* From another section to the tail. */
+.macro CD_BUG_TO_TAIL
+    b.w cd_fault_bug_tail
+.endm
+
 #else /* CD_CM_THUMB1 */
 
-/* Thumb-1 (v6-M instructions only). Same contract as above; scratch r3, r12. */
+/* Thumb-1 (v6-M instructions only). Same contract as above. A B cannot reach
+ * another section from Thumb-1 code, hence the BX. */
 .macro CD_ENTRY reason
+    mrs r2, primask
+    .if \reason
+    movs r3, #\reason
+    lsls r3, r3, #8
+    orrs r2, r3
+    .endif
+    ldr r3, =cd_fault_entry_common
+    bx r3
+.endm
+
+.macro CD_ENTRY_BODY
     mrs r0, msp
     mrs r1, psp
-    mrs r2, primask
     cpsid i
 #if defined(CD_CM_V8M)
     mrs r3, msplim
@@ -151,7 +183,9 @@ cd_fault_bug_frame:
     push {r4-r7}
     mrs r4, control
     mov r5, lr
-    movs r6, #\reason
+    lsrs r6, r2, #8
+    movs r7, #1
+    ands r2, r7
     movs r7, #0
     push {r0-r7}
     mov r0, sp
@@ -159,25 +193,30 @@ cd_fault_bug_frame:
     b .
 .endm
 
-.macro CD_BUG_PRELUDE self, reason
+/* Thumb-1: the head also reads xPSR into r0 (before the first flag-setting
+ * instruction); the tail stores r12 and LR, which the head leaves alone. */
+.macro CD_BUG_HEAD self, reason
     sub sp, #16
     push {r0-r3}
     mrs r0, xpsr
-    movs r1, #1
-    lsls r1, r1, #24
-    orrs r0, r1
+    ldr r1, =\self
+    movs r2, #\reason
+.endm
+
+.macro CD_BUG_TAIL
+    movs r3, #1
+    lsls r3, r3, #24
+    orrs r0, r3
     str r0, [sp, #28]
-    ldr r0, =\self
-    movs r1, #1
-    bics r0, r1
-    str r0, [sp, #24]
+    movs r3, #1
+    bics r1, r3
+    str r1, [sp, #24]
     mov r0, r12
     str r0, [sp, #16]
     mov r0, lr
     str r0, [sp, #20]
     mrs r0, control
-    movs r1, #\reason
-    push {r0, r1}
+    push {r0, r2}
     add r0, sp, #8
     ldr r1, =cd_fault_bug_frame
     str r0, [r1]
@@ -190,7 +229,24 @@ cd_fault_bug_frame:
     mov lr, r0
 .endm
 
+.macro CD_BUG_TO_TAIL
+    ldr r3, =cd_fault_bug_tail
+    bx r3
+.endm
+
 #endif /* CD_CM_THUMB1 */
+
+/* ------------------------------------------------------------------ common body */
+
+/* Steps 1-3 above for every entry (CD_ENTRY jumps here). */
+    .section .text.cd_fault_entry_common, "ax", %progbits
+    .balign 4
+    .type cd_fault_entry_common, %function
+    .thumb_func
+cd_fault_entry_common:
+    CD_ENTRY_BODY
+    .ltorg
+    .size cd_fault_entry_common, . - cd_fault_entry_common
 
 /* ------------------------------------------------------------------ handlers */
 
@@ -241,11 +297,12 @@ cd_bugcheck:
      * unwound from, so a debugger walks from here into the caller. Past the
      * first instruction the frame is the fault path's own: not unwindable. */
     .cfi_startproc
-    CD_BUG_PRELUDE cd_bugcheck, CD_ENTRY_BUGCHECK
+    CD_BUG_HEAD cd_bugcheck, CD_ENTRY_BUGCHECK
     .cfi_undefined lr
-    .type cd_fault_entry_bug, %function
+    .type cd_fault_bug_tail, %function
     .thumb_func
-cd_fault_entry_bug:
+cd_fault_bug_tail:
+    CD_BUG_TAIL
     CD_ENTRY 0
     .ltorg
     .cfi_endproc
@@ -274,9 +331,8 @@ cd_watchdog_warning:
     cmp r0, #15
     beq 1f
 #endif
-    CD_BUG_PRELUDE cd_watchdog_warning, CD_ENTRY_WATCHDOG
-    ldr r0, =cd_fault_entry_bug
-    bx r0
+    CD_BUG_HEAD cd_watchdog_warning, CD_ENTRY_WATCHDOG
+    CD_BUG_TO_TAIL
 1:
     CD_ENTRY CD_ENTRY_WATCHDOG
     .ltorg
