@@ -401,7 +401,6 @@ struct cd_writer {
     uint32_t slot;       /* its index (NO_SLOT while counting) */
     uint32_t limit;      /* slot size */
     uint32_t pos;        /* dump bytes so far, header included */
-    uint32_t body_crc;
     uint32_t flags;      /* CD_DUMP_F_* gathered while writing */
     uint16_t n_sections;
     int stop;            /* a section was cut: the rest are dropped */
@@ -410,12 +409,24 @@ struct cd_writer {
     /* current section */
     uint32_t sec_budget, sec_full, sec_crc;
     uint32_t add_left;   /* additional-data bytes the client may still put */
-    /* programming */
+    /* programming: bytes are copied into the stage (or the hold), CRCed
+     * there and programmed from there, so what a CRC covers is exactly what
+     * reaches flash even if the memory being dumped changes meanwhile */
     uint8_t stage[STAGE_LEN];
     uint32_t stage_len;
     uint32_t stage_off;  /* slot-relative offset of stage[0] */
+    /* The current section's header, held back (with the write units it
+     * shares with its neighbours) until its data is written and its CRC
+     * known: hold[0, hold_end) is programmed at hold_off once full. */
+    uint8_t hold[32];
+    uint32_t hold_off, hold_len, hold_end, hold_crc_at;
+    int holding;
+    /* CRC of every byte written after the header except the section headers'
+     * CRC fields (which the readback checks by recomputing them): what flash
+     * must hold */
+    uint32_t intent;
     /* last complete section, for a nested fault */
-    uint32_t done_pos, done_crc;
+    uint32_t done_pos, done_intent;
     uint16_t done_n;
     int started;         /* MODE_WRITE has begun programming the slot */
 };
@@ -423,7 +434,7 @@ struct cd_writer {
 static struct cd_writer s_w;
 static const cd_crash_ctx_t *s_ctx;
 static uint32_t s_nested_stage; /* stage the first entry reached, 0 if no nested fault */
-static uint32_t s_add_len, s_add_crc, s_add_full; /* additional data: queried, counted */
+static uint32_t s_add_len, s_add_full; /* additional data: queried, counted */
 
 static void program(struct cd_writer *w, uint32_t off, const void *data, uint32_t len)
 {
@@ -450,18 +461,34 @@ static void stage_flush(struct cd_writer *w)
     w->stage_len = 0;
 }
 
-/* Appends dump bytes (after the header): programs them through the stage and
- * adds them to the body CRC. */
-static void out(struct cd_writer *w, const void *data, uint32_t len)
+/* Appends dump bytes (after the header): copies them into the hold or the
+ * stage, adds the copy to the section CRC when `sec` is set, and programs
+ * the stage whenever it is full. Each byte is read from its source once. */
+static void out(struct cd_writer *w, const void *data, uint32_t len, int sec)
 {
     const uint8_t *p = data;
-    w->body_crc = cd_crc32(w->body_crc, p, len);
     w->pos += len;
     while (len != 0) {
-        uint32_t n = STAGE_LEN - w->stage_len;
+        uint8_t *dst;
+        uint32_t n;
+        if (w->holding && w->hold_len < w->hold_end) {
+            dst = w->hold + w->hold_len;
+            n = w->hold_end - w->hold_len;
+        } else {
+            dst = w->stage + w->stage_len;
+            n = STAGE_LEN - w->stage_len;
+        }
         n = n < len ? n : len;
-        cd_copy(w->stage + w->stage_len, p, n);
-        w->stage_len += n;
+        cd_copy(dst, p, n);
+        if (sec) {
+            w->sec_crc = cd_crc32(w->sec_crc, dst, n);
+        }
+        w->intent = cd_crc32(w->intent, dst, n);
+        if (dst == w->stage + w->stage_len) {
+            w->stage_len += n;
+        } else {
+            w->hold_len += n;
+        }
         p += n;
         len -= n;
         if (w->stage_len == STAGE_LEN) {
@@ -470,21 +497,110 @@ static void out(struct cd_writer *w, const void *data, uint32_t len)
     }
 }
 
+/* MODE_WRITE: a section header at w->pos, its CRC not known yet. Programs the
+ * stage's whole write units; its partial tail and the header go to the hold,
+ * which the section's first data bytes then fill up to a write unit. */
+static void sec_begin(struct cd_writer *w, const cd_dump_section_t *sh)
+{
+    uint32_t whole = w->stage_len & ~(s_d.write_size - 1u);
+    if (whole != 0) {
+        program(w, w->stage_off, w->stage, whole);
+    }
+    uint32_t tail = w->stage_len - whole;
+    cd_copy(w->hold, w->stage + whole, tail);
+    cd_copy(w->hold + tail, sh, SEC_HDR_LEN);
+    w->intent = cd_crc32(w->intent, w->hold + tail, (uint32_t)offsetof(cd_dump_section_t, crc));
+    w->hold_off = w->stage_off + whole;
+    w->hold_crc_at = tail + (uint32_t)offsetof(cd_dump_section_t, crc);
+    w->hold_len = tail + SEC_HDR_LEN;
+    w->hold_end = (w->hold_len + s_d.write_size - 1u) & ~(s_d.write_size - 1u);
+    w->holding = 1;
+    w->stage_len = 0;
+    w->stage_off = w->hold_off + w->hold_end;
+    w->pos += SEC_HDR_LEN;
+}
+
+/* MODE_WRITE: the section's data is written; its CRC goes into the held
+ * header, which is programmed now (or, for a section too short to fill the
+ * hold, handed back to the stage as its first bytes). */
+static void sec_end(struct cd_writer *w)
+{
+    cd_copy(w->hold + w->hold_crc_at, &w->sec_crc, sizeof w->sec_crc);
+    if (w->hold_len == w->hold_end) {
+        program(w, w->hold_off, w->hold, w->hold_end);
+    } else {
+        cd_copy(w->stage, w->hold, w->hold_len);
+        w->stage_len = w->hold_len;
+        w->stage_off = w->hold_off;
+    }
+    w->holding = 0;
+}
+
+/* Everything still in RAM to flash (a held header as it stands: only a
+ * nested fault leaves one, past the last complete section). */
+static void flush_all(struct cd_writer *w)
+{
+    if (w->holding) {
+        cd_zero(w->hold + w->hold_len, w->hold_end - w->hold_len);
+        program(w, w->hold_off, w->hold, w->hold_end);
+        w->holding = 0;
+    }
+    stage_flush(w);
+}
+
+/* Reads [HDR_LEN, end) back from flash: the body CRC of what was programmed,
+ * every one of its n sections checked against its own CRC (the check a host
+ * makes), and every other byte against `intent`. CD_OK, CD_E_IO, or
+ * CD_E_CORRUPT if flash does not hold what was written. Uses the (flushed)
+ * stage as its buffer. */
+static int readback(struct cd_writer *w, uint32_t end, uint16_t n, uint32_t intent,
+                    uint32_t *body_crc)
+{
+    uint32_t crc = 0, pos = HDR_LEN, seen = 0;
+    for (uint16_t k = 0; k < n; k++) {
+        cd_dump_section_t sh;
+        if (end - pos < SEC_HDR_LEN ||
+            cd_port_flash_read(w->base + pos, &sh, SEC_HDR_LEN) != CD_OK) {
+            return CD_E_CORRUPT;
+        }
+        crc = cd_crc32(crc, &sh, SEC_HDR_LEN);
+        seen = cd_crc32(seen, &sh, (uint32_t)offsetof(cd_dump_section_t, crc));
+        pos += SEC_HDR_LEN;
+        uint32_t len = (sh.len + 3u) & ~3u, sec = 0;
+        if (len < sh.len || len > end - pos) {
+            return CD_E_CORRUPT;
+        }
+        for (uint32_t off = 0; off < len;) {
+            uint32_t take = len - off < STAGE_LEN ? len - off : STAGE_LEN;
+            if (cd_port_flash_read(w->base + pos + off, w->stage, take) != CD_OK) {
+                return CD_E_IO;
+            }
+            crc = cd_crc32(crc, w->stage, take);
+            seen = cd_crc32(seen, w->stage, take);
+            uint32_t data = off >= sh.len ? 0 : (sh.len - off < take ? sh.len - off : take);
+            sec = cd_crc32(sec, w->stage, data);
+            off += take;
+        }
+        if (sec != sh.crc) {
+            return CD_E_CORRUPT;
+        }
+        pos += len;
+    }
+    *body_crc = crc;
+    return pos == end && seen == intent ? CD_OK : CD_E_CORRUPT;
+}
+
 /* Section data: counted in full (to detect a cut), but only the first
- * sec_budget bytes are CRCed or programmed. */
+ * sec_budget bytes are programmed (and CRCed, as programmed). */
 static void sec_put(struct cd_writer *w, const void *data, uint32_t len)
 {
     uint32_t off = w->sec_full;
     w->sec_full = len > UINT32_MAX - off ? UINT32_MAX : off + len;
-    if (off >= w->sec_budget) {
+    if (off >= w->sec_budget || w->phase == PH_MEASURE) {
         return;
     }
     uint32_t take = w->sec_budget - off < len ? w->sec_budget - off : len;
-    if (w->phase == PH_MEASURE) {
-        w->sec_crc = cd_crc32(w->sec_crc, data, take);
-    } else {
-        out(w, data, take);
-    }
+    out(w, data, take, 1);
 }
 
 static void sec_zeros(struct cd_writer *w, uint32_t len)
@@ -499,8 +615,9 @@ static void sec_zeros(struct cd_writer *w, uint32_t len)
 
 typedef void (*sec_fn)(struct cd_writer *w, const void *arg);
 
-/* Emits one section: measure (length, CRC, cut), then in MODE_WRITE program
- * its header, data and padding. The same code runs in MODE_COUNT. */
+/* Emits one section: measure (length, cut), then in MODE_WRITE program its
+ * data and padding, and its header once the data's CRC is known. The same
+ * code runs in MODE_COUNT. */
 static void section(struct cd_writer *w, uint16_t type, uint16_t flags, sec_fn fn, const void *arg)
 {
     if (w->stop || w->err != CD_OK) {
@@ -514,7 +631,6 @@ static void section(struct cd_writer *w, uint16_t type, uint16_t flags, sec_fn f
     }
     w->sec_budget = (room - SEC_HDR_LEN) & ~3u;
     w->sec_full = 0;
-    w->sec_crc = 0;
     w->phase = PH_MEASURE;
     fn(w, arg);
     uint32_t len = w->sec_full;
@@ -524,21 +640,23 @@ static void section(struct cd_writer *w, uint16_t type, uint16_t flags, sec_fn f
         w->flags |= CD_DUMP_F_TRUNCATED;
         w->stop = 1;
     }
-    cd_dump_section_t sh = {type, flags, len, w->sec_crc};
+    cd_dump_section_t sh = {type, flags, len, 0u};
     uint32_t pad = (4u - (len & 3u)) & 3u;
     if (w->mode == MODE_WRITE) {
-        out(w, &sh, SEC_HDR_LEN);
+        sec_begin(w, &sh);
         w->phase = PH_PROGRAM;
         w->sec_full = 0;
+        w->sec_crc = 0;
         fn(w, arg);
         static const uint8_t zeros[4];
-        out(w, zeros, pad);
+        out(w, zeros, pad, 0);
+        sec_end(w);
     } else {
         w->pos += SEC_HDR_LEN + len + pad;
     }
     w->n_sections++;
     w->done_pos = w->pos;
-    w->done_crc = w->body_crc;
+    w->done_intent = w->intent;
     w->done_n = w->n_sections;
 }
 
@@ -584,9 +702,8 @@ static void put_additional(struct cd_writer *w, const void *arg)
 {
     const cd_config_t *cfg = arg;
     if (w->mode == MODE_WRITE && w->phase == PH_MEASURE) {
-        /* The counting pass ran the client and saved length and CRC. */
+        /* The counting pass ran the client and saved the length. */
         w->sec_full = s_add_full;
-        w->sec_crc = s_add_crc;
         return;
     }
     sec_put(w, &cfg->additional_guid, sizeof cfg->additional_guid);
@@ -598,7 +715,92 @@ static void put_additional(struct cd_writer *w, const void *arg)
     w->add_left = 0;
     if (w->mode == MODE_COUNT) {
         s_add_full = w->sec_full;
-        s_add_crc = w->sec_crc;
+    }
+}
+
+/* THREAD: cd_dump_thread_t, then the top of the thread's stack. */
+typedef struct {
+    const cd_thread_t *t;
+    uint32_t sp, flags, len;
+} thread_arg_t;
+
+static void put_thread(struct cd_writer *w, const void *arg)
+{
+    const thread_arg_t *a = arg;
+    cd_dump_thread_t th;
+    cd_zero(&th, sizeof th);
+    th.id = a->t->id;
+    for (uint32_t k = 0; a->t->name != NULL && k < CD_LABEL_LEN &&
+                         cd_mem_readable((uintptr_t)(a->t->name + k), 1u) && a->t->name[k] != '\0';
+         k++) {
+        th.name[k] = a->t->name[k];
+    }
+    th.stack_lo = (uint32_t)a->t->stack_lo;
+    th.stack_hi = (uint32_t)a->t->stack_hi;
+    th.sp = a->sp;
+    th.flags = a->flags;
+    th.context = CD_THREAD_CONTEXT;
+    th.addr = a->sp;
+    th.len = a->len;
+    sec_put(w, &th, sizeof th);
+    if (a->len != 0) {
+        sec_put(w, (const void *)(uintptr_t)a->sp, a->len);
+    }
+}
+
+/* Bytes from sp that a dump may take: at most `want`, inside one readable
+ * region, and below `top` when top is not 0 (the top of sp's stack). */
+static uint32_t stack_bytes(uintptr_t sp, uintptr_t top, uint32_t want)
+{
+    uint32_t avail = readable_from(sp);
+    if (top != 0u) {
+        uint32_t to_top = top > sp ? (uint32_t)(top - sp) : 0u;
+        avail = avail < to_top ? avail : to_top;
+    }
+    return avail < want ? avail : want;
+}
+
+/* The registered thread whose stack holds sp, NULL if none. */
+static const cd_thread_t *thread_of(uintptr_t sp)
+{
+    const cd_thread_t *t;
+    for (uint32_t i = 0; (t = cd_thread_at(i, NULL)) != NULL; i++) {
+        if (sp >= t->stack_lo && sp <= t->stack_hi) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+/* THREAD sections: the running thread first (its stack is a STACK section),
+ * then every other registered thread with the top of its stack. */
+static void emit_threads(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_config_t *cfg,
+                         uint32_t thread_sp)
+{
+    uint32_t current = cd_thread_current();
+    uint32_t want = cfg->thread_stack_bytes == 0 ? 512u : cfg->thread_stack_bytes;
+    (void)ctx;
+    for (int pass = 0; pass < 2; pass++) {
+        const cd_thread_t *t;
+        for (uint32_t i = 0; (t = cd_thread_at(i, NULL)) != NULL; i++) {
+            thread_arg_t a = {t, 0u, 0u, 0u};
+            if ((t->id == current) != (pass == 0)) {
+                continue;
+            }
+            if (pass == 0) {
+                a.sp = thread_sp;
+                a.flags = CD_THREAD_F_CURRENT;
+            } else if (cd_mem_readable((uintptr_t)t->sp_slot, 4u)) {
+                a.sp = *t->sp_slot;
+                if (a.sp >= t->stack_lo && a.sp < t->stack_hi) {
+                    a.len = stack_bytes(a.sp, t->stack_hi, want);
+                }
+            }
+            if (a.sp < t->stack_lo || a.sp > t->stack_hi) {
+                a.flags |= CD_THREAD_F_SP_OUT;
+            }
+            section(w, CD_SEC_THREAD, 0, put_thread, &a);
+        }
     }
 }
 
@@ -627,13 +829,31 @@ static void emit_all(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_co
         section(w, CD_SEC_FPU, 0, put_blob, &b);
     }
 
+    /* The stack of the crashed context, from SP up to the top of that stack
+     * (a thread's, when SP is in one), never beyond it into other data. */
+    uint32_t want = cfg->stack_dump_bytes == 0 ? DEFAULT_STACK_BYTES : cfg->stack_dump_bytes;
+    const cd_thread_t *th = thread_of(ctx->regs.sp);
     mem_arg_t m = {ctx->regs.sp, 0};
     if (!(ctx->flags & CD_DUMP_F_BAD_SP)) {
-        uint32_t want = cfg->stack_dump_bytes == 0 ? DEFAULT_STACK_BYTES : cfg->stack_dump_bytes;
-        uint32_t avail = readable_from(m.addr);
-        m.len = avail < want ? avail : want;
+        m.len = stack_bytes(m.addr, th != NULL ? th->stack_hi : 0u, want);
     }
     section(w, CD_SEC_STACK, 0, put_mem, &m);
+
+    /* A fault in a handler: the process stack too, where the thread the
+     * interrupt came in on keeps its exception frame and callers. */
+    uint32_t thread_sp = ctx->regs.sp;
+    uint32_t exc = ctx->regs.exc_return;
+    if (exc != 0u && (exc & 0x8u) == 0u && (ctx->regs.valid & CD_REGS_V_SPECIAL) &&
+        ctx->regs.psp != 0u) {
+        th = thread_of(ctx->regs.psp);
+        m.addr = ctx->regs.psp;
+        m.len = stack_bytes(m.addr, th != NULL ? th->stack_hi : 0u, want);
+        if (m.len != 0u) {
+            section(w, CD_SEC_STACK, CD_SEC_F_INTERRUPTED, put_mem, &m);
+        }
+        thread_sp = ctx->regs.psp;
+    }
+    emit_threads(w, ctx, cfg, thread_sp);
 
     section(w, CD_SEC_RING, CD_SEC_F_SELF, put_ring, cd_self_ring());
     cd_ring_t *r;
@@ -668,17 +888,28 @@ static void writer_start(struct cd_writer *w, int mode, uint32_t slot)
     w->err = CD_OK;
 }
 
-/* Programs the header over what the writer completed: the commit. */
+/* Programs the header over what the writer completed, after reading that
+ * back (the body CRC is computed from flash, and every section checked), and
+ * reads the header back too: the commit, and its verification. Sets w->err
+ * to CD_E_CORRUPT if flash does not hold what was written. */
 static void commit(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_config_t *cfg,
                    uint32_t extra_flags)
 {
     cd_dump_hdr_t h;
+    uint32_t body_crc = 0;
+    flush_all(w);
+    if (w->err == CD_OK) {
+        w->err = readback(w, w->done_pos, w->done_n, w->done_intent, &body_crc);
+    }
+    if (w->err != CD_OK) {
+        return;
+    }
     cd_zero(&h, sizeof h);
     h.magic = CD_DUMP_MAGIC;
     h.version = CD_DUMP_VERSION;
     h.hdr_len = HDR_LEN;
     h.total_len = w->done_pos;
-    h.body_crc = w->done_crc;
+    h.body_crc = body_crc;
     h.crash_count = s_area.rec.crash_count;
     h.boot_count = cd_boot_count();
     h.reason = ctx->reason;
@@ -707,6 +938,11 @@ static void commit(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_conf
     h.hdr_crc = cd_crc32(0, &h, CD_DUMP_HDR_CRC_LEN);
     set_stage(CD_STAGE_COMMIT);
     program(w, 0, &h, HDR_LEN);
+    cd_dump_hdr_t back;
+    if (w->err == CD_OK && (cd_port_flash_read(w->base, &back, HDR_LEN) != CD_OK ||
+                            !cd_equal(&back, &h, HDR_LEN))) {
+        w->err = CD_E_CORRUPT;
+    }
 }
 
 /* Picks and prepares a slot, writes every section, commits. Returns the
@@ -738,7 +974,7 @@ static int write_dump(const cd_crash_ctx_t *ctx, const cd_config_t *cfg, uint32_
     writer_start(w, MODE_WRITE, i);
     w->started = 1;
     emit_all(w, ctx, cfg);
-    stage_flush(w);
+    flush_all(w);
     if (w->err != CD_OK) {
         return w->err;
     }
@@ -782,7 +1018,6 @@ static __attribute__((noreturn)) void crash_nested(void)
          * done_pos are programmed but not covered by total_len. */
         struct cd_writer *w = &s_w;
         w->err = CD_OK;
-        stage_flush(w);
         commit(w, ctx, cfg, CD_DUMP_F_NESTED | CD_DUMP_F_TRUNCATED);
         uint32_t slot = w->slot; /* no division: Cortex-M0 would pull in libgcc's */
         if (w->err == CD_OK) {

@@ -79,6 +79,8 @@ uint32_t fake_flash_overprogram;
 uint32_t fake_flash_cut_at;
 int fake_flash_fail_io;
 uint32_t fake_flash_fault_at;
+void (*fake_flash_program_hook)(void);
+uint32_t fake_flash_flip_at;
 void (*fake_flash_fault_fn)(void);
 jmp_buf fake_cut_jmp;
 static int flash_ready;
@@ -178,6 +180,9 @@ int cd_port_flash_program(uint32_t offset, const void *data, uint32_t len)
         len > fake_geometry.size - offset) {
         abort(); /* broken contract */
     }
+    if (fake_flash_program_hook != NULL) {
+        fake_flash_program_hook();
+    }
     fake_flash_programs++;
     const uint8_t *d = data;
     for (uint32_t i = 0; i < len; i++) {
@@ -193,6 +198,9 @@ int cd_port_flash_program(uint32_t offset, const void *data, uint32_t len)
     }
     for (uint32_t i = 0; i < n; i++) {
         fake_flash[offset + i] &= d[i];
+    }
+    if (fake_flash_flip_at != 0 && fake_flash_programs == fake_flash_flip_at) {
+        fake_flash[offset] ^= (uint8_t)(fake_flash[offset] != 0 ? fake_flash[offset] & -fake_flash[offset] : 1u);
     }
     if (cut) {
         op_stop(cut);

@@ -56,6 +56,13 @@ extern int fake_flash_fail_io;        /* nonzero: every erase/program returns CD
  * N is applied partially as for a power cut, then fake_flash_fault_fn() runs,
  * as a fault handler would preempt the code that started the operation (it
  * is expected not to return: cd_crash_handle() resets). */
+/* Called at the start of every program operation (NULL: none): a test changes
+ * the memory being dumped under the writer with it. */
+extern void (*fake_flash_program_hook)(void);
+/* With fake_flash_flip_at = N (> 0), program call N (counted in
+ * fake_flash_programs) leaves one bit of its first byte wrong: flash that
+ * did not take what was written. */
+extern uint32_t fake_flash_flip_at;
 extern uint32_t fake_flash_fault_at;
 extern void (*fake_flash_fault_fn)(void);
 extern jmp_buf fake_cut_jmp;

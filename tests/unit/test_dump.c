@@ -336,6 +336,125 @@ static uint32_t slot_cc(uint32_t i)
 
 /* ------------------------------------------------------------ tests */
 
+/* The memory a dump covers changes while the writer runs (here on every flash
+ * program: an interrupt, DMA, the writer's own state). */
+static void churn_ram(void)
+{
+    for (uint32_t i = 0; i < 64u; i++) {
+        ram[0x1000 + i]++;   /* the triage range */
+        ram[0x8000 + i] ^= 0x5A; /* the stack */
+    }
+}
+
+TEST(dump_verifies_while_memory_changes)
+{
+    setup(8192, 2, 8);
+    make_ctx(4, 0);
+    fake_flash_program_hook = churn_ram;
+    CHECK_EQ(run_crash(), 1);
+    fake_flash_program_hook = NULL;
+    parsed_t p;
+    CHECK(parse(0, &p)); /* every CRC matches the bytes programmed */
+    cd_crash_record_t rec;
+    CHECK_EQ(cd_last_crash(&rec), CD_OK);
+    CHECK_EQ(rec.result, CD_OK);
+    CHECK_EQ(fake_flash_overprogram, 0);
+    /* And after a reboot the slot is still a valid dump. */
+    CHECK_EQ(boot(), CD_OK);
+    CHECK_EQ(slot_state(0), CD_SLOT_VALID);
+}
+
+TEST(dump_not_taken_by_flash_is_reported)
+{
+    for (uint32_t flip = 1; flip <= 6; flip++) {
+        setup(8192, 2, 4);
+        make_ctx(4, 0);
+        fake_flash_reset_ops();
+        fake_flash_flip_at = flip; /* one bit of one program call lost */
+        CHECK_EQ(run_crash(), 1);
+        fake_flash_flip_at = 0;
+        cd_crash_record_t rec;
+        CHECK_EQ(cd_last_crash(&rec), CD_OK);
+        CHECK_EQ(rec.result, CD_E_CORRUPT); /* never "OK" for a dump that does not verify */
+        parsed_t p;
+        CHECK(!parse(0, &p));
+        CHECK_EQ(boot(), CD_OK);
+        CHECK(slot_state(0) != CD_SLOT_VALID);
+    }
+}
+
+/* Threads (CD_THREAD_MAX in the unit-test build). The fault path reads names
+ * and saved SPs only inside the memory map, so they live in the fake RAM. */
+
+TEST(dump_lists_threads_current_first)
+{
+    setup(16384, 2, 4);
+    /* Two thread stacks in the fake RAM; the crash is in the second one. */
+    uintptr_t a_lo = (uintptr_t)(ram + 0x2000), a_hi = a_lo + 0x400;
+    uintptr_t b_lo = (uintptr_t)(ram + 0x3000), b_hi = b_lo + 0x200;
+    uint32_t *saved_sp = (uint32_t *)(void *)(ram + 0x4100);
+    char *names = (char *)(ram + 0x4000);
+    memcpy(names, "alpha", 6);
+    memcpy(names + 8, "beta-is-a-long-name", 20);
+    saved_sp[0] = (uint32_t)(a_hi - 0x40); /* switched out with 64 bytes in use */
+    CHECK_EQ(cd_thread_add(0xA, names, a_lo, a_hi, &saved_sp[0]), CD_OK);
+    CHECK_EQ(cd_thread_add(0xB, names + 8, b_lo, b_hi, &saved_sp[1]), CD_OK);
+    cd_thread_switch(0xB);
+    make_ctx(4, 0);
+    ctx_g.regs.sp = (uint32_t)(b_hi - 0x80);
+    ctx_g.regs.exc_return = 0xFFFFFFFDu; /* thread mode, PSP */
+    ctx_g.regs.valid |= CD_REGS_V_SPECIAL;
+    CHECK_EQ(run_crash(), 1);
+    parsed_t p;
+    CHECK(parse(0, &p));
+    /* The stack section stops at the top of beta's stack, not g_stack_bytes. */
+    int s = find_sec(&p, CD_SEC_STACK, 0);
+    cd_dump_mem_t m;
+    memcpy(&m, p.data[s], sizeof m);
+    CHECK_EQ(m.len, 0x80);
+    CHECK_EQ(find_sec(&p, CD_SEC_STACK, 1), -1); /* no handler: no interrupted stack */
+    int t0 = find_sec(&p, CD_SEC_THREAD, 0), t1 = find_sec(&p, CD_SEC_THREAD, 1);
+    CHECK(t0 > s && t1 > t0);
+    cd_dump_thread_t th;
+    memcpy(&th, p.data[t0], sizeof th);
+    CHECK_EQ(th.id, 0xB);
+    CHECK_EQ(th.flags, CD_THREAD_F_CURRENT);
+    CHECK_MEM(th.name, "beta-is-a-long-n", CD_LABEL_LEN);
+    CHECK_EQ(th.len, 0);
+    CHECK_EQ(th.context, CD_THREAD_CONTEXT);
+    memcpy(&th, p.data[t1], sizeof th);
+    CHECK_EQ(th.id, 0xA);
+    CHECK_EQ(th.flags, 0);
+    CHECK_EQ(th.sp, saved_sp[0]);
+    CHECK_EQ(th.addr, saved_sp[0]);
+    CHECK_EQ(th.len, 0x40); /* up to the top of its stack */
+    CHECK_MEM(p.data[t1] + sizeof th, (const void *)(uintptr_t)saved_sp[0], 0x40);
+
+    /* A fault in a handler that interrupted beta: its process stack too, and
+     * an SP outside a thread's stack is flagged. */
+    CHECK_EQ(boot(), CD_OK);
+    saved_sp[0] = (uint32_t)(a_lo - 8u);
+    make_ctx(5, 0);
+    ctx_g.regs.exc_return = 0xFFFFFFF1u; /* handler mode, MSP */
+    ctx_g.regs.valid |= CD_REGS_V_SPECIAL;
+    ctx_g.regs.psp = (uint32_t)(b_hi - 0x20);
+    CHECK_EQ(run_crash(), 1);
+    CHECK(parse(1, &p) || parse(0, &p));
+    int irq = find_sec(&p, CD_SEC_STACK, 1);
+    CHECK(irq > 0);
+    CHECK_EQ(p.sec[irq].flags, CD_SEC_F_INTERRUPTED);
+    memcpy(&m, p.data[irq], sizeof m);
+    CHECK_EQ(m.addr, (uint32_t)(b_hi - 0x20));
+    CHECK_EQ(m.len, 0x20);
+    memcpy(&th, p.data[find_sec(&p, CD_SEC_THREAD, 0)], sizeof th);
+    CHECK_EQ(th.sp, (uint32_t)(b_hi - 0x20));
+    memcpy(&th, p.data[find_sec(&p, CD_SEC_THREAD, 1)], sizeof th);
+    CHECK_EQ(th.flags, CD_THREAD_F_SP_OUT);
+    CHECK_EQ(th.len, 0);
+    CHECK_EQ(cd_thread_remove(0xA), CD_OK);
+    CHECK_EQ(cd_thread_remove(0xB), CD_OK);
+}
+
 TEST(dump_contents_parse_back)
 {
     setup(8192, 2, 4);
@@ -1548,6 +1667,9 @@ int main(void)
     }
     ram = m;
     RUN(dump_contents_parse_back);
+    RUN(dump_verifies_while_memory_changes);
+    RUN(dump_not_taken_by_flash_is_reported);
+    RUN(dump_lists_threads_current_first);
     RUN(dump_stack_clipped_and_bad_sp);
     RUN(dump_truncated_when_slot_small);
     RUN(slot_policy_2_slots);

@@ -39,8 +39,10 @@ MAX_FRAMES = 48
 STOP_FUNCTIONS = frozenset({"main", "Reset_Handler", "_start", "_mainCRTStartup"})
 SP, LR, PC = 13, 14, 15
 # A thread's entry function is the frame whose CFA lies this close to the top of
-# its stack (schedulers start a thread with its SP at, or a word or two below, it).
-ENTRY_SLACK = 16
+# its stack (schedulers start a thread with its SP at, or a few words below,
+# it) and whose "return address" is the scheduler's exit stub, which no call
+# instruction precedes.
+ENTRY_SLACK = 32
 
 ReadU32 = Callable[[int], Optional[int]]
 
@@ -167,7 +169,9 @@ def _unwind(dump: Dump, elf: Optional[Elf], r: Dict[int, Optional[int]], how0: s
         last = frames[-1]
         if last.function in STOP_FUNCTIONS:
             break
-        step = _step_cfi(elf, r, read, first=len(frames) == 1, psp=psp)
+        # LR is live in frame 0 and in the frame an exception interrupted.
+        live_lr = len(frames) == 1 or last.how == "exception"
+        step = _step_cfi(elf, r, read, first=live_lr, psp=psp)
         if step is None:
             if len(frames) == 1 and _lr_usable(r):
                 # No CFI: at frame 0 the LR may still hold the return address.
@@ -190,7 +194,8 @@ def _unwind(dump: Dump, elf: Optional[Elf], r: Dict[int, Optional[int]], how0: s
             # Crossed from a handler into the thread it interrupted: its bounds apply.
             if thread is not None and thread.stack_lo <= sp <= thread.stack_hi:
                 top = thread.stack_hi
-        elif top is not None and sp >= top - ENTRY_SLACK:
+        elif top is not None and sp >= top - ENTRY_SLACK and (
+                sp >= top or pc is None or not looks_like_return(elf, pc | 1)):
             break  # `last` is the thread's entry function: nothing called it
         if not elf.in_text(pc & ~1):
             notes.append(f"unwinding stopped: return address 0x{pc:08x} is outside the code")
