@@ -49,6 +49,11 @@ __attribute__((noreturn)) void cd_crash_handle(cd_crash_ctx_t *ctx);
  * of locking up). Nothing on v6-M. */
 void cd_arch_fault_init(void);
 
+/* Any, fault. 1 if [addr, addr + len) lies in the stack of the running
+ * registered thread, or if no registered thread is running (nothing to
+ * check against); else 0. */
+int cd_thread_stack_holds(uintptr_t addr, uint32_t len);
+
 /* Fault. Immediate warm reset (SYSRESETREQ), without waiting for anything. */
 __attribute__((noreturn)) void cd_arch_reset(void);
 

@@ -772,6 +772,24 @@ static const cd_thread_t *thread_of(uintptr_t sp)
     return NULL;
 }
 
+/* The thread the crash happened in: the running registered thread when the
+ * fault came from thread mode on the process stack (or a bugcheck, which
+ * runs on the caller's stack), else the thread whose stack holds SP. */
+static const cd_thread_t *crashed_thread(const cd_crash_ctx_t *ctx)
+{
+    uint32_t current = cd_thread_current();
+    uint32_t exc = ctx->regs.exc_return;
+    if (current != 0u && ((exc & 0xCu) == 0xCu || (exc == 0u && thread_of(ctx->regs.sp) != NULL))) {
+        const cd_thread_t *t;
+        for (uint32_t i = 0; (t = cd_thread_at(i, NULL)) != NULL; i++) {
+            if (t->id == current) {
+                return t;
+            }
+        }
+    }
+    return thread_of(ctx->regs.sp);
+}
+
 /* THREAD sections: the running thread first (its stack is a STACK section),
  * then every other registered thread with the top of its stack. */
 static void emit_threads(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_config_t *cfg,
@@ -832,9 +850,15 @@ static void emit_all(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_co
     /* The stack of the crashed context, from SP up to the top of that stack
      * (a thread's, when SP is in one), never beyond it into other data. */
     uint32_t want = cfg->stack_dump_bytes == 0 ? DEFAULT_STACK_BYTES : cfg->stack_dump_bytes;
-    const cd_thread_t *th = thread_of(ctx->regs.sp);
+    const cd_thread_t *th = crashed_thread(ctx);
     mem_arg_t m = {ctx->regs.sp, 0};
-    if (!(ctx->flags & CD_DUMP_F_BAD_SP)) {
+    if (th != NULL && ((ctx->flags & CD_DUMP_F_BAD_SP) || m.addr < th->stack_lo ||
+                       m.addr >= th->stack_hi)) {
+        /* The thread's SP left its stack (an overflow): the bottom of the
+         * stack it overflowed holds the runaway frames. */
+        m.addr = th->stack_lo;
+        m.len = stack_bytes(m.addr, th->stack_hi, want);
+    } else if (!(ctx->flags & CD_DUMP_F_BAD_SP)) {
         m.len = stack_bytes(m.addr, th != NULL ? th->stack_hi : 0u, want);
     }
     section(w, CD_SEC_STACK, 0, put_mem, &m);
@@ -1043,6 +1067,9 @@ void cd_crash_handle(cd_crash_ctx_t *ctx)
         cd_arch_reset();
     }
     s_ctx = ctx;
+    /* The thread stack guard has done its job; the dump reads the stack it
+     * guarded (an overflowed thread's, from its bottom). */
+    cd_arch_thread_guard(0u);
     cd_zero(&s_w, sizeof s_w); /* nothing written yet (see crash_nested) */
     s_nested_stage = 0;
     s_crashing = 1;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "cd_arch.h"
+#include "cd_crash.h"
 #include "cd_internal.h"
 
 #if CD_THREAD_MAX > 0
@@ -81,6 +82,12 @@ uint32_t cd_thread_current(void)
     return s_current;
 }
 
+int cd_thread_stack_holds(uintptr_t addr, uint32_t len)
+{
+    const cd_thread_t *t = s_current != 0u ? find(s_current) : NULL;
+    return t == NULL || (addr >= t->stack_lo && addr <= t->stack_hi && len <= t->stack_hi - addr);
+}
+
 const cd_thread_t *cd_thread_at(uint32_t index, uint32_t *total)
 {
     uint32_t n = 0;
@@ -126,6 +133,13 @@ void cd_thread_switch(uint32_t id)
 uint32_t cd_thread_current(void)
 {
     return 0u;
+}
+
+int cd_thread_stack_holds(uintptr_t addr, uint32_t len)
+{
+    (void)addr;
+    (void)len;
+    return 1;
 }
 
 const cd_thread_t *cd_thread_at(uint32_t index, uint32_t *total)

@@ -250,6 +250,13 @@ void cd_fault_entry_c(cd_fault_save_t *save)
         frame_ok = 0;
     }
 #endif
+    /* A frame on the process stack must lie in the running thread's stack:
+     * one below it was stacked into a stack guard (or over whatever lies
+     * there), and its FP area must not be written by a lazy save either. */
+    if (!bug && (excret & CM_EXC_RETURN_SPSEL) &&
+        !cd_thread_stack_holds(frame, extra + frame_len)) {
+        frame_ok = 0;
+    }
     const uint32_t *f = (const uint32_t *)(uintptr_t)(frame + extra);
     if (frame_ok) {
         if (extra != 0u) {

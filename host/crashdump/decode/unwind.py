@@ -165,6 +165,17 @@ def _unwind(dump: Dump, elf: Optional[Elf], r: Dict[int, Optional[int]], how0: s
     if not elf.fdes():
         notes.append("the ELF has no .debug_frame (built without -g?): backtrace is a "
                      "heuristic stack scan")
+    if not elf.in_text(frames[0].pc):
+        # No usable PC (a stack overflow that could not stack a frame): what
+        # the stack holds is all there is.
+        notes.append(f"the PC 0x{frames[0].pc:08x} is not code: the frames below come from a "
+                     f"scan of the stack")
+        start = frames[0].sp
+        stack = dump.stack
+        if stack is not None and stack.data and not stack.addr <= start < stack.end:
+            start = stack.addr  # SP left its stack (an overflow): scan what was captured
+        frames += _scan(elf, read, dump, start, 1, notes, top)
+        return Backtrace(frames, notes)
     while len(frames) < MAX_FRAMES:
         last = frames[-1]
         if last.function in STOP_FUNCTIONS:
