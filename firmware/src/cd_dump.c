@@ -1067,9 +1067,6 @@ void cd_crash_handle(cd_crash_ctx_t *ctx)
         cd_arch_reset();
     }
     s_ctx = ctx;
-    /* The thread stack guard has done its job; the dump reads the stack it
-     * guarded (an overflowed thread's, from its bottom). */
-    cd_arch_thread_guard(0u);
     cd_zero(&s_w, sizeof s_w); /* nothing written yet (see crash_nested) */
     s_nested_stage = 0;
     s_crashing = 1;

@@ -54,6 +54,7 @@ static struct {
     uint32_t worker_loops;
     uint32_t fpu_loops;
     uint32_t frames;
+    uint32_t commands;   /* ctl records obeyed */
 } app;
 
 static volatile uint32_t s_irq_kind;
@@ -91,8 +92,10 @@ static void proto_thread(void *arg)
 
 __attribute__((noinline)) static void worker_obey(uint8_t where, uint8_t kind)
 {
+    app.commands++; /* before and after: no tail call, so worker_obey is a frame */
     if (where == WHERE_THREAD) {
         (void)cd_fault_inject(kind);
+        app.commands++;
     } else if (where == WHERE_IRQ) {
         s_irq_kind = kind;
         cm_nvic_set_pending(RTOS_FAULT_IRQ);

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cd_arch.h"
 #include "cd_crash.h"
 #include "cd_fault_priv.h"
 #include "cm_regs.h"
@@ -162,6 +163,9 @@ void cd_fault_entry_c(cd_fault_save_t *save)
     if (depth >= 2u) {
         cd_arch_reset();
     }
+    /* A thread stack guard (an MPU region on v7-M) has done its job: the
+     * stack it guarded is read from here on. */
+    cd_arch_thread_guard(0u);
     cd_crash_ctx_t *ctx = &cd_fault_ctx[depth];
     /* An opaque pointer from here on: GCC would otherwise recompute
      * &cd_fault_ctx[depth] (a multiply-add) at each use. */
@@ -257,6 +261,13 @@ void cd_fault_entry_c(cd_fault_save_t *save)
         !cd_thread_stack_holds(frame, extra + frame_len)) {
         frame_ok = 0;
     }
+#if defined(CD_CM_MAINLINE)
+    /* Stacking itself faulted (into a guard, or off the memory): the frame
+     * was not written. */
+    if (!bug && (CM_SCB->CFSR & (CM_CFSR_MSTKERR | CM_CFSR_STKERR))) {
+        frame_ok = 0;
+    }
+#endif
     const uint32_t *f = (const uint32_t *)(uintptr_t)(frame + extra);
     if (frame_ok) {
         if (extra != 0u) {

@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Crash dumps of threaded firmware, in real QEMU: the RTOS test fixture
+(boards/common/rtos: a PendSV scheduler with FreeRTOS's context layout, its
+threads registered with crashdump) crashed in a thread, in another thread,
+in an interrupt handler that interrupted a thread, and by a thread's stack
+overflow. Every dump is pulled and verified by the real CLI and decoded
+against the fixture's ELF: the crashed thread is named, its backtrace runs to
+its entry function with file:line, and every other thread's backtrace is
+recovered from the context it was switched out with."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from crashdump import Client, CrashdumpError
+from crashdump.emulate import Emulator, demo_elf, find_root, get_board
+from crashdump.formats import FaultKind
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "crashdump"]
+WHERE_THREAD, WHERE_IRQ = 1, 2
+ENTRIES = {"proto": "proto_thread", "worker": "worker_thread", "fpu": "fpu_thread",
+           "idle": "idle"}
+
+
+def rtos_elf(board: str) -> Path:
+    path = demo_elf(get_board(board), find_root(ROOT)).with_name("crashdump-rtos.elf")
+    if not path.is_file():
+        pytest.skip(f"{board} has no RTOS fixture build ({path.name})")
+    return path
+
+
+def run(cmd: List[str]) -> subprocess.CompletedProcess:
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, f"{' '.join(map(str, cmd))}\n{r.stdout}\n{r.stderr}"
+    return r
+
+
+def wait_boot(url: str, after: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with Client.open(url, timeout=1.0) as dev:
+                if dev.info().boot_count > after:
+                    return
+        except CrashdumpError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the fixture did not reboot after the crash")
+
+
+def crash(board: str, tmp_path: Path, where: int, kind: int) -> Dict[str, Any]:
+    """Crashes the fixture as asked, pulls its dump with the CLI (which
+    verifies it) and returns `decode --json`."""
+    elf = rtos_elf(board)
+    with Emulator(board, elf=elf) as emu:
+        url = emu.serial_url
+        with Client.open(url, timeout=5.0) as dev:
+            boot = dev.info().boot_count
+            if where == 0:
+                dev.fault(kind)
+            else:
+                dev.source_create("ctl", item_size=8, count=4)
+                dev.source_write("ctl", bytes([where, kind]))
+        if where != 0:
+            wait_boot(url, boot)  # one connection at a time: after closing ours
+        out = tmp_path / "crash.cdmp"
+        run(CLI + ["--port", url, "dump", "pull", "-o", str(out)])
+        status = json.loads(run(CLI + ["--port", url, "--json", "dump", "status"]).stdout)
+    assert not emu.locked_up, emu.output
+    # The crash record agrees with the flash: a dump that verifies, written OK.
+    assert status["last_crash"]["result"] == 0, status
+    report = json.loads(run(CLI + ["decode", str(out), "--elf", str(elf), "--json"]).stdout)
+    return report
+
+
+def names(frames: List[Dict[str, Any]]) -> List[str]:
+    return [f["function"] or "??" for f in frames]
+
+
+def check_other_threads(report: Dict[str, Any], crashed: str) -> None:
+    threads = {t["name"]: t for t in report["threads"]}
+    assert set(ENTRIES) <= set(threads), threads.keys()
+    assert [t["name"] for t in report["threads"] if t["current"]] == [crashed]
+    assert report["threads"][0]["name"] == crashed  # the crashed thread first
+    for name, t in threads.items():
+        if t["current"]:
+            continue
+        frames = t["backtrace"]
+        assert frames and frames[-1]["function"] == ENTRIES[name], (name, names(frames))
+        assert not any(f["heuristic"] for f in frames), (name, names(frames))
+        assert frames[-1]["file"] and frames[-1]["file"].endswith("rtos_demo.c") or name == "idle"
+        assert 0 < t["stack_used"] <= t["stack_size"]
+
+
+def test_fault_in_a_thread(board: str, tmp_path: Path) -> None:
+    report = crash(board, tmp_path, 0, FaultKind.BAD_READ)
+    assert report["context"] == "thread 'proto'"
+    assert "thread 'proto'" in report["summary"]
+    bt = names(report["backtrace"])
+    assert bt[-3:] == ["cd_fault_inject", "cd_proto_poll", "proto_thread"], bt
+    assert report["backtrace"][-1]["file"].endswith("rtos_demo.c")
+    check_other_threads(report, "proto")
+
+
+def test_fault_in_another_thread(board: str, tmp_path: Path) -> None:
+    report = crash(board, tmp_path, WHERE_THREAD, FaultKind.UNDEF)
+    assert report["context"] == "thread 'worker'"
+    bt = names(report["backtrace"])
+    assert bt[-3:] == ["cd_fault_inject", "worker_obey", "worker_thread"], bt
+    check_other_threads(report, "worker")
+
+
+def test_fault_in_an_interrupt_handler(board: str, tmp_path: Path) -> None:
+    report = crash(board, tmp_path, WHERE_IRQ, FaultKind.BAD_READ)
+    assert report["context"].startswith("an interrupt handler (")
+    assert report["context"].endswith("which interrupted thread 'worker'")
+    frames = report["backtrace"]
+    # Through the exception frame on the worker's stack, down to its entry.
+    assert [f["how"] for f in frames].count("exception") == 1, frames
+    after = names(frames[[f["how"] for f in frames].index("exception"):])
+    assert after == ["worker_obey", "worker_thread"], names(frames)
+    check_other_threads(report, "worker")
+
+
+def test_thread_stack_overflow(board: str, tmp_path: Path) -> None:
+    report = crash(board, tmp_path, WHERE_THREAD, FaultKind.STACK_OVERFLOW)
+    assert "thread 'worker'" in report["summary"], report["summary"]
+    worker = next(t for t in report["threads"] if t["name"] == "worker")
+    assert worker["current"]
+    # The runaway recursion, recovered from the bottom of the overflowed stack.
+    heuristic = [f["function"] for f in report["backtrace"] if f["heuristic"]]
+    assert heuristic[:4] == ["cd_fault_do_stack_overflow"] * 4, names(report["backtrace"])
+    # (A scan may also pick up stale words: the worker's own frames must be there.)
+    assert "worker_thread" in heuristic, names(report["backtrace"])
