@@ -10,6 +10,7 @@ recovered from the context it was switched out with."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -58,6 +59,10 @@ def wait_boot(url: str, after: int) -> None:
 def crash(board: str, tmp_path: Path, where: int, kind: int) -> Dict[str, Any]:
     """Crashes the fixture as asked, pulls its dump with the CLI (which
     verifies it) and returns `decode --json`."""
+    return crash_dump(board, tmp_path, where, kind)[0]
+
+
+def crash_dump(board: str, tmp_path: Path, where: int, kind: int):
     elf = rtos_elf(board)
     with Emulator(board, elf=elf) as emu:
         url = emu.serial_url
@@ -77,7 +82,7 @@ def crash(board: str, tmp_path: Path, where: int, kind: int) -> Dict[str, Any]:
     # The crash record agrees with the flash: a dump that verifies, written OK.
     assert status["last_crash"]["result"] == 0, status
     report = json.loads(run(CLI + ["decode", str(out), "--elf", str(elf), "--json"]).stdout)
-    return report
+    return report, out, elf
 
 
 def names(frames: List[Dict[str, Any]]) -> List[str]:
@@ -139,3 +144,26 @@ def test_thread_stack_overflow(board: str, tmp_path: Path) -> None:
     assert heuristic[:4] == ["cd_fault_do_stack_overflow"] * 4, names(report["backtrace"])
     # (A scan may also pick up stale words: the worker's own frames must be there.)
     assert "worker_thread" in heuristic, names(report["backtrace"])
+
+
+def test_gdb_sees_every_thread(board: str, tmp_path: Path) -> None:
+    """gdb-multiarch through `crashdump gdbserver`: `info threads` lists the
+    dump's threads, `thread apply all bt` gives each one's backtrace, the same
+    functions `decode --json` shows, down to each entry function."""
+    from test_gdb import gdb, pipe, sections  # one GDB driver for the suite
+    report, dump, elf = crash_dump(board, tmp_path, WHERE_IRQ, FaultKind.BAD_READ)
+    out, _ = gdb(elf, pipe(dump, elf), "info threads", "thread apply all bt")
+    parts = sections(out)
+    listed = re.findall(r"Thread (\d+) \((\w+)\)", parts["info threads"])
+    assert [name for _, name in listed] == [t["name"] for t in report["threads"]], out
+    per_thread = re.split(r"^Thread \d+ \(Thread \d+ \((\w+)\)\):$", parts["thread apply all bt"],
+                          flags=re.M)
+    bts = {per_thread[i]: per_thread[i + 1] for i in range(1, len(per_thread) - 1, 2)}
+    for t in report["threads"]:
+        gdb_functions = re.findall(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+) \(", bts[t["name"]], re.M)
+        ours = [f["function"] for f in t["backtrace"] if not f["heuristic"]]
+        # GDB names inlined callees too (cm_wfi in idle): ours must appear in order.
+        it = iter(gdb_functions)
+        assert all(fn in it for fn in ours), (t["name"], ours, gdb_functions)
+        assert gdb_functions[-1] == ENTRIES[t["name"]], (t["name"], gdb_functions)
+    assert "<signal handler called>" in bts["worker"]  # through the interrupt into the thread

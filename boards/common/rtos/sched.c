@@ -13,11 +13,6 @@ static sched_thread_t *s_first; /* the created threads */
 static sched_thread_t *s_idle;
 static volatile uint32_t s_ticks;
 
-static void thread_exit(void)
-{
-    CD_ASSERT(0); /* fixture threads never return */
-}
-
 void sched_create(sched_thread_t *t, const char *name, void (*fn)(void *), void *arg,
                   uint8_t *stack, size_t size)
 {
@@ -26,7 +21,7 @@ void sched_create(sched_thread_t *t, const char *name, void (*fn)(void *), void 
     /* Hardware frame, then the saved context sched_switch.S pops. */
     *--sp = XPSR_THUMB;
     *--sp = (uint32_t)(uintptr_t)fn;          /* pc */
-    *--sp = (uint32_t)(uintptr_t)thread_exit; /* lr */
+    *--sp = 0u;                               /* lr: nothing to return to (debuggers stop) */
     *--sp = 0x12121212u;                      /* r12 */
     *--sp = 0x03030303u;
     *--sp = 0x02020202u;
@@ -110,7 +105,8 @@ void sched_start(sched_thread_t *idle, uint8_t *idle_stack, size_t idle_size, ui
                    "orr r1, r1, #2\n\t"
                    "msr control, r1\n\t"
                    "isb\n\t"
-                   "blx %1" ::"r"((uint32_t)(uintptr_t)(idle_stack + idle_size)),
+                   "mov lr, #0\n\t" /* idle_fn never returns: a debugger stops there */
+                   "bx %1" ::"r"((uint32_t)(uintptr_t)(idle_stack + idle_size)),
                    "r"(idle_fn)
                    : "r1", "memory");
     for (;;) {

@@ -113,11 +113,18 @@ class RspServer:
         if p == b"qC":
             return b"QC" + THREAD_ID
         if p == b"qfThreadInfo":
-            return b"m" + THREAD_ID
+            return b"m" + b",".join(b"%x" % t for t in self.target.thread_ids())
         if p == b"qsThreadInfo":
             return b"l"
-        if p[:1] in (b"H", b"T"):
+        if p.startswith(b"qThreadExtraInfo,"):
+            name = self.target.thread_name(_thread_id(p[len(b"qThreadExtraInfo,"):]))
+            return name.encode().hex().encode() if name is not None else b"E01"
+        if p[:2] == b"Hg":
+            return b"OK" if self.target.select_thread(_thread_id(p[2:])) else b"E01"
+        if p[:1] == b"H":
             return b"OK"
+        if p[:1] == b"T":
+            return b"OK" if _thread_id(p[1:]) in self.target.thread_ids() else b"E01"
         if p == b"vCont?":
             return b"vCont;c;C;s;S"
         if p[:1] in (b"c", b"C", b"s", b"S") or p.startswith(b"vCont;"):
@@ -131,6 +138,7 @@ class RspServer:
         return b""
 
     def _stop_reply(self) -> bytes:
+        self.target.select_thread(1)
         return b"T%02xthread:%s;" % (self.target.stop_signal, THREAD_ID)
 
     def _read_memory(self, args: bytes) -> bytes:
@@ -156,6 +164,14 @@ class RspServer:
 
 
 # ---------------------------------------------------------------- front-ends
+
+
+def _thread_id(text: bytes) -> int:
+    """A thread id as GDB writes it: hex, or -1 for all; -2 if malformed."""
+    try:
+        return -1 if text == b"-1" else int(text or b"0", 16)
+    except ValueError:
+        return -2
 
 
 def serve_stream(server: RspServer, read: Callable[[], bytes],

@@ -28,9 +28,12 @@ import struct
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+import dataclasses
+
 from ..decode.elf import Elf
 from ..decode.fault import has_status_registers
-from ..dump import Dump
+from ..decode.unwind import saved_context
+from ..dump import Dump, Thread
 from ..formats import (REGS_V_BASEPRI, REGS_V_CALLEE, REGS_V_FRAME, REGS_V_SPECIAL,
                        REGS_V_SPLIM, Reason)
 
@@ -88,6 +91,10 @@ class Target:
         self.dump = dump
         self.elf = elf
         self.registers: List[Register] = _registers(dump)
+        # GDB threads: 1 is the crashed context; 2.. the dump's other threads,
+        # their registers from the context their scheduler saved.
+        self.threads: List[Tuple[int, str, List[Register]]] = _threads(dump, self.registers)
+        self.selected = 1
         self.regions: List[Region] = _regions(dump)
         self._starts = [r.addr for r in self.regions]
         self.warnings: List[str] = []
@@ -106,14 +113,36 @@ class Target:
                 return r
         raise KeyError(name)
 
+    def _selected_registers(self) -> List[Register]:
+        for tid, _, regs in self.threads:
+            if tid == self.selected:
+                return regs
+        return self.registers
+
+    def select_thread(self, tid: int) -> bool:
+        """`Hg`: later register reads are thread tid's (0 or -1: any, the first)."""
+        if tid in (0, -1):
+            tid = 1
+        if not any(t == tid for t, _, _ in self.threads):
+            return False
+        self.selected = tid
+        return True
+
+    def thread_ids(self) -> List[int]:
+        return [tid for tid, _, _ in self.threads]
+
+    def thread_name(self, tid: int) -> Optional[str]:
+        return next((name for t, name, _ in self.threads if t == tid), None)
+
     def read_registers(self) -> bytes:
         """The `g` reply: every register in target.xml order."""
-        return b"".join(r.hex() for r in self.registers)
+        return b"".join(r.hex() for r in self._selected_registers())
 
     def read_register(self, number: int) -> Optional[bytes]:
         """The `p` reply for register `number`, or None if there is no such register."""
-        if 0 <= number < len(self.registers):
-            return self.registers[number].hex()
+        regs = self._selected_registers()
+        if 0 <= number < len(regs):
+            return regs[number].hex()
         return None
 
     def target_xml(self) -> bytes:
@@ -251,6 +280,41 @@ def _registers(dump: Dump) -> List[Register]:
     out += [Register(name, 32, "uint32", FEATURE_SPECIAL, value, "system")
             for name, value in extra]
     return out
+
+
+def _threads(dump: Dump, crashed: List[Register]) -> List[Tuple[int, str, List[Register]]]:
+    """(GDB thread id, name, registers) for the crashed context and every other
+    thread of the dump. A switched-out thread has the registers its saved
+    context holds (docs/dump-format.md, "Saved-context layouts"); the rest are
+    unavailable."""
+    current = dump.current_thread
+    name = current.name if current is not None and current.name else "crashed context"
+    out = [(1, name, crashed)]
+    for t in dump.threads:
+        if t.current:
+            continue
+        out.append((len(out) + 1, t.name or f"0x{t.id:08x}", _thread_registers(dump, t, crashed)))
+    return out
+
+
+def _thread_registers(dump: Dump, thread: Thread, layout: List[Register]) -> List[Register]:
+    saved = saved_context(dump, thread) or {}
+    core = {f"r{n}": saved.get(n) for n in range(13)}
+    core.update(sp=saved.get(13), lr=saved.get(14), pc=saved.get(15), xpsr=saved.get(16),
+                psp=saved.get(13), exc_return=saved.get(17))
+    fp = [saved.get(100 + n) for n in range(32)]
+    for n in range(16):
+        lo, hi = fp[2 * n], fp[2 * n + 1]
+        core[f"d{n}"] = lo | hi << 32 if lo is not None and hi is not None else None
+    core["fpscr"] = saved.get(132)
+    if core["pc"] is None:
+        core["pc"] = NO_PC  # GDB needs a PC to list the thread
+    # Core-wide registers (MSP, the masks, CONTROL) are the crash's: GDB's
+    # M-profile unwinder needs MSP to tell the stacks apart.
+    shared = {r.name: r.value for r in layout
+              if r.name in ("msp", "control", "primask", "basepri", "faultmask", "msplim")}
+    core.update(shared)
+    return [dataclasses.replace(r, value=core.get(r.name)) for r in layout]
 
 
 def interrupted_msp_psp(dump: Dump) -> Tuple[int, int]:
