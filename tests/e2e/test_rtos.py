@@ -98,9 +98,12 @@ def check_other_threads(report: Dict[str, Any], crashed: str) -> None:
         if t["current"]:
             continue
         frames = t["backtrace"]
-        assert frames and frames[-1]["function"] == ENTRIES[name], (name, names(frames))
-        assert not any(f["heuristic"] for f in frames), (name, names(frames))
-        assert frames[-1]["file"] and frames[-1]["file"].endswith("rtos_demo.c") or name == "idle"
+        # A thread preempted inside code without CFI (the C library's, on the
+        # soft-float boards libgcc's float helpers) gets a scan after the PC:
+        # its entry function is there all the same.
+        assert ENTRIES[name] in names(frames), (name, names(frames))
+        entry = frames[names(frames).index(ENTRIES[name])]
+        assert entry["file"] and entry["file"].endswith("rtos_demo.c"), (name, entry)
         assert 0 < t["stack_used"] <= t["stack_size"]
 
 
@@ -165,5 +168,5 @@ def test_gdb_sees_every_thread(board: str, tmp_path: Path) -> None:
         # GDB names inlined callees too (cm_wfi in idle): ours must appear in order.
         it = iter(gdb_functions)
         assert all(fn in it for fn in ours), (t["name"], ours, gdb_functions)
-        assert gdb_functions[-1] == ENTRIES[t["name"]], (t["name"], gdb_functions)
+        assert ENTRIES[t["name"]] in gdb_functions, (t["name"], gdb_functions)
     assert "<signal handler called>" in bts["worker"]  # through the interrupt into the thread
