@@ -718,6 +718,19 @@ static void put_additional(struct cd_writer *w, const void *arg)
     }
 }
 
+/* Bytes from sp that a dump may take: at most `want`, inside one readable
+ * region, and below `top` when top is not 0 (the top of sp's stack). */
+static uint32_t stack_bytes(uintptr_t sp, uintptr_t top, uint32_t want)
+{
+    uint32_t avail = readable_from(sp);
+    if (top != 0u) {
+        uint32_t to_top = top > sp ? (uint32_t)(top - sp) : 0u;
+        avail = avail < to_top ? avail : to_top;
+    }
+    return avail < want ? avail : want;
+}
+
+#if CD_THREAD_MAX > 0
 /* THREAD: cd_dump_thread_t, then the top of the thread's stack. */
 typedef struct {
     const cd_thread_t *t;
@@ -746,18 +759,6 @@ static void put_thread(struct cd_writer *w, const void *arg)
     if (a->len != 0) {
         sec_put(w, (const void *)(uintptr_t)a->sp, a->len);
     }
-}
-
-/* Bytes from sp that a dump may take: at most `want`, inside one readable
- * region, and below `top` when top is not 0 (the top of sp's stack). */
-static uint32_t stack_bytes(uintptr_t sp, uintptr_t top, uint32_t want)
-{
-    uint32_t avail = readable_from(sp);
-    if (top != 0u) {
-        uint32_t to_top = top > sp ? (uint32_t)(top - sp) : 0u;
-        avail = avail < to_top ? avail : to_top;
-    }
-    return avail < want ? avail : want;
 }
 
 /* The registered thread whose stack holds sp, NULL if none. */
@@ -821,6 +822,16 @@ static void emit_threads(struct cd_writer *w, const cd_crash_ctx_t *ctx, const c
         }
     }
 }
+
+#else /* no thread table: no thread sections, no thread bounds */
+static const cd_thread_t *thread_of(uintptr_t sp)
+{
+    (void)sp;
+    return NULL;
+}
+#define crashed_thread(ctx) ((void)(ctx), (const cd_thread_t *)NULL)
+#define emit_threads(w, ctx, cfg, sp) ((void)(sp))
+#endif
 
 int cd_writer_put(cd_writer_t *w, const void *data, size_t len)
 {
