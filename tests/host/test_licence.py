@@ -36,4 +36,4 @@ def test_every_source_file_has_an_spdx_identifier() -> None:
 def test_licence_is_apache_2() -> None:
     assert "Apache License" in (ROOT / "LICENSE").read_text()
     assert "Version 2.0" in (ROOT / "LICENSE").read_text()
-    assert 'license = {text = "Apache-2.0"}' in (ROOT / "pyproject.toml").read_text()
+    assert 'license = "Apache-2.0"' in (ROOT / "pyproject.toml").read_text()
