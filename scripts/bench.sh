@@ -9,9 +9,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 "$root/scripts/setup.sh"
 py="$root/.venv/bin/python"
+# A benchmark that cannot finish (a loaded machine, an emulator that stalls)
+# prints why and the others still run: figures are not a pass/fail gate.
 for b in tests/bench/*.py; do
     echo "== $b"
-    "$py" "$b"
+    "$py" "$b" || echo "bench $b did not finish (exit $?): no figures from it this run"
     echo
 done
 echo "== fuzzing, a longer run per target (scripts/fuzz.sh ${FUZZ_SECONDS:-150})"

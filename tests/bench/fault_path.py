@@ -46,7 +46,7 @@ def main() -> None:
         for _ in range(48):
             dev.source_write("bulk", os.urandom(256))
         log.write_bytes(b"")  # only the crash from here on
-        dev.fault(1)  # bad_read: a precise bus fault
+        dev.fault(1, wait=180.0)  # bad_read; logging every instruction makes the crash slow
         status = dev.dump_status()
         slot = [s for s in status.slots if s.state == 1][0]
     pcs = re.compile(rb"Trace \d+: \S+ \[[0-9a-f]{8}/([0-9a-f]{8})/")  # [flags/PC/...]
