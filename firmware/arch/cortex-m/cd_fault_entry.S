@@ -12,6 +12,9 @@
  *      the fault stack after it, so neither the switch nor an old limit trips;
  *   3. push r4-r11 (never touched before this point), then the special
  *      registers (cd_fault_save_t, cd_fault_priv.h) and call C with its address.
+ * cd_bugcheck() (and cd_watchdog_warning() called as a function) masks
+ * interrupts first of all, keeping the caller's PRIMASK for the dump, so no
+ * other thread or handler runs between the assert and the capture.
  * The faulting SP is never dereferenced here: C validates it first.
  *
  * The Thumb-1 variant (v6-M, v8-M Baseline) uses only v6-M instructions;
@@ -39,6 +42,15 @@ cd_fault_stack_top:
 cd_fault_bug_frame:
     .space 4
     .size cd_fault_bug_frame, 4
+
+/* The caller's PRIMASK, kept by the bugcheck head, which masks interrupts
+ * before anything else so that no other thread or handler runs between the
+ * assert and the capture. */
+    .section .bss.cd_fault_bug_primask, "aw", %nobits
+    .balign 4
+cd_fault_bug_primask:
+    .space 4
+    .size cd_fault_bug_primask, 4
 
 #if (CD_FAULT_STACK_BYTES % 8) != 0
 #error "CD_FAULT_STACK_BYTES must be a multiple of 8"
@@ -106,8 +118,19 @@ cd_fault_bug_frame:
 .macro CD_BUG_HEAD self, reason
     sub sp, #8
     push {r0-r3, r12, lr}
+    mrs r3, primask
+    cpsid i
+    ldr r1, =cd_fault_bug_primask
+    str r3, [r1]
     ldr r1, =\self
     mov r2, #\reason
+.endm
+
+/* The bugcheck path's entry: the caller's PRIMASK, kept by the head. */
+.macro CD_BUG_ENTRY
+    ldr r2, =cd_fault_bug_primask
+    ldr r2, [r2]
+    b.w cd_fault_entry_common
 .endm
 
 .macro CD_BUG_TAIL
@@ -199,8 +222,19 @@ cd_fault_bug_frame:
     sub sp, #16
     push {r0-r3}
     mrs r0, xpsr
+    mrs r3, primask
+    cpsid i
+    ldr r1, =cd_fault_bug_primask
+    str r3, [r1]
     ldr r1, =\self
     movs r2, #\reason
+.endm
+
+.macro CD_BUG_ENTRY
+    ldr r2, =cd_fault_bug_primask
+    ldr r2, [r2]
+    ldr r3, =cd_fault_entry_common
+    bx r3
 .endm
 
 .macro CD_BUG_TAIL
@@ -303,7 +337,7 @@ cd_bugcheck:
     .thumb_func
 cd_fault_bug_tail:
     CD_BUG_TAIL
-    CD_ENTRY 0
+    CD_BUG_ENTRY
     .ltorg
     .cfi_endproc
     .size cd_bugcheck, . - cd_bugcheck
