@@ -421,9 +421,8 @@ struct cd_writer {
     uint8_t hold[32];
     uint32_t hold_off, hold_len, hold_end, hold_crc_at;
     int holding;
-    /* CRC of every byte written after the header except the section headers'
-     * CRC fields (which the readback checks by recomputing them): what flash
-     * must hold */
+    /* CRC of the bytes no section CRC covers (section headers but their CRC
+     * fields, padding): with the section CRCs, what flash must hold */
     uint32_t intent;
     /* last complete section, for a nested fault */
     uint32_t done_pos, done_intent;
@@ -482,8 +481,9 @@ static void out(struct cd_writer *w, const void *data, uint32_t len, int sec)
         cd_copy(dst, p, n);
         if (sec) {
             w->sec_crc = cd_crc32(w->sec_crc, dst, n);
+        } else {
+            w->intent = cd_crc32(w->intent, dst, n); /* padding: no section CRC covers it */
         }
-        w->intent = cd_crc32(w->intent, dst, n);
         if (dst == w->stage + w->stage_len) {
             w->stage_len += n;
         } else {
@@ -550,7 +550,7 @@ static void flush_all(struct cd_writer *w)
 
 /* Reads [HDR_LEN, end) back from flash: the body CRC of what was programmed,
  * every one of its n sections checked against its own CRC (the check a host
- * makes), and every other byte against `intent`. CD_OK, CD_E_IO, or
+ * makes), and the bytes between them (headers, padding) against `intent`. CD_OK, CD_E_IO, or
  * CD_E_CORRUPT if flash does not hold what was written. Uses the (flushed)
  * stage as its buffer. */
 static int readback(struct cd_writer *w, uint32_t end, uint16_t n, uint32_t intent,
@@ -576,9 +576,9 @@ static int readback(struct cd_writer *w, uint32_t end, uint16_t n, uint32_t inte
                 return CD_E_IO;
             }
             crc = cd_crc32(crc, w->stage, take);
-            seen = cd_crc32(seen, w->stage, take);
             uint32_t data = off >= sh.len ? 0 : (sh.len - off < take ? sh.len - off : take);
             sec = cd_crc32(sec, w->stage, data);
+            seen = cd_crc32(seen, w->stage + data, take - data);
             off += take;
         }
         if (sec != sh.crc) {

@@ -33,7 +33,14 @@ def symbols(elf: Path) -> dict[str, int]:
 
 
 def main() -> None:
-    elf = demo_elf(get_board(BOARD), find_root())
+    demo = demo_elf(get_board(BOARD), find_root())
+    measure(demo, "demo (bare metal)")
+    rtos = demo.with_name("crashdump-rtos.elf")  # the threaded fixture, 4 threads
+    if rtos.is_file():
+        measure(rtos, "RTOS fixture (4 threads, 512 stack bytes each)")
+
+
+def measure(elf: Path, what: str) -> None:
     syms = symbols(elf)
     entry = {syms["BusFault_Handler"], syms["HardFault_Handler"]}
     reset = syms["cd_arch_reset"]
@@ -64,7 +71,7 @@ def main() -> None:
                 if pc == reset:
                     break
     payload = slot.total_len
-    print(f"fault entry -> committed dump -> reset, {BOARD}, dump of {payload} bytes:")
+    print(f"fault entry -> committed dump -> reset, {BOARD}, {what}, dump of {payload} bytes:")
     print(f"  instructions executed: {count}  ({count / (payload / 1024):.0f} per KiB of dump)")
     print(f"  flash bytes programmed per dump byte: 1.00 (each byte once, header last); "
           f"erase done ahead of time at boot")
