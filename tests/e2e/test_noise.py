@@ -116,7 +116,7 @@ def test_long_capture_through_noise_is_exact_or_an_error(proxy: NoiseProxy,
         noisy_dev.source_write("noise-cap", data)
     # Replies here are frame_max long (4 KiB on some boards): at BACK's rates
     # hardly one would arrive whole, so the device-to-host damage is lighter.
-    proxy.set(to_device=LINE, to_host=Noise(flip=1e-5, drop=1e-5, dup=1e-5, dup_chunk=0.02))
+    proxy.set(to_device=LINE, to_host=Noise(flip=1e-5, drop=1e-5, dup=1e-5))
     exact = errors = 0
     for _ in range(3):
         try:
