@@ -178,5 +178,8 @@ def test_gdb_sees_every_thread(board: str, tmp_path: Path) -> None:
         # GDB names inlined callees too (cm_wfi in idle): ours must appear in order.
         it = iter(gdb_functions)
         assert all(fn in it for fn in ours), (t["name"], ours, gdb_functions)
-        assert ENTRIES[t["name"]] in gdb_functions, (t["name"], gdb_functions)
+        if not any(f["heuristic"] for f in t["backtrace"]):
+            # (Preempted inside code without CFI, e.g. libgcc's soft-float
+            # helpers, neither unwinder has call-frame information to go on.)
+            assert ENTRIES[t["name"]] in gdb_functions, (t["name"], gdb_functions)
     assert "<signal handler called>" in bts["worker"]  # through the interrupt into the thread
