@@ -5,21 +5,16 @@ that `cpsid i` comes before the stack switch (`msr control`) and within the
 first few instructions."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
 
+from .test_vectors import boards  # every board in scripts/boards.sh
+
 ROOT = Path(__file__).resolve().parents[2]
 CPSID_I = bytes.fromhex("72b6")          # 0xB672, little-endian halfword
 MSR_CONTROL = bytes.fromhex("80f31488")  # msr control, r0 (0xF380 0x8814)
-
-
-def boards() -> list[str]:
-    text = (ROOT / "scripts" / "boards.sh").read_text()
-    return [b for var in ("QEMU_BOARDS", "BUILD_ONLY_BOARDS")
-            for m in [re.search(rf"^{var}=\(([^)]*)\)", text, re.M)] if m for b in m.group(1).split()]
 
 
 @pytest.mark.parametrize("board", boards())
