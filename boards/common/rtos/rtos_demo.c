@@ -9,7 +9,11 @@
  *           `kind` (CD_FAULT_*) in this thread, 2 = in an interrupt handler
  *           that interrupts it; 8 bytes {3, kind, len (LE16), addr (LE32)}
  *           = overwrite len bytes at addr with 0xDB, as a runaway stack or
- *           buffer would, then raise fault `kind` (interrupts masked between)
+ *           buffer would, then raise fault `kind` (interrupts masked between);
+ *           {4, 0} = write below the bottom of this thread's stack, as a too
+ *           deep call would, then yield: a stack guard faults at the first
+ *           write (v7-M, v8-M), or the switch's stack check calls the
+ *           stack-overflow hook (any core)
  *   fpu     (hard-float builds) keeps floating-point state live, so its saved
  *           context holds s16-s31
  *   idle    main() after sched_start()
@@ -31,10 +35,13 @@
 #define WHERE_THREAD 1u
 #define WHERE_IRQ 2u
 #define WHERE_SMASH 3u
+#define WHERE_OVERRUN 4u
 
 /* A spare interrupt whose handler raises a fault (in handler mode). */
 #if defined(BOARD_MPS2_TZ)
 #define RTOS_FAULT_IRQ 46
+#elif defined(__ARM_ARCH_6M__)
+#define RTOS_FAULT_IRQ 24 /* nRF51 SWI4 (SWI5 is the watchdog warning's) */
 #else
 #define RTOS_FAULT_IRQ 30
 #endif
@@ -46,10 +53,15 @@ static uint8_t storage[CD_STORAGE_SIZE(DEMO_SELF_ITEM_SIZE, DEMO_SELF_ITEM_COUNT
                                        DEMO_SOURCE_MAX_BYTES, DEMO_TRIAGE_COUNT)] CD_NOINIT;
 
 static sched_thread_t th_proto, th_worker, th_fpu, th_idle;
-static uint8_t stk_proto[2048] __attribute__((aligned(8)));
-static uint8_t stk_worker[1024] __attribute__((aligned(8)));
-static uint8_t stk_fpu[1024] __attribute__((aligned(8)));
-static uint8_t stk_idle[512] __attribute__((aligned(8)));
+#if defined(__ARM_ARCH_6M__) /* 16 KiB of RAM */
+#define STK_SCALE 2u
+#else
+#define STK_SCALE 1u
+#endif
+static uint8_t stk_proto[2048 / STK_SCALE] __attribute__((aligned(8)));
+static uint8_t stk_worker[1024 / STK_SCALE] __attribute__((aligned(8)));
+static uint8_t stk_fpu[1024 / STK_SCALE / STK_SCALE] __attribute__((aligned(8)));
+static uint8_t stk_idle[512 / STK_SCALE] __attribute__((aligned(8)));
 
 /* Saved with every crash (a triage range). */
 static struct {
@@ -93,6 +105,20 @@ static void proto_thread(void *arg)
     }
 }
 
+/* Writes from the current SP down into the stack's lowest bytes (the canary
+ * the switch checks, or the guard), the way a call chain one frame too deep
+ * would, and yields. */
+__attribute__((noinline)) static void overrun(void)
+{
+    uint32_t sp;
+    __asm volatile("mov %0, sp" : "=r"(sp));
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)sp;
+    while ((uintptr_t)p > (uintptr_t)stk_worker + 4u) {
+        *--p = 0x5Au;
+    }
+    sched_sleep(1);
+}
+
 __attribute__((noinline)) static void worker_obey(const uint8_t *rec)
 {
     uint8_t where = rec[0], kind = rec[1];
@@ -108,6 +134,8 @@ __attribute__((noinline)) static void worker_obey(const uint8_t *rec)
             at[i] = 0xDBu;
         }
         (void)cd_fault_inject(kind);
+    } else if (where == WHERE_OVERRUN) {
+        overrun();
     } else if (where == WHERE_THREAD) {
         (void)cd_fault_inject(kind);
         app.commands++;
