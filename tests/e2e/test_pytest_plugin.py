@@ -53,8 +53,8 @@ def test_user_suite_gets_decoded_dumps(pytester: pytest.Pytester, tmp_path: Path
                                 if p]))
     out = tmp_path / "dumps"
     result = pytester.runpytest_subprocess(
-        "-p", "no:hypothesispytest", "-p", "crashdump.pytest_plugin", "--crashdump-board", board, "--crashdump-elf", str(elf),
-        "--crashdump-dir", str(out), "-rA", timeout=300)
+        "-p", "no:hypothesispytest", "-p", "crashdump.pytest_plugin", "--crashdump-board", board,
+        "--crashdump-elf", str(elf), "--crashdump-dir", str(out), "-rA", timeout=300)
     text = result.stdout.str()
     # teardown errors leave their tests counted as passed too
     result.assert_outcomes(passed=4, failed=1, errors=2)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
-
 import pytest
 
 from crashdump import Client
@@ -14,7 +12,6 @@ from crashdump.collect import Collector, safe_name
 from crashdump.dump import parse_dump
 from crashdump.errors import CrashdumpError, ProbeError
 
-from .fake_device import FakeTransport
 from .fake_rsp import FakeRspServer, FakeStub
 from .test_dump_cli import DumpDevice
 
@@ -23,13 +20,8 @@ AN385_PARTITION = 0x003E0000  # BOARD_PARTITIONS["qemu-mps2-an385"], 4 KiB erase
 
 @pytest.fixture
 def device() -> DumpDevice:
+    """conftest's `client` talks to this device."""
     return DumpDevice()
-
-
-@pytest.fixture
-def client(device: DumpDevice) -> Iterator[Client]:
-    with Client(FakeTransport(device), timeout=0.5) as c:
-        yield c
 
 
 def test_safe_name() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, List, Optional
 
 import pytest
 
@@ -32,14 +32,9 @@ class FakeContext:
 
 
 @pytest.fixture
-def device() -> Iterator[DumpDevice]:
+def device() -> DumpDevice:
+    """conftest's `server` serves this device."""
     return DumpDevice()
-
-
-@pytest.fixture
-def server(device: DumpDevice) -> Iterator[FakeServer]:
-    with FakeServer(device) as s:
-        yield s
 
 
 @pytest.fixture
