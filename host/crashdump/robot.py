@@ -82,9 +82,10 @@ class CrashdumpLibrary:
     - ``timeout``: seconds the serial pull waits for each answer.
     - ``erase``: after a serial pull, erase each dump pulled (its copy verified
       first), so that the next test starts with empty slots.
-    - ``folder``: where dumps and reports are written, under ``${OUTPUT DIR}``
-      unless absolute: ``SUITE-TEST-slotN.cdmp`` plus ``.txt`` and ``.json``
-      reports.
+    - ``folder``: where dumps and reports are written, relative to the folder
+      of Robot's log unless absolute (``${LOG FILE}``'s, else ``${OUTPUT
+      FILE}``'s, which under renode-test is its results folder):
+      ``SUITE-TEST-slotN.cdmp`` plus ``.txt`` and ``.json`` reports.
 
     A dump is reported once: a later check ignores dumps already reported,
     even through the other path.
@@ -169,11 +170,19 @@ class CrashdumpLibrary:
             self._context = RobotContext()
         return self._context
 
+    def _base(self) -> Path:
+        """The folder Robot's log is (or will be) in: the log file's, else
+        the output file's (renode-test writes the log next to it later, and
+        its ${OUTPUT DIR} is just where it was started), else ${OUTPUT DIR}."""
+        ctx = self._robot()
+        for name in ("LOG_FILE", "OUTPUT_FILE"):
+            value = ctx.variable(name)
+            if value:
+                return Path(value).parent
+        return Path(ctx.variable("OUTPUT_DIR") or ".")
+
     def _folder(self) -> Path:
-        folder = Path(self.folder)
-        if not folder.is_absolute():
-            folder = Path(self._robot().variable("OUTPUT_DIR") or ".") / folder
-        return folder
+        return self._base() / self.folder  # an absolute folder stays as it is
 
     def _name(self) -> str:
         ctx = self._robot()
@@ -208,12 +217,9 @@ class CrashdumpLibrary:
         return "\n".join(f"{c.summary} (report: {self._shown(c.report_path)})" for c in crashes)
 
     def _shown(self, path: Path) -> str:
-        """path as the log shows it: relative to the log file's folder."""
-        ctx = self._robot()
-        log_file = ctx.variable("LOG_FILE")
-        base = Path(log_file).parent if log_file else Path(ctx.variable("OUTPUT_DIR") or ".")
+        """path as the log shows it: relative to the log's folder."""
         try:
-            return os.path.relpath(path, base)
+            return os.path.relpath(path, self._base())
         except ValueError:  # another drive on Windows
             return str(path)
 

@@ -86,6 +86,19 @@ def test_links_are_relative_to_the_log_file(server: FakeServer, ctx: FakeContext
     assert 'href="../dumps/Renode.App-A_test_with_odd_chars-slot0.txt"' in ctx.logged[0]
 
 
+def test_renode_test_writes_next_to_its_output_file(server: FakeServer, ctx: FakeContext,
+                                                    tmp_path: Path) -> None:
+    # renode-test runs Robot without a log file, the output file in its results
+    # folder and ${OUTPUT DIR} wherever it was started; rebot writes the log
+    # next to the output file afterwards
+    ctx.variables.update(LOG_FILE=None, OUTPUT_DIR=str(tmp_path / "cwd"),
+                         OUTPUT_FILE=str(tmp_path / "results" / "results-app.robot.xml"))
+    lib = library(ctx, port=server.url)
+    crashes = lib.pull_crash_dumps()
+    assert Path(crashes[0]["file"]).parent == tmp_path / "results" / "crashdumps"
+    assert 'href="crashdumps/Renode.App-Boots-slot0.cdmp"' in ctx.logged[0]
+
+
 def test_expected_crashes(server: FakeServer, ctx: FakeContext) -> None:
     lib = library(ctx, port=server.url)
     lib.expect_crash(2)
