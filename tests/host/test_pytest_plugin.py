@@ -115,3 +115,33 @@ def test_plugin_is_opt_in(pytester: pytest.Pytester) -> None:
     result = run(pytester)
     result.assert_outcomes(errors=1)
     assert "fixture 'crashdump_client' not found" in result.stdout.str()
+
+
+class _SilentEmulator:
+    """A running emulator whose firmware no longer answers on the UART."""
+
+    def __init__(self, url: str) -> None:
+        self.serial_url, self.elf, self.gdb_address = url, None, "127.0.0.1:1"
+        self.checked = 0
+
+    def check(self) -> None:
+        self.checked += 1
+
+
+def test_a_silent_firmware_is_read_through_the_gdb_stub(monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    from crashdump.collect import Collector
+    from crashdump.pytest_plugin import CrashdumpDevice
+    probed = []
+    monkeypatch.setattr(Collector, "from_probe",
+                        lambda self, probe, name, board=None, target=None: probed.append(probe)
+                        or [])
+    with FakeServer(DumpDevice()) as server:
+        server.device.silent = True
+        emu = _SilentEmulator(server.url)
+        device = CrashdumpDevice(emu, Collector(tmp_path), "t", timeout=0.3)  # type: ignore[arg-type]
+        try:
+            assert device.pull() == []
+        finally:
+            device.close()
+    assert probed == ["gdbrsp:127.0.0.1:1"] and emu.checked == 1
