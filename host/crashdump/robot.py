@@ -92,7 +92,6 @@ class CrashdumpLibrary:
     """
 
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
-    ROBOT_LIBRARY_DOC_FORMAT = "reST"
 
     def __init__(self, elf: Optional[str] = None, port: Optional[str] = None,
                  probe: Optional[str] = None, board: Optional[str] = None,
@@ -190,19 +189,19 @@ class CrashdumpLibrary:
         return "-".join(safe_name(p, 60) for p in parts if p) or "crash"
 
     def _pull(self) -> List[Crash]:
+        if not (self.probe or self.port):
+            raise CrashdumpKeywordError("no device: give port= or probe= when importing "
+                                        "crashdump.robot.CrashdumpLibrary, or call Set Crashdump "
+                                        "Device")
         self._collector.folder = self._folder()
         name = self._name()
         try:
             if self.probe:
                 crashes = self._collector.from_probe(self.probe, name, self.board, self.target)
-            elif self.port:
+            else:
                 from .client import Client
                 with Client.open(self.port, timeout=self.timeout) as dev:
                     crashes = self._collector.from_client(dev, name, erase=self.erase)
-            else:
-                raise CrashdumpError("no device: give port= or probe= when importing "
-                                     "crashdump.robot.CrashdumpLibrary, or call Set Crashdump "
-                                     "Device")
         except CrashdumpError as e:
             where = f"{e.operation}: " if e.operation else ""
             hint = getattr(e, "hint", None)

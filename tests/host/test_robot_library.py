@@ -144,7 +144,7 @@ def test_set_crashdump_device_switches_source_and_elf(server: FakeServer, ctx: F
 
 
 def test_device_errors_are_one_line_keyword_failures(ctx: FakeContext) -> None:
-    with pytest.raises(CrashdumpKeywordError, match="no device: give port= or probe="):
+    with pytest.raises(CrashdumpKeywordError, match="^no device: give port= or probe="):
         library(ctx).check_for_crashes()
     with FakeServer(DumpDevice()) as s:
         s.device.silent = True
