@@ -7,7 +7,9 @@
  *   worker  counts, and obeys records the host writes to a data source
  *           labelled "ctl": 2 bytes {where, kind}, where 1 = raise fault
  *           `kind` (CD_FAULT_*) in this thread, 2 = in an interrupt handler
- *           that interrupts it
+ *           that interrupts it; 8 bytes {3, kind, len (LE16), addr (LE32)}
+ *           = overwrite len bytes at addr with 0xDB, as a runaway stack or
+ *           buffer would, then raise fault `kind` (interrupts masked between)
  *   fpu     (hard-float builds) keeps floating-point state live, so its saved
  *           context holds s16-s31
  *   idle    main() after sched_start()
@@ -28,6 +30,7 @@
 #define CTL_LABEL "ctl"
 #define WHERE_THREAD 1u
 #define WHERE_IRQ 2u
+#define WHERE_SMASH 3u
 
 /* A spare interrupt whose handler raises a fault (in handler mode). */
 #if defined(BOARD_MPS2_TZ)
@@ -90,10 +93,22 @@ static void proto_thread(void *arg)
     }
 }
 
-__attribute__((noinline)) static void worker_obey(uint8_t where, uint8_t kind)
+__attribute__((noinline)) static void worker_obey(const uint8_t *rec)
 {
+    uint8_t where = rec[0], kind = rec[1];
     app.commands++; /* before and after: no tail call, so worker_obey is a frame */
-    if (where == WHERE_THREAD) {
+    if (where == WHERE_SMASH) {
+        uint32_t len = (uint32_t)rec[2] | (uint32_t)rec[3] << 8;
+        volatile uint8_t *at = (volatile uint8_t *)(uintptr_t)((uint32_t)rec[4] |
+                                                             (uint32_t)rec[5] << 8 |
+                                                             (uint32_t)rec[6] << 16 |
+                                                             (uint32_t)rec[7] << 24);
+        cm_irq_disable();
+        for (uint32_t i = 0; i < len; i++) {
+            at[i] = 0xDBu;
+        }
+        (void)cd_fault_inject(kind);
+    } else if (where == WHERE_THREAD) {
         (void)cd_fault_inject(kind);
         app.commands++;
     } else if (where == WHERE_IRQ) {
@@ -112,8 +127,12 @@ static void worker_thread(void *arg)
         cd_ring_t *ctl = ctl_source();
         uint8_t rec[8];
         uint32_t seq, lost;
-        if (ctl != NULL && cd_ring_read(ctl, rec, sizeof rec, &seq, &lost) == 2) {
-            worker_obey(rec[0], rec[1]);
+        int n = ctl != NULL ? cd_ring_read(ctl, rec, sizeof rec, &seq, &lost) : 0;
+        if (n == 2 || (n == 8 && rec[0] == WHERE_SMASH)) {
+            /* Let the proto thread finish its reply first: a host that saw
+             * no reply before the crash would send the record again. */
+            sched_sleep(50);
+            worker_obey(rec);
         }
         sched_sleep(5);
     }
