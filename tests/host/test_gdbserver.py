@@ -423,7 +423,8 @@ def test_cli_bind_address(tmp_path: Path) -> None:
 
 
 def test_cli_old_port_option_still_works_with_a_warning(tmp_path: Path) -> None:
-    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--force-elf", "--port", "0", "--json")
+    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--force-elf", "--port", "0",
+               "--json")
     try:
         assert proc.stdout is not None and proc.stderr is not None
         doc = json.loads(proc.stdout.readline())

@@ -80,7 +80,8 @@ def _build_id_note(notes: bytes, end: str) -> Optional[bytes]:
 
 class ElfIndex:
     """The Arm ELFs with a build-id under `dirs`, by build-id. Where two files
-    carry the same build-id (copies), the first in sorted path order is used."""
+    carry the same build-id (copies), the first found is used: a directory's
+    own files before its subdirectories', each in sorted order."""
 
     def __init__(self, dirs: Sequence[Union[str, os.PathLike]]) -> None:
         self.dirs = [Path(d) for d in dirs]
