@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""CLI handler for `crashdump gdbserver FILE --elf ELF [--gdb-port N | --pipe]`.
+"""CLI handler for `crashdump gdbserver FILE --elf ELF|--symbols DIR [--gdb-port N | --pipe]`.
 
-Loads and checks the dump and the ELF (the same checks as `decode`: a corrupt
-dump or a missing ELF is an error, a build-id mismatch a warning), then serves
+Loads and checks the dump and the ELF (a damaged dump, a missing ELF, or one
+of another build or not for Arm is an error unless --force-elf; the ELF is
+found by build-id in --symbols directories as for `decode`), then serves
 them to GDB. Everything this command says goes to stderr: in --pipe mode,
 stdout belongs to the remote protocol.
 """
