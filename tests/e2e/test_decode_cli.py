@@ -16,6 +16,7 @@ from typing import List
 
 import pytest
 
+from crashdump.dump import parse_dump
 from crashdump.dumps import pull_slot
 
 from conftest import E2E_BOARDS
@@ -65,6 +66,21 @@ def test_summary_oneline_and_symbol_dir(dev, board, elf, tmp_path: Path) -> None
     # without symbols: decoded all the same, functions by address, a different signature
     r = run(["decode", str(dumps / "0-bad_read.cdmp"), "--oneline"])
     assert r.returncode == 0 and r.stdout.split()[1] != hashes[0]
+
+    # one flipped byte in a ring: that section is marked, the rest decoded, exit 1;
+    # the signature does not depend on the rings
+    damaged = tmp_path / "damaged.cdmp"
+    data = bytearray((dumps / "0-bad_read.cdmp").read_bytes())
+    ring = next(s for s in parse_dump(bytes(data)).sections if s.type_name == "RING")
+    data[ring.offset + 12 + len(ring.data) // 2] ^= 0x40
+    damaged.write_bytes(bytes(data))
+    r = run(["decode", str(damaged), "--symbols", symbols])
+    assert r.returncode == 1 and "in cd_fault_do_bad_read()" in r.stdout.splitlines()[0]
+    assert "damaged: section " in r.stdout and "(RING, " in r.stdout, r.stdout
+    assert "cd_fault_inject" in r.stdout and r.stderr.startswith(f"error: decode {damaged}: ")
+    r = run(["decode", str(damaged), "--symbols", symbols, "--oneline"])
+    assert r.returncode == 1 and r.stdout.split()[1] == hashes[0]
+    assert r.stdout.rstrip().endswith("[damaged]")
 
     # a binary that is not the firmware is refused unless forced
     r = run(["decode", str(dumps / "0-bad_read.cdmp"), "--elf", sys.executable])

@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TextIO, Tuple
 
 from .. import render
 from ..client import Capture, Client
@@ -118,7 +118,7 @@ class ElfChooser:
     that does not match is an error unless --force-elf; no ELF at all is not
     (decode then shows no symbols). Each ELF is opened once."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, operation: str) -> None:
         from ..decode.elf_index import ElfIndex
         self.path: Optional[str] = args.elf
         self.force: bool = args.force_elf
@@ -126,11 +126,13 @@ class ElfChooser:
                                 if d]
         for d in dirs:
             if not Path(d).is_dir():
-                raise UsageError(f"symbol directory {d} does not exist",
+                raise UsageError(f"symbol directory {d} does not exist", operation=operation,
                                  hint=f"--symbols (or ${SYMBOLS_ENV}) takes directories "
                                       "searched for the ELF whose build-id the dump carries")
         self.index = ElfIndex(dirs) if dirs else None
-        self._open: dict = {}
+        self._open: Dict[str, "Elf"] = {}
+        if self.path:  # a wrong path is one error, not one per dump
+            self._elf(self.path, operation)
 
     def _elf(self, path: str, operation: str) -> "Elf":
         if path not in self._open:

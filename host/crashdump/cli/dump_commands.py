@@ -12,7 +12,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .. import dumps
 from ..client import Client
@@ -21,6 +21,9 @@ from ..formats import FAULT_KIND_HELP, FaultKind, Reason, SlotState
 from . import probe_commands
 from .commands import (ElfChooser, Result, UsageError, _ProgressBar, elf_options, err,
                        open_client, read_dump_file)
+
+if TYPE_CHECKING:
+    from ..decode.report import Report
 
 # ---------------------------------------------------------------- dump status
 
@@ -202,21 +205,20 @@ def dump_files(paths: List[str]) -> List[Path]:
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
-    from ..decode.report import build_report
+    """Decodes each file; one that fails does not stop the others. Exit code:
+    0, or 1 if a dump was damaged or unreadable, 2 for a usage error."""
     files = dump_files(args.file)
     many = len(files) > 1 or any(Path(f).is_dir() for f in args.file)
-    chooser = ElfChooser(args)
+    width = max(len(str(f)) for f in files)
+    chooser = ElfChooser(args, "decode" if many else f"decode {files[0]}")
     docs: List[Dict[str, Any]] = []
     status = 0
     try:
         for n, path in enumerate(files):
             operation = f"decode {path}"
             try:
-                dump = read_dump_file(str(path), operation, salvage=True)
-                elf, notes = chooser.choose(dump, operation)
                 start = time.monotonic()
-                report = build_report(dump, elf)
-                report.warnings[:0] = notes
+                report = _decode_file(path, chooser, operation)
             except CrashdumpError as e:
                 if not many:
                     raise
@@ -226,15 +228,15 @@ def cmd_decode(args: argparse.Namespace) -> int:
                                                           "type": type(e).__name__}})
                 continue
             doc = report.to_json()
-            doc["file"] = str(path)
-            doc["decode_seconds"] = round(time.monotonic() - start, 3)
+            doc.update(file=str(path), decode_seconds=round(time.monotonic() - start, 3))
             docs.append(doc)
-            if args.oneline and not args.json:
-                sig = report.signature
-                width = max(len(str(f)) for f in files)
-                print(f"{str(path):<{width}}  {sig.text() if sig else '?'}"
-                      + ("  [damaged]" if report.damage else ""), flush=True)
-            elif not args.json:
+            if args.json:
+                pass
+            elif args.oneline:
+                sig = report.signature.text() if report.signature else "?"
+                print(f"{str(path):<{width}}  {sig}{'  [damaged]' if report.damage else ''}",
+                      flush=True)
+            else:
                 if many:
                     print(f"{chr(10) if n else ''}==> {path} <==")
                 print(report.text(args.sections, args.records), flush=True)
@@ -242,18 +244,27 @@ def cmd_decode(args: argparse.Namespace) -> int:
                 status = max(status, 1)
                 what = ", ".join(d.what if d.index is None else f"section {d.index} {d.what}"
                                  for d in report.damage)
-                _file_error(DumpFormatError(
-                    f"damaged, not decoded: {what}; everything else is "
-                    f"{'in the JSON' if args.json else 'shown'}"), operation)
+                _file_error(DumpFormatError(f"damaged, not decoded: {what}; everything else "
+                                            f"is {'in the JSON' if args.json else 'shown'}"),
+                            operation)
     finally:
         chooser.close()
     if args.json:
         if args.oneline:
-            docs = [{"file": d["file"], "signature": d.get("signature"),
-                     "summary": d.get("summary"), "damaged": bool(d.get("damaged")),
-                     **({"error": d["error"]} if "error" in d else {})} for d in docs]
+            docs = [{k: d[k] for k in ("file", "signature", "summary", "damaged", "error")
+                     if k in d} for d in docs]
         print(json.dumps(docs if many else docs[0], indent=2))
     return status
+
+
+def _decode_file(path: Path, chooser: ElfChooser, operation: str) -> "Report":
+    """One dump, salvaged, with the ELF chooser's pick (and its notes as warnings)."""
+    from ..decode.report import build_report
+    dump = read_dump_file(str(path), operation, salvage=True)
+    elf, notes = chooser.choose(dump, operation)
+    report = build_report(dump, elf)
+    report.warnings[:0] = notes
+    return report
 
 
 def _file_error(e: CrashdumpError, operation: str) -> None:

@@ -25,7 +25,7 @@ def _trace(direction: str, payload: bytes) -> None:
 
 def load_target(args: argparse.Namespace, operation: str) -> Target:
     dump = read_dump_file(args.file, operation)
-    elf, notes = ElfChooser(args).choose(dump, operation)
+    elf, notes = ElfChooser(args, operation).choose(dump, operation)
     if elf is None:
         raise UsageError(notes[0] if notes else "no ELF given", operation=operation,
                          hint=f"GDB needs the firmware's code: --elf ELF, or --symbols DIR "
