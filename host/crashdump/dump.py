@@ -14,6 +14,11 @@ header scribbled over in RAM before the crash, a section of the wrong size) are
 errors with strict=True and otherwise warnings in Dump.warnings, with the
 section kept only as raw bytes: a dump of a memory-corruption crash is still
 worth decoding. Unknown section types are always skipped with a warning.
+With salvage=True, damage the CRCs find no longer refuses the whole file once
+the header is intact: a section whose CRC does not match is not decoded and is
+listed in Dump.damage, as is a body CRC mismatch no section explains and a
+truncated file; the other sections are decoded as usual. Commands that must
+trust every byte (pull, erase) keep the default.
 build_dump() and build_ring() (valid dumps from dataclasses) live in dump_build.
 """
 from __future__ import annotations
@@ -233,6 +238,25 @@ class Additional:
     data: bytes
 
 
+@dataclass(frozen=True)
+class Damage:
+    """A part of a dump that failed its check and was not decoded (salvage mode):
+    section `index` (None: the body as a whole), `what` names it, `reason` says
+    what is wrong."""
+
+    index: Optional[int]
+    what: str
+    offset: int
+    length: int
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.length} bytes at offset {self.offset}"
+        if self.index is None:
+            return f"{self.what} ({where}): {self.reason}"
+        return f"section {self.index} ({self.what}, {where}): {self.reason}"
+
+
 @dataclass
 class Dump:
     header: Header
@@ -247,6 +271,7 @@ class Dump:
     triage: List[MemBlock] = field(default_factory=list)
     additional: List[Additional] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
+    damage: List[Damage] = field(default_factory=list)   # salvage mode only
 
     def memory(self) -> List[MemBlock]:
         """Every memory block with bytes: the stacks first (the crash's, the
@@ -272,6 +297,11 @@ class Dump:
 
 
 # ---------------------------------------------------------------- parsing
+
+
+def has_magic(data: bytes) -> bool:
+    """True if data starts like a dump (its first 4 bytes are the magic)."""
+    return data[:4] == _MAGIC_BYTES
 
 
 def parse_header(data: bytes) -> Header:
@@ -305,37 +335,51 @@ def parse_header(data: bytes) -> Header:
                   component=decode_text(f["component"]), hdr_crc=f["hdr_crc"])
 
 
-def parse_dump(data: Union[bytes, bytearray, memoryview], *, strict: bool = False) -> Dump:
-    """Parses a whole dump. Raises DumpFormatError (see the module docstring)."""
+def parse_dump(data: Union[bytes, bytearray, memoryview], *, strict: bool = False,
+               salvage: bool = False) -> Dump:
+    """Parses a whole dump. Raises DumpFormatError (see the module docstring);
+    with salvage=True only for a bad header, listing other damage in Dump.damage."""
     data = bytes(data)
     header = parse_header(data)
     total = header.total_len
+    dump = Dump(header=header)
     if len(data) < total:
-        raise format_error(f"truncated: the file has {len(data)} bytes, the header says "
-                           f"{total}", len(data))
+        what = f"the file has {len(data)} bytes, the header says {total}"
+        if not salvage:
+            raise format_error(f"truncated: {what}", len(data))
+        dump.damage.append(Damage(None, "end of the dump", len(data), total - len(data),
+                                  f"missing: {what}"))
+        total = len(data)
     computed = crc32(data[HDR_LEN:total])
-    if computed != header.body_crc:
+    body_ok = computed == header.body_crc
+    if not body_ok and not salvage:
         raise format_error(f"body CRC mismatch over bytes {HDR_LEN}..{total} (stored "
                            f"0x{header.body_crc:08x}, computed 0x{computed:08x})", HDR_LEN)
-    dump = Dump(header=header)
     if len(data) > total:
         dump.warnings.append(f"{len(data) - total} bytes after the dump's end (offset {total}) "
                              f"ignored")
     n_sections = DUMP_HDR.unpack(data[:HDR_LEN])["n_sections"]
     pos = HDR_LEN
     for i in range(n_sections):
-        if pos + SECTION_HDR_LEN > total:
-            raise format_error(f"section {i} of {n_sections}: header runs past the end of the "
-                               f"dump ({total} bytes)", pos)
-        s = DUMP_SECTION.unpack(data[pos:pos + SECTION_HDR_LEN])
-        start = pos + SECTION_HDR_LEN
-        if s["len"] > total - start:
-            raise format_error(f"section {i} ({_type_name(s['type'])}, {s['len']} bytes) runs "
-                               f"past the end of the dump ({total} bytes)", pos)
-        body = data[start:start + s["len"]]
-        if crc32(body) != s["crc"]:
-            raise format_error(f"section {i} ({_type_name(s['type'])}) CRC mismatch", pos)
-        section = Section(type=s["type"], flags=s["flags"], offset=pos, data=body, crc=s["crc"])
+        try:
+            section = _frame_section(data, pos, total, i, n_sections)
+        except DumpFormatError as e:
+            if not salvage:
+                raise
+            # The section table is broken here: nothing after it can be framed.
+            dump.damage.append(Damage(None, f"sections {i}..{n_sections - 1}", pos,
+                                      total - pos, f"{e}: not decoded"))
+            pos = total
+            break
+        pos = min(total, pos + SECTION_HDR_LEN + _pad4(len(section.data)))
+        if crc32(section.data) != section.crc:
+            if not salvage:
+                raise format_error(f"section {i} ({section.type_name}) CRC mismatch",
+                                   section.offset)
+            dump.damage.append(Damage(i, section.type_name, section.offset,
+                                      SECTION_HDR_LEN + len(section.data),
+                                      "CRC mismatch: not decoded"))
+            continue
         dump.sections.append(section)
         try:
             _decode_section(dump, section)
@@ -343,13 +387,31 @@ def parse_dump(data: Union[bytes, bytearray, memoryview], *, strict: bool = Fals
             if strict:
                 raise
             dump.warnings.append(f"section {i} ({section.type_name}) skipped: {e}")
-        pos = min(total, start + _pad4(s["len"]))
     if pos != total:
         dump.warnings.append(f"{total - pos} bytes after the last section (offset {pos}) "
                              f"not described by any section")
-    if header.flags & DUMP_F_FPU and dump.fpu is None:
+    if not body_ok and not dump.damage:
+        dump.damage.append(Damage(None, "body", HDR_LEN, total - HDR_LEN,
+                                  f"CRC mismatch (stored 0x{header.body_crc:08x}, computed "
+                                  f"0x{computed:08x}) although every section's CRC matches: "
+                                  f"section headers or padding are damaged"))
+    if header.flags & DUMP_F_FPU and dump.fpu is None and not dump.damage:
         dump.warnings.append("header says an FPU section is present but there is none")
     return dump
+
+
+def _frame_section(data: bytes, pos: int, total: int, i: int, n_sections: int) -> Section:
+    """Section i's header and data at pos (its CRC not checked)."""
+    if pos + SECTION_HDR_LEN > total:
+        raise format_error(f"section {i} of {n_sections}: header runs past the end of the "
+                           f"dump ({total} bytes)", pos)
+    s = DUMP_SECTION.unpack(data[pos:pos + SECTION_HDR_LEN])
+    start = pos + SECTION_HDR_LEN
+    if s["len"] > total - start:
+        raise format_error(f"section {i} ({_type_name(s['type'])}, {s['len']} bytes) runs "
+                           f"past the end of the dump ({total} bytes)", pos)
+    return Section(type=s["type"], flags=s["flags"], offset=pos,
+                   data=data[start:start + s["len"]], crc=s["crc"])
 
 
 def _type_name(t: int) -> str:

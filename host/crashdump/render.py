@@ -26,12 +26,21 @@ def hexdump(data: bytes, indent: str = "") -> List[str]:
     return lines
 
 
-def record_lines(records: Iterable[Record]) -> List[str]:
-    """`#seq  len  hex  |printable|`, long items continued on indented lines."""
+def record_lines(records: Iterable[Record], indent: str = "", first_only: bool = False,
+                 seq_width: int = 8) -> List[str]:
+    """`#seq  len  hex  |printable|`, long items continued on indented lines
+    (first_only: their first HEX_WIDTH bytes and how many more there are);
+    the sequence column is seq_width wide, or as wide as the longest."""
+    records = list(records)
+    width = max([seq_width] + [len(str(r.seq)) for r in records])
     lines = []
     for r in records:
-        head = f"#{r.seq:<8} {len(r.data):>4}  "
+        head = f"{indent}#{r.seq:<{width}} {len(r.data):>4}  "
         dump = hexdump(r.data)
+        if first_only:
+            more = len(r.data) - HEX_WIDTH
+            lines.append(head + dump[0] + (f" +{plural(more, 'byte')}" if more > 0 else ""))
+            continue
         lines.append(head + dump[0])
         lines.extend(" " * len(head) + line for line in dump[1:])
     return lines

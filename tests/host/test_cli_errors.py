@@ -156,7 +156,8 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     dump = big_dump(tmp_path / "big.cdmp")
     # Like `crashdump decode big.cdmp | head -1`: the reader leaves after one line,
     # while the report (far larger than a pipe's buffer) is still being written.
-    proc = subprocess.Popen([sys.executable, "-m", "crashdump", "decode", str(dump)],
+    proc = subprocess.Popen([sys.executable, "-m", "crashdump", "decode", str(dump),
+                             "--sections", "all", "--records", "all"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     first = proc.stdout.readline()

@@ -241,3 +241,41 @@ def test_pc_outside_code_does_not_blame_the_elf_for_line_info(demo_elf: Elf) -> 
                                               pc=0x10, xpsr=0x01000003)))
     if demo_elf.in_text(0x10):
         assert any("no DWARF line info" in w for w in build_report(vectors, demo_elf).warnings)
+
+
+# ---------------------------------------------------------------- signatures
+
+
+def test_cause_key_leaves_out_what_differs_between_dumps_of_one_crash() -> None:
+    a = parse_dump(fault_dump(cfsr=1 << 9 | 1 << 15, code=5))
+    assert fault.cause_key(a) == "BusFault PRECISERR"
+    assert fault.cause_key(parse_dump(fault_dump(cfsr=1 << 25, hfsr=1 << 30))) == \
+        "HardFault DIVBYZERO HFSR.FORCED"
+    assert fault.cause_key(parse_dump(fault_dump(arch=Arch.V6M))) == "HardFault"
+    d = parse_dump(build_dump(reason=Reason.BUGCHECK, code=fault.BUGCHECK_ASSERT,
+                              params=(123, 0x800, 0, 0)))
+    assert fault.cause_key(d, {0x800: "/src/app/queue.c"}.get) == "assert queue.c:123"
+    assert fault.cause_key(d) == "assert ?:123"
+    assert fault.cause_key(parse_dump(build_dump(reason=Reason.BUGCHECK, code=0x1234))) == \
+        "bugcheck 0x00001234"
+    assert fault.cause_key(parse_dump(build_dump(reason=Reason.WATCHDOG, code=20))) == "watchdog"
+
+
+def test_signature_is_stable_for_one_crash_and_differs_for_another() -> None:
+    def sig(**kw: object) -> str:
+        regs = Regs(r=tuple(kw.pop("r", (0,) * 13)), sp=0x20000F00, lr=0x101,
+                    pc=int(kw.pop("pc", 0x200)), xpsr=0)  # type: ignore[arg-type]
+        dump = parse_dump(build_dump(regs=regs, fault=FaultRegs(
+            cfsr=int(kw.pop("cfsr", 1 << 25)), bfar=int(kw.pop("bfar", 0))),  # type: ignore
+            build_id=bytes(kw.pop("build_id", b"\1" * 20)), **kw))  # type: ignore
+        report = build_report(dump, None)
+        assert report.signature is not None
+        assert report.to_json()["signature"]["hash"] == report.signature.hash
+        return report.signature.text()
+
+    base = sig()
+    assert base.split()[0] == sig(r=(7,) * 13, crash_count=9).split()[0]  # values, counts
+    assert base.split()[1:] == ["build", "01010101", "HardFault", "DIVBYZERO", "in",
+                                "0x00000200"]
+    for other in (sig(cfsr=1 << 24), sig(pc=0x300), sig(build_id=b"\2" * 20)):
+        assert other.split()[0] != base.split()[0], other

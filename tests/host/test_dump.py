@@ -252,3 +252,39 @@ def test_ring_section_shorter_than_its_address_prefix() -> None:
     data = build_dump(regs=REGS, raw_sections=[(SecType.RING, 0, b"\1\2\3")])
     with pytest.raises(DumpFormatError, match="shorter than its 8-byte address prefix"):
         parse_dump(data, strict=True)
+
+
+def test_salvage_decodes_around_a_damaged_section() -> None:
+    """One flipped byte in a ring: strict parsing refuses the file, salvage
+    keeps every other section and names the damaged one."""
+    good = build_dump(regs=Regs(r=(1,) * 13, sp=2, lr=3, pc=4, xpsr=5),
+                      stack=MemBlock(0x20000000, b"\xaa" * 32),
+                      rings=[build_ring([b"one", b"two"], item_size=8, count=4),
+                             build_ring([b"three"], item_size=8, count=4, label="other")],
+                      triage=[MemBlock(0x20001000, b"t" * 8)])
+    d = parse_dump(good, salvage=True)
+    assert d.damage == [] and len(d.rings) == 2
+    first = next(s for s in d.sections if s.type_name == "RING")
+    bad = bytearray(good)
+    bad[first.offset + 12 + 60] ^= 1
+    with pytest.raises(DumpFormatError, match="body CRC mismatch"):
+        parse_dump(bytes(bad))
+    s = parse_dump(bytes(bad), salvage=True)
+    index = d.sections.index(first)
+    assert [(x.index, x.what, x.offset) for x in s.damage] == [(index, "RING", first.offset)]
+    assert str(s.damage[0]).endswith("CRC mismatch: not decoded")
+    assert [r.label for r in s.rings] == ["other"]
+    assert (s.regs, s.stack, s.triage) == (d.regs, d.stack, d.triage)
+    # damage outside every section's data (a section header's flags): the body
+    flags = bytearray(good)
+    flags[first.offset + 2] ^= 0x80
+    s = parse_dump(bytes(flags), salvage=True)
+    assert [x.what for x in s.damage] == ["body"] and "section headers" in s.damage[0].reason
+    # cut short: the sections that are whole are kept, the rest is named
+    s = parse_dump(good[:first.offset + 20], salvage=True)
+    assert [x.what for x in s.damage] == ["end of the dump",
+                                          f"sections {index}..{len(d.sections) - 1}"]
+    assert s.regs == d.regs and s.rings == []
+    # the header is the one thing salvage cannot do without
+    with pytest.raises(DumpFormatError, match="header CRC"):
+        parse_dump(good[:20] + bytes([good[20] ^ 1]) + good[21:], salvage=True)

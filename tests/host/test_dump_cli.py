@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from crashdump.cli import main
 from crashdump.dump import FaultRegs, MemBlock, Regs, parse_dump, parse_header
+from crashdump.errors import DumpFormatError
 from crashdump.dump_build import build_dump, build_ring
 from crashdump.formats import (CRASH_MAGIC, CRASH_RECORD, WIRE_DUMP_ERASE, WIRE_DUMP_READ,
                                WIRE_DUMP_STATUS, WIRE_SLOT)
@@ -149,26 +151,76 @@ def test_decode_text_and_json(capsys: pytest.CaptureFixture, tmp_path: Path) -> 
     code, out, err = run(capsys, "decode", str(f))
     assert code == 0, err
     assert out.startswith("crash: HardFault: divide by zero")
-    assert "ring 'ring': 32 records, head #40" in out and "#39" in out
+    # the summary: the ring's newest 3 records, a line naming the sections not shown
+    assert "  'ring': 32 records, head #40" in out and "#39" in out and "#36" not in out
+    assert out.splitlines()[-1] == ("more with --sections all (or NAME,...): registers, "
+                                    "rings (32 records)")
     code, out, _ = run(capsys, "decode", str(f), "--json")
     doc = json.loads(out)
     assert doc["rings"][0]["overwritten"] == 8 and doc["header"]["crash_count"] == 5
+    assert len(doc["rings"][0]["records"]) == 32 and doc["damaged"] == []
+    assert doc["file"] == str(f) and len(doc["signature"]["hash"]) == 8
+
+
+def test_decode_sections_and_records(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    f = tmp_path / "d.cdmp"
+    f.write_bytes(make_dump(5))
+    code, out, err = run(capsys, "decode", str(f), "--sections", "registers,rings")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "registers:" and "crash:" not in out and "more with" not in out
+    i = lines.index("ring 'ring': 32 records, head #40, lost 0, overwritten unread 8")
+    assert lines[i + 1] == "  ... 22 older records not shown (--records all)"
+    assert [x.split()[0] for x in lines[i + 2:]] == [f"#{n}" for n in range(30, 40)]
+    code, out, _ = run(capsys, "decode", str(f), "--sections", "rings", "--records", "all")
+    assert "older records" not in out and len(out.splitlines()) == 1 + 32
+    code, out, _ = run(capsys, "decode", str(f), "--sections", "rings", "--records", "0")
+    assert out.splitlines()[1] == "  ... 32 older records not shown (--records all)"
+    code, out, _ = run(capsys, "decode", str(f), "--sections", "all")
+    for heading in ("crash: ", "registers:", "ring 'ring'"):
+        assert heading in out
+    assert "more with" not in out
+    for bad in (["--sections", "summary,nope"], ["--records", "-1"], ["--records", "x"],
+                ["--sections", "summary", "--oneline"]):
+        code, _, err = run(capsys, "decode", str(f), *bad)
+        assert code == 2 and err.count("error: ") == 1, (bad, err)
+
+
+def test_long_records_keep_the_hex_column_aligned(capsys: pytest.CaptureFixture,
+                                                  tmp_path: Path) -> None:
+    """Records of any length, sequence numbers of any width (here 99998 ->
+    100003): the hex column and the printable column each start at one place,
+    long records continue below the hex column."""
+    f = tmp_path / "d.cdmp"
+    items = [b"a" * n for n in (0, 1, 15, 16, 17, 40, 64)]
+    f.write_bytes(build_dump(rings=[build_ring(items, item_size=64, count=8,
+                                               start_seq=99997)]))
+    for sections in ("rings", "summary"):
+        code, out, err = run(capsys, "decode", str(f), "--sections", sections)
+        assert code == 0, err
+        rows = [x for x in out.splitlines() if x.endswith("|") or "| +" in x]
+        full = sections == "rings"
+        assert len(rows) == (sum(max(1, -(-len(i) // 16)) for i in items) if full else 3)
+        hex_at = set()
+        for row in rows:
+            head = re.match(r"\s*#\d+\s+\d+  |\s+", row)
+            assert head is not None, row
+            hex_at.add(head.end())
+        assert len(hex_at) == 1 and len({x.index("|") for x in rows}) == 1, out
+    assert "#100003" in out and "+48 bytes" in out
 
 
 @pytest.mark.parametrize("content,message", [
     (b"", "error: decode {f}: not a crash dump: magic is nothing"),
     (b"\x7fELF" + bytes(300), "error: decode {f}: not a crash dump: magic is 7f454c46"),
-    ("trunc", "error: decode {f}: truncated: the file has 700 bytes"),
-    ("flip", "error: decode {f}: body CRC mismatch over bytes 128.."),
+    ("header", "error: decode {f}: header CRC mismatch"),
 ])
 def test_decode_errors_are_one_line(capsys: pytest.CaptureFixture, tmp_path: Path,
                                     content: object, message: str) -> None:
     f = tmp_path / "bad.cdmp"
     good = make_dump(1)
-    if content == "trunc":
-        data = good[:700]
-    elif content == "flip":
-        data = good[:-3] + bytes([good[-3] ^ 1]) + good[-2:]
+    if content == "header":
+        data = good[:20] + bytes([good[20] ^ 1]) + good[21:]
     else:
         data = content  # type: ignore[assignment]
     f.write_bytes(data)
@@ -176,6 +228,80 @@ def test_decode_errors_are_one_line(capsys: pytest.CaptureFixture, tmp_path: Pat
     assert code == 1 and out == ""
     assert err.startswith(message.format(f=f)), err
     assert "Traceback" not in err and " at offset " in err.splitlines()[0]
+
+
+@pytest.mark.parametrize("damage", ["ring", "truncated"])
+def test_damaged_dump_decodes_the_rest_and_exits_1(capsys: pytest.CaptureFixture,
+                                                   tmp_path: Path, damage: str) -> None:
+    good = make_dump(1)
+    d = parse_dump(good)
+    ring = next(s for s in d.sections if s.type_name == "RING")
+    bad = bytearray(good)
+    if damage == "ring":
+        bad[ring.offset + 12 + 100] ^= 0x10     # one record's byte
+    else:
+        bad = bad[:ring.offset + 40]            # the ring section cut short
+    f = tmp_path / "bad.cdmp"
+    f.write_bytes(bytes(bad))
+    code, out, err = run(capsys, "decode", str(f), "--sections", "all")
+    assert code == 1
+    assert out.startswith("crash: HardFault: divide by zero")  # cause and registers intact
+    assert "registers:" in out and "r0 00000001" in out and "ring 'ring'" not in out
+    index = d.sections.index(ring)
+    if damage == "ring":
+        assert f"damaged: section {index} (RING, {12 + len(ring.data)} bytes at offset " \
+            f"{ring.offset}): CRC mismatch: not decoded" in out
+        assert err.startswith(f"error: decode {f}: damaged, not decoded: section {index} RING;")
+    else:
+        assert "damaged: end of the dump" in out and f"damaged: sections {index}.." in out
+    assert "\nhint: " in err and "Traceback" not in err
+    code, out, err = run(capsys, "decode", str(f), "--json")
+    doc = json.loads(out)
+    assert code == 1 and doc["damaged"] and doc["registers"]["r0"] == "0x00000001"
+    assert doc["rings"] == [] and "damaged" in err
+    # pull and erase keep refusing such a file
+    with pytest.raises(DumpFormatError):
+        parse_dump(bytes(bad))
+
+
+def test_decode_many_files_and_directories(capsys: pytest.CaptureFixture,
+                                           tmp_path: Path) -> None:
+    for n in (1, 2, 3):
+        (tmp_path / f"c{n}.cdmp").write_bytes(make_dump(n))
+    (tmp_path / "c4.cdmp.part").write_bytes(make_dump(4)[:300])   # an unfinished pull
+    (tmp_path / "notes.txt").write_text("not a dump")
+    other = tmp_path / "sub"
+    other.mkdir()
+    (other / "x.bin").write_bytes(make_dump(7))
+    code, out, err = run(capsys, "decode", str(tmp_path), str(other / "x.bin"))
+    assert code == 0, err
+    heads = [x for x in out.splitlines() if x.startswith("==> ")]
+    assert heads == [f"==> {tmp_path / f'c{n}.cdmp'} <==" for n in (1, 2, 3)] + \
+        [f"==> {other / 'x.bin'} <=="]
+    assert out.count("crash: HardFault") == 4
+    code, out, _ = run(capsys, "decode", str(tmp_path), "--oneline")
+    lines = out.splitlines()
+    assert len(lines) == 3 and all(x.split()[0].endswith(f"c{n}.cdmp")
+                                   for n, x in zip((1, 2, 3), lines))
+    # make_dump(n) differs only in values: one signature
+    assert len({x.split()[1] for x in lines}) == 1
+    assert lines[0].split(None, 2)[2] == "build none      HardFault DIVBYZERO  in 0x00000200"
+    code, out, _ = run(capsys, "decode", str(tmp_path), "--oneline", "--json")
+    docs = json.loads(out)
+    assert [d["signature"]["cause"] for d in docs] == ["HardFault DIVBYZERO"] * 3
+    # one bad file: the others are still decoded, the exit code says it
+    (tmp_path / "c2.cdmp").write_bytes(b"CDMP" + bytes(10))
+    code, out, err = run(capsys, "decode", str(tmp_path), "--oneline")
+    assert code == 1 and len(out.splitlines()) == 2
+    assert err.startswith(f"error: decode {tmp_path / 'c2.cdmp'}: truncated")
+    code, out, _ = run(capsys, "decode", str(tmp_path), "--json")
+    docs = json.loads(out)
+    assert code == 1 and "error" in docs[1] and docs[2]["header"]["crash_count"] == 3
+    code, _, err = run(capsys, "decode", str(other / ".."), str(tmp_path / "empty"))
+    assert code == 2 and "cannot read" in err
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "decode", str(tmp_path / "empty"))
+    assert code == 2 and "no dump files in" in err
 
 
 def test_decode_missing_file_and_elf(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

@@ -172,6 +172,14 @@ def test_burst_in_checked_bytes_is_rejected(spec: DumpSpec, data: st.DataObject)
         bad[pos + i] ^= xor[i]
     for strict in (False, True):
         assert parse_only_format_errors(bytes(bad), strict) is None
+    # Salvaging never hands back such a dump as undamaged: the header is
+    # refused, any other burst is named in Dump.damage.
+    try:
+        d = run_bounded(lambda: parse_dump(bytes(bad), salvage=True), len(bad))
+    except DumpFormatError:
+        assert pos < HDR_LEN
+        return
+    assert pos + width > HDR_LEN and d.damage
 
 
 @FUZZ
@@ -217,6 +225,10 @@ def test_sealed_header_over_random_body_only_raises_dump_format_error(
     struct.pack_into("<I", data, 124, crc32(bytes(data[:124])))
     for strict in (False, True):
         parse_only_format_errors(bytes(data), strict)
+        try:  # salvaging: any damage is listed, nothing else raised
+            run_bounded(lambda: parse_dump(bytes(data), strict=strict, salvage=True), len(data))
+        except DumpFormatError:
+            pass
 
 
 @FUZZ

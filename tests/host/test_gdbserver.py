@@ -308,25 +308,25 @@ def cli(*args: str, **kw) -> subprocess.Popen:
 
 
 def test_cli_pipe_mode(tmp_path: Path) -> None:
-    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--pipe")
+    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--force-elf", "--pipe")
     packets = b"".join(rsp.encode(p) for p in (b"qSupported", b"?", b"m%x,4" % SP, b"D"))
     out, err = proc.communicate(packets, timeout=20)
     assert proc.returncode == 0, err
     events = rsp.PacketReader().feed(out)
     replies = [p for kind, p in events if kind == "packet"]
     assert replies[1:] == [b"T0athread:1;", STACK[:4].hex().encode(), b"OK"]
-    assert b"build-id mismatch" in err
+    assert b"build-id mismatch" in err and b"is not an Arm ELF" in err  # --force-elf: warnings
 
 
 def test_cli_pipe_ends_when_gdb_goes_away(tmp_path: Path) -> None:
-    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--pipe")
+    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--force-elf", "--pipe")
     out, err = proc.communicate(rsp.encode(b"g"), timeout=20)
     assert proc.returncode == 0, err
     assert out.startswith(b"+$")
 
 
 def test_cli_tcp_mode_prints_target_remote(tmp_path: Path) -> None:
-    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--gdb-port", "0")
+    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--force-elf", "--gdb-port", "0")
     try:
         assert proc.stdout is not None
         lines = [proc.stdout.readline().decode(), proc.stdout.readline().decode()]
@@ -359,7 +359,7 @@ def ask_over_tcp(address: Tuple[str, int], family: int = socket.AF_INET) -> byte
 
 
 def test_cli_persist_serves_sessions_until_interrupted(tmp_path: Path) -> None:
-    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--gdb-port", "0",
+    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--force-elf", "--gdb-port", "0",
                "--persist", "--json")
     try:
         assert proc.stdout is not None and proc.stderr is not None
@@ -380,7 +380,7 @@ def test_cli_persist_serves_sessions_until_interrupted(tmp_path: Path) -> None:
 
 
 def test_cli_one_session_by_default_and_says_so(tmp_path: Path) -> None:
-    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--gdb-port", "0",
+    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--force-elf", "--gdb-port", "0",
                "--json")
     try:
         assert proc.stdout is not None and proc.stderr is not None
@@ -401,7 +401,7 @@ def test_cli_bind_address(tmp_path: Path) -> None:
         socket.socket(socket.AF_INET6).bind(("::1", 0))
     except OSError:
         pytest.skip("no IPv6 loopback")
-    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--gdb-port", "0",
+    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--force-elf", "--gdb-port", "0",
                "--bind", "::1", "--json")
     try:
         assert proc.stdout is not None
@@ -413,7 +413,7 @@ def test_cli_bind_address(tmp_path: Path) -> None:
         proc.kill()
         proc.communicate()
     # an address this machine does not have (TEST-NET-1) is a clear error
-    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--gdb-port", "0",
+    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--force-elf", "--gdb-port", "0",
                "--bind", "192.0.2.1")
     _, err = proc.communicate(timeout=20)
     text = err.decode()
@@ -423,7 +423,8 @@ def test_cli_bind_address(tmp_path: Path) -> None:
 
 
 def test_cli_old_port_option_still_works_with_a_warning(tmp_path: Path) -> None:
-    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--port", "0", "--json")
+    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--force-elf", "--port", "0",
+               "--json")
     try:
         assert proc.stdout is not None and proc.stderr is not None
         doc = json.loads(proc.stdout.readline())
@@ -437,7 +438,7 @@ def test_cli_old_port_option_still_works_with_a_warning(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("extra", [["--json"], ["--persist"], ["--bind", "0.0.0.0"]])
 def test_cli_tcp_options_are_refused_with_pipe(tmp_path: Path, extra: List[str]) -> None:
-    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--pipe", *extra)
+    proc = cli(str(dump_file(tmp_path)), "--elf", str(host_elf()), "--force-elf", "--pipe", *extra)
     out, err = proc.communicate(b"", timeout=20)
     assert proc.returncode == 2
     assert "--json, --persist and --bind are for TCP (--gdb-port)" in err.decode()
@@ -452,11 +453,13 @@ def test_cli_tcp_options_are_refused_with_pipe(tmp_path: Path, extra: List[str])
     ("no-elf", 2, "does not exist"),
     ("no-mode", 2, "exactly one of --gdb-port N or --pipe"),
     ("missing-dump", 2, "cannot read"),
+    ("not-forced", 2, "is not an Arm ELF (e_machine "),
+    ("no-symbols", 2, "no ELF with build-id 0000"),
 ])
 def test_cli_errors(tmp_path: Path, setup: str, code: int, words: str) -> None:
     dump = dump_file(tmp_path)
     elf = str(host_elf())
-    args = [str(dump), "--elf", elf, "--pipe"]
+    args = [str(dump), "--elf", elf, "--pipe", "--force-elf"]
     if setup == "corrupt":
         dump.write_bytes(b"garbage" * 40)
     elif setup == "no-elf":
@@ -465,6 +468,10 @@ def test_cli_errors(tmp_path: Path, setup: str, code: int, words: str) -> None:
         args = args[:3]
     elif setup == "missing-dump":
         args[0] = str(tmp_path / "nope.cdmp")
+    elif setup == "not-forced":  # the host's ELF is neither for Arm nor the dump's build
+        args = args[:4]
+    elif setup == "no-symbols":
+        args = [args[0], "--symbols", str(tmp_path), "--pipe"]
     proc = cli(*args)
     out, err = proc.communicate(b"", timeout=20)
     text = err.decode()

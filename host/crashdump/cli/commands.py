@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TextIO, Tuple
 
 from .. import render
 from ..client import Capture, Client
@@ -69,15 +69,16 @@ class _ProgressBar:
             self.stream.flush()
 
 
-def read_dump_file(path: str, operation: str) -> "Dump":
-    """A dump file parsed and checked, for commands that take one."""
+def read_dump_file(path: str, operation: str, salvage: bool = False) -> "Dump":
+    """A dump file parsed and checked, for commands that take one (salvage:
+    see crashdump.dump.parse_dump)."""
     from ..dump import parse_dump
     try:
         data = Path(path).read_bytes()
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror or e}", operation=operation) from None
     try:
-        return parse_dump(data)
+        return parse_dump(data, salvage=salvage)
     except CrashdumpError as e:
         e.operation = operation
         raise
@@ -95,6 +96,88 @@ def open_elf(path: str, operation: Optional[str] = None) -> "Elf":
     except CrashdumpError as e:
         e.operation = operation
         raise
+
+
+SYMBOLS_ENV = "CRASHDUMP_SYMBOLS"
+
+
+class ElfMismatchError(UsageError):
+    """The ELF given is not the dump's: not for Arm, or another build."""
+
+    def __init__(self, message: str, operation: str) -> None:
+        super().__init__(message, operation=operation,
+                         hint="give the ELF the device ran, or a directory holding it "
+                              f"(--symbols DIR or ${SYMBOLS_ENV}: found by build-id); "
+                              "--force-elf uses this one anyway")
+
+
+class ElfChooser:
+    """Which firmware ELF goes with a dump: --elf when it matches the dump's
+    build-id, else the ELF with that build-id in the symbol directories
+    (--symbols, or $CRASHDUMP_SYMBOLS: paths separated by os.pathsep). An --elf
+    that does not match is an error unless --force-elf; no ELF at all is not
+    (decode then shows no symbols). Each ELF is opened once."""
+
+    def __init__(self, args: argparse.Namespace, operation: str) -> None:
+        from ..decode.elf_index import ElfIndex
+        self.path: Optional[str] = args.elf
+        self.force: bool = args.force_elf
+        dirs = args.symbols or [d for d in os.environ.get(SYMBOLS_ENV, "").split(os.pathsep)
+                                if d]
+        for d in dirs:
+            if not Path(d).is_dir():
+                raise UsageError(f"symbol directory {d} does not exist", operation=operation,
+                                 hint=f"--symbols (or ${SYMBOLS_ENV}) takes directories "
+                                      "searched for the ELF whose build-id the dump carries")
+        self.index = ElfIndex(dirs) if dirs else None
+        self._open: Dict[str, "Elf"] = {}
+        if self.path:  # a wrong path is one error, not one per dump
+            self._elf(self.path, operation)
+
+    def _elf(self, path: str, operation: str) -> "Elf":
+        if path not in self._open:
+            self._open[path] = open_elf(path, operation)
+        return self._open[path]
+
+    def choose(self, dump: "Dump", operation: str) -> Tuple[Optional["Elf"], List[str]]:
+        """(the ELF for `dump` or None, notes on how it was chosen)."""
+        from ..decode.elf_index import elf_problems
+        build_id = dump.header.build_id
+        problems: List[str] = []
+        if self.path:
+            elf = self._elf(self.path, operation)
+            problems = elf_problems(elf.path.name, elf.machine, elf.build_id, build_id)
+            if not problems:
+                return elf, []
+        found = self.index.find(build_id) if self.index is not None else None
+        if found is not None:
+            return self._elf(str(found), operation), []
+        if problems and not self.force:
+            where = f"; none in {self.index.describe()} either" if self.index else ""
+            raise ElfMismatchError("; ".join(problems) + where, operation=operation)
+        if problems:
+            return self._elf(str(self.path), operation), []
+        if self.index is None:
+            return None, []
+        what = f"build-id {build_id.hex()}" if build_id else "the dump's build (it has no build-id)"
+        return None, [f"no ELF with {what} in {self.index.describe()}"]
+
+    def close(self) -> None:
+        for elf in self._open.values():
+            elf.close()
+
+
+def elf_options(p: argparse.ArgumentParser) -> None:
+    """--elf, --symbols and --force-elf, for the commands that read an ELF with a dump."""
+    p.add_argument("--elf", metavar="ELF",
+                   help="the firmware ELF, for symbols and backtrace; it must match the "
+                        "dump's build-id")
+    p.add_argument("--symbols", metavar="DIR", action="append",
+                   help=f"find the ELF whose build-id the dump carries in DIR, searched "
+                        f"recursively (repeatable; default ${SYMBOLS_ENV})")
+    p.add_argument("--force-elf", action="store_true",
+                   help="use --elf even if it is not an Arm ELF or its build-id differs "
+                        "from the dump's (the report warns)")
 
 
 def _trace(direction: str, data: bytes) -> None:

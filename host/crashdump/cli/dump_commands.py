@@ -12,15 +12,19 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .. import dumps
 from ..client import Client
-from ..errors import CrashdumpError
+from ..errors import CrashdumpError, DumpFormatError
 from ..formats import FAULT_KIND_HELP, FaultKind, Reason, SlotState
 from ..status import describe
 from . import probe_commands
-from .commands import Result, UsageError, _ProgressBar, open_client, open_elf, read_dump_file
+from .commands import (ElfChooser, Result, UsageError, _ProgressBar, elf_options, err,
+                       open_client, read_dump_file)
+
+if TYPE_CHECKING:
+    from ..decode.report import Report
 
 # ---------------------------------------------------------------- dump status
 
@@ -150,20 +154,131 @@ def cmd_dump_erase(args: argparse.Namespace, dev: Client) -> Result:
 # ---------------------------------------------------------------- decode and fault
 
 
+DEFAULT_SECTIONS = ("summary",)
+DEFAULT_RECORDS = 10
+
+
+def parse_sections(text: str) -> Tuple[str, ...]:
+    """--sections: names from SECTIONS separated by commas, or `all`."""
+    from ..decode.report import SECTIONS
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if names == ["all"]:
+        return SECTIONS
+    unknown = [n for n in names if n not in SECTIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown section {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"choose from {','.join(SECTIONS)} or all")
+    return tuple(names)
+
+
+def parse_records(text: str) -> Optional[int]:
+    """--records: a count, or `all` (None)."""
+    if text == "all":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count of records or `all`")
+    return value
+
+
+def dump_files(paths: List[str]) -> List[Path]:
+    """The files `decode` was given; a directory gives the dump files in it
+    (those starting with the dump magic, no `.part` leftovers), sorted."""
+    from ..dump import has_magic
+    out: List[Path] = []
+    for given in paths:
+        path = Path(given)
+        if not path.is_dir():
+            out.append(path)
+            continue
+        found = []
+        for f in sorted(path.iterdir()):
+            if f.is_file() and not f.name.endswith(".part"):
+                with open(f, "rb") as fh:
+                    if has_magic(fh.read(4)):
+                        found.append(f)
+        if not found:
+            raise UsageError(f"no dump files in {given}", operation="decode",
+                             hint="dump files start with the magic \"CDMP\"; "
+                                  "`crashdump dump pull -o FILE` writes them")
+        out += found
+    return out
+
+
 def cmd_decode(args: argparse.Namespace) -> int:
-    from ..decode.report import build_report
-    operation = f"decode {args.file}"
-    dump = read_dump_file(args.file, operation)
-    elf = open_elf(args.elf, operation) if args.elf else None
-    start = time.monotonic()
-    report = build_report(dump, elf)
+    """Decodes each file; one that fails does not stop the others. Exit code:
+    0, or 1 if a dump was damaged or unreadable, 2 for a usage error."""
+    files = dump_files(args.file)
+    many = len(files) > 1 or any(Path(f).is_dir() for f in args.file)
+    width = max(len(str(f)) for f in files)
+    chooser = ElfChooser(args, "decode" if many else f"decode {files[0]}")
+    docs: List[Dict[str, Any]] = []
+    status = 0
+    try:
+        for n, path in enumerate(files):
+            operation = f"decode {path}"
+            try:
+                start = time.monotonic()
+                report = _decode_file(path, chooser, operation)
+            except CrashdumpError as e:
+                if not many:
+                    raise
+                status = max(status, 2 if isinstance(e, UsageError) else 1)
+                _file_error(e, operation)
+                docs.append({"file": str(path), "error": {"message": str(e),
+                                                          "type": type(e).__name__}})
+                continue
+            doc = report.to_json()
+            doc.update(file=str(path), decode_seconds=round(time.monotonic() - start, 3))
+            docs.append(doc)
+            if args.json:
+                pass
+            elif args.oneline:
+                sig = report.signature.text() if report.signature else "?"
+                print(f"{str(path):<{width}}  {sig}{'  [damaged]' if report.damage else ''}",
+                      flush=True)
+            else:
+                if many:
+                    print(f"{chr(10) if n else ''}==> {path} <==")
+                print(report.text(args.sections, args.records), flush=True)
+            if report.damage:
+                status = max(status, 1)
+                what = ", ".join(d.what if d.index is None else f"section {d.index} {d.what}"
+                                 for d in report.damage)
+                _file_error(DumpFormatError(f"damaged, not decoded: {what}; everything else "
+                                            f"is {'in the JSON' if args.json else 'shown'}"),
+                            operation)
+    finally:
+        chooser.close()
     if args.json:
-        doc = report.to_json()
-        doc["decode_seconds"] = round(time.monotonic() - start, 3)
-        print(json.dumps(doc, indent=2))
-    else:
-        print(report.text())
-    return 0
+        if args.oneline:
+            docs = [{k: d[k] for k in ("file", "signature", "summary", "damaged", "error")
+                     if k in d} for d in docs]
+        print(json.dumps(docs if many else docs[0], indent=2))
+    return status
+
+
+def _decode_file(path: Path, chooser: ElfChooser, operation: str) -> "Report":
+    """One dump, salvaged, with the ELF chooser's pick (and its notes as warnings)."""
+    from ..decode.report import build_report
+    dump = read_dump_file(str(path), operation, salvage=True)
+    elf, notes = chooser.choose(dump, operation)
+    report = build_report(dump, elf)
+    report.warnings[:0] = notes
+    return report
+
+
+def _file_error(e: CrashdumpError, operation: str) -> None:
+    """One dump's error, as the CLI prints errors, while the others go on."""
+    from . import _hint
+    err(f"error: {operation}: {e}")
+    hint = _hint(e)
+    if hint:
+        err(f"hint: {hint}")
 
 
 def cmd_fault(args: argparse.Namespace) -> int:
@@ -223,10 +338,25 @@ def add_commands(cmds: Any, leaf: Callable[..., argparse.ArgumentParser]) -> Non
     p.add_argument("--verified", metavar="FILE",
                    help="the pulled copy of slot N: its body CRC must match the device's")
     p.add_argument("--force", action="store_true", help="erase without proof of a pulled copy")
-    p = leaf(cmds, "decode", cmd_decode, "decode a pulled dump file: cause, backtrace, rings",
-             port=False)
-    p.add_argument("file", metavar="FILE", help="a dump file from `crashdump dump pull`")
-    p.add_argument("--elf", metavar="ELF", help="the firmware ELF, for symbols and backtrace")
+    p = leaf(cmds, "decode", cmd_decode,
+             "decode pulled dump files: a one-screen summary (cause, backtrace, ring tails), "
+             "other sections on request", port=False)
+    p.add_argument("file", metavar="FILE|DIR", nargs="+",
+                   help="dump files from `crashdump dump pull`; a directory gives the dump "
+                        "files in it, sorted")
+    elf_options(p)
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--sections", metavar="LIST", type=parse_sections,
+                      default=DEFAULT_SECTIONS,
+                      help="what to show, in this order: summary, backtrace, threads, "
+                           "registers, rings, triage, additional (comma-separated) or all "
+                           "(default: summary)")
+    view.add_argument("--oneline", action="store_true",
+                      help="one line per dump: its crash signature (a short hash of build-id, "
+                           "cause and top functions, then those parts)")
+    p.add_argument("--records", metavar="N|all", type=parse_records, default=DEFAULT_RECORDS,
+                   help=f"the newest N records of each ring in the rings section (default "
+                        f"{DEFAULT_RECORDS}); --json always has all")
     p.set_defaults(device=False)
     p = leaf(cmds, "fault", cmd_fault,
              "inject a fault (test firmware) and wait for the device to come back")

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""CLI handler for `crashdump gdbserver FILE --elf ELF [--gdb-port N | --pipe]`.
+"""CLI handler for `crashdump gdbserver FILE --elf ELF|--symbols DIR [--gdb-port N | --pipe]`.
 
-Loads and checks the dump and the ELF (the same checks as `decode`: a corrupt
-dump or a missing ELF is an error, a build-id mismatch a warning), then serves
+Loads and checks the dump and the ELF (a damaged dump, a missing ELF, or one
+of another build or not for Arm is an error unless --force-elf; the ELF is
+found by build-id in --symbols directories as for `decode`), then serves
 them to GDB. Everything this command says goes to stderr: in --pipe mode,
 stdout belongs to the remote protocol.
 """
@@ -13,10 +14,9 @@ import json
 import sys
 from typing import Any, Callable
 
-from ..decode.elf import Elf
-from ..dump import Dump
+from ..decode.report import elf_warnings
 from ..gdbserver import Target, listen, serve_pipe, serve_tcp
-from .commands import UsageError, err, open_elf, read_dump_file
+from .commands import SYMBOLS_ENV, ElfChooser, UsageError, elf_options, err, read_dump_file
 
 
 def _trace(direction: str, payload: bytes) -> None:
@@ -25,23 +25,15 @@ def _trace(direction: str, payload: bytes) -> None:
 
 def load_target(args: argparse.Namespace, operation: str) -> Target:
     dump = read_dump_file(args.file, operation)
-    elf = open_elf(args.elf, operation)
+    elf, notes = ElfChooser(args, operation).choose(dump, operation)
+    if elf is None:
+        raise UsageError(notes[0] if notes else "no ELF given", operation=operation,
+                         hint=f"GDB needs the firmware's code: --elf ELF, or --symbols DIR "
+                              f"(or ${SYMBOLS_ENV}) to find it by the dump's build-id")
     target = Target(dump, elf)
-    for w in dump.warnings + build_id_warnings(dump, elf) + target.warnings:
+    for w in dump.warnings + elf_warnings(dump, elf) + target.warnings:
         err(f"warning: {w}")
     return target
-
-
-def build_id_warnings(dump: Dump, elf: Elf) -> list:
-    dump_id, elf_id = dump.header.build_id, elf.build_id
-    if not dump_id:
-        return ["the dump carries no build-id: cannot check that the ELF matches"]
-    if elf_id is None:
-        return [f"{elf.path.name} has no GNU build-id: cannot check that it matches the dump"]
-    if elf_id != dump_id:
-        return [f"build-id mismatch: the dump is from build {dump_id.hex()}, {elf.path.name} "
-                f"is {elf_id.hex()}: GDB's symbols and backtrace are probably wrong"]
-    return []
 
 
 def cmd_gdbserver(args: argparse.Namespace) -> int:
@@ -126,8 +118,7 @@ def add_commands(cmds: Any, leaf: Callable[..., argparse.ArgumentParser]) -> Non
     p = cmds.add_parser("gdbserver", help=help, description=help)
     p.set_defaults(func=cmd_gdbserver, device=False, device_options=("trace",))
     p.add_argument("file", metavar="FILE", help="a dump file from `crashdump dump pull`")
-    p.add_argument("--elf", metavar="ELF", required=True,
-                   help="the firmware ELF the device ran (symbols, code, read-only data)")
+    elf_options(p)
     p.add_argument("--gdb-port", type=_tcp_port, metavar="N",
                    help="listen for GDB on TCP port N (0: a free port, printed)")
     p.add_argument("--port", type=_tcp_port, dest="old_port", help=argparse.SUPPRESS)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ..errors import CrashdumpError
+from .elf_index import read_elf_id
 
 
 class ElfError(CrashdumpError):
@@ -90,6 +91,7 @@ class Elf:
         self._ro: Optional[List[Tuple[int, bytes]]] = None
         self._sym_addrs: List[int] = []
         self._addresses: Optional[Dict[str, int]] = None
+        self._ident: Optional[Tuple[int, Optional[bytes]]] = None
 
     def close(self) -> None:
         self._file.close()
@@ -104,13 +106,18 @@ class Elf:
 
     @property
     def build_id(self) -> Optional[bytes]:
-        for section in self._elf.iter_sections():
-            if section["sh_type"] != "SHT_NOTE":
-                continue
-            for note in section.iter_notes():
-                if note["n_type"] == "NT_GNU_BUILD_ID":
-                    return bytes.fromhex(note["n_desc"])
-        return None
+        """The GNU build-id note's bytes, None if the ELF has none."""
+        return self._identity()[1]
+
+    @property
+    def machine(self) -> int:
+        """e_machine (EM_ARM = 40)."""
+        return self._identity()[0]
+
+    def _identity(self) -> Tuple[int, Optional[bytes]]:
+        if self._ident is None:
+            self._ident = read_elf_id(self.path) or (0, None)  # pyelftools read it, we not
+        return self._ident
 
     # ------------------------------------------------------------ symbols
 

@@ -167,6 +167,31 @@ def summary(dump: Dump, string_at: Optional[StringAt] = None) -> str:
     return f"unknown crash reason {h.reason} (code 0x{h.code:08x})"
 
 
+def cause_key(dump: Dump, string_at: Optional[StringAt] = None) -> str:
+    """The cause without addresses or values that differ between two dumps of
+    the same crash: "BusFault PRECISERR", "assert queue.c:123", "watchdog"."""
+    h = dump.header
+    if h.reason == Reason.BUGCHECK:
+        if h.code == BUGCHECK_ASSERT:
+            file = (string_at or (lambda addr: None))(h.params[1])
+            return f"assert {_basename(file) if file else '?'}:{h.params[0]}"
+        if h.code == BUGCHECK_STACK_OVERFLOW:
+            return bugcheck_text(dump, string_at)
+        if h.code == BUGCHECK_MALLOC_FAILED:
+            return "malloc failed"
+        return f"bugcheck 0x{h.code:08x}"
+    if h.reason == Reason.WATCHDOG:
+        return "watchdog"
+    if h.reason != Reason.FAULT:
+        return f"reason {h.reason} 0x{h.code:08x}"
+    f = dump.fault
+    bits: List[str] = []
+    if f is not None and has_status_registers(h.arch):
+        bits = [n for n, _ in cfsr_causes(f.cfsr)] + [f"SFSR.{n}" for n, _ in sfsr_causes(f.sfsr)]
+        bits += [f"HFSR.{n}" for n, _ in hfsr_causes(f.hfsr) if h.code == 3 or not bits]
+    return " ".join([exception_name(h.code)] + bits)
+
+
 # The ARMv7-M guard: a 64- or 128-byte block within the lowest 16 + 2 x 128 bytes of a stack.
 GUARD_SPAN = 16 + 2 * 128
 

@@ -7,18 +7,54 @@ poor debug information: what could not be done becomes a warning.
 """
 from __future__ import annotations
 
+import hashlib
 import string
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Protocol
+from typing import Any, Dict, List, Optional, Protocol, Sequence
 
-from ..dump import Dump, Ring, Thread
+from ..dump import Damage, Dump, Ring, Thread
 from ..formats import REGS_V_BASEPRI, REGS_V_SPECIAL, REGS_V_SPLIM, Reason
+from ..render import plural, record_lines
 from ..status import describe
 from . import fault
 from .elf import Elf, Symbol
+from .elf_index import elf_problems
 from .unwind import Backtrace, Frame, unwind, unwind_thread
 
 _PRINTABLE = set(string.printable.encode()) - set(b"\t\n\r\x0b\x0c")
+
+# The report's text sections, in the order they print. `summary` is the first
+# screen: the crash, its cause, the crashed (or interrupted) thread, the top of
+# the backtrace and the newest records of each ring, the last two only when
+# their own sections are not shown in full.
+SECTIONS = ("summary", "backtrace", "threads", "registers", "rings", "triage", "additional")
+SUMMARY_FRAMES = 5    # backtrace frames in the summary
+SUMMARY_RECORDS = 3   # newest records of each ring in the summary
+SIGNATURE_FRAMES = 3  # functions a crash signature names
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What identifies a crash across dumps and CI runs: the build, the cause
+    without addresses, and the top functions of the backtrace (heuristic
+    frames left out), with a short hash of the three."""
+
+    build_id: str
+    cause: str
+    frames: List[str]
+
+    @property
+    def hash(self) -> str:
+        key = "\n".join([self.build_id, self.cause] + self.frames)
+        return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+    def text(self) -> str:
+        where = " < ".join(self.frames) or "?"
+        return f"{self.hash}  build {self.build_id[:8] or 'none':<8}  {self.cause}  in {where}"
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"hash": self.hash, "build_id": self.build_id, "cause": self.cause,
+                "frames": self.frames}
 
 
 class SymbolTable(Protocol):
@@ -87,6 +123,8 @@ class Report:
     warnings: List[str] = field(default_factory=list)
     context: str = ""                  # which thread crashed, or which one a handler interrupted
     threads: List[ThreadItem] = field(default_factory=list)
+    damage: List[Damage] = field(default_factory=list)   # parts not decoded (salvaged dump)
+    signature: Optional[Signature] = None
 
     def to_json(self) -> Dict[str, Any]:
         return {
@@ -100,48 +138,96 @@ class Report:
                         "name": t.name, "truncated": t.truncated, "hex": t.data.hex()}
                        for t in self.triage],
             "additional": self.additional, "warnings": self.warnings,
+            "damaged": [{"section": d.index, "what": d.what, "offset": d.offset,
+                         "len": d.length, "reason": d.reason} for d in self.damage],
+            "signature": self.signature.to_json() if self.signature else None,
         }
 
-    def text(self) -> str:
-        out = [f"crash: {self.summary}"]
+
+    def text(self, sections: Sequence[str] = SECTIONS, records: Optional[int] = None) -> str:
+        """The report for people: `sections` (names from SECTIONS) in their
+        order, at most the newest `records` of each ring (None: all)."""
+        unknown = set(sections) - set(SECTIONS)
+        if unknown:
+            raise ValueError(f"unknown report sections: {', '.join(sorted(unknown))}")
+        out: List[str] = []
+        for name in SECTIONS:
+            if name in sections:
+                out += getattr(self, f"_{name}_lines")(sections, records)
+        if "summary" in sections:
+            out += self._more_line(sections)
+        return "\n".join(out)
+
+    def _summary_lines(self, sections: Sequence[str], records: Optional[int]) -> List[str]:
         h = self.header
-        out.append(f"  {h['component'] or '?'}, crash #{h['crash_count']} in boot "
-                   f"#{h['boot_count']}, {h['arch']}, build-id {h['build_id'] or 'none'}")
-        for w in self.warnings:
-            out.append(f"warning: {w}")
+        out = [f"crash: {self.summary}",
+               f"  {h['component'] or '?'}, crash #{h['crash_count']} in boot "
+               f"#{h['boot_count']}, {h['arch']}, build-id {h['build_id'] or 'none'}"]
+        out += [f"damaged: {d}" for d in self.damage]
+        out += [f"warning: {w}" for w in self.warnings]
         out.append("cause:")
         out += [f"  {c}" for c in self.causes]
         if self.context:
             out.append(f"context: {self.context}")
-        if self.backtrace:
+        if "backtrace" not in sections and self.backtrace:
             out.append("backtrace:")
-            out += [_frame_text(f) for f in self.backtrace]
-            out += [f"  ({n})" for n in self.backtrace_notes]
-        if self.threads:
-            out.append(f"threads ({len(self.threads)}):")
-            for t in self.threads:
-                size = t.stack_hi - t.stack_lo
-                use = "overflowed" if t.overflowed else f"{t.used} of {size} bytes used"
-                out.append(f"  {'*' if t.current else ' '} {t.name or '?':<16} id 0x{t.id:08x}  "
-                           f"sp 0x{t.sp:08x}  stack 0x{t.stack_lo:08x}..0x{t.stack_hi:08x}, "
-                           f"{use}")
-                if t.current:
-                    out.append("      (the backtrace above)")
-                    continue
-                out += ["    " + _frame_text(f) for f in t.backtrace]
-                out += [f"      ({n})" for n in t.notes]
-        if self.registers:
-            out.append("registers:")
-            items = list(self.registers.items())
-            for i in range(0, len(items), 4):
-                out.append("  " + "  ".join(f"{k:>10} {v:08x}" for k, v in items[i:i + 4]))
+            out += [_frame_text(f) for f in self.backtrace[:SUMMARY_FRAMES]]
+            more = len(self.backtrace) - SUMMARY_FRAMES
+            if more > 0:
+                out.append(f"  ... {plural(more, 'more frame')} (--sections backtrace)")
+            else:
+                out += [f"  ({n})" for n in self.backtrace_notes]
+        if "rings" not in sections and self.rings:
+            out.append(f"rings (newest {SUMMARY_RECORDS} records of each):")
+            for r in self.rings:
+                out.append("  " + _ring_heading(r))
+                out += record_lines(r.records[-SUMMARY_RECORDS:], "    ", first_only=True,
+                                    seq_width=_seq_width(r))
+        return out
+
+    def _backtrace_lines(self, sections: Sequence[str], records: Optional[int]) -> List[str]:
+        if not self.backtrace:
+            return []
+        return (["backtrace:"] + [_frame_text(f) for f in self.backtrace]
+                + [f"  ({n})" for n in self.backtrace_notes])
+
+    def _threads_lines(self, sections: Sequence[str], records: Optional[int]) -> List[str]:
+        if not self.threads:
+            return []
+        out = [f"threads ({len(self.threads)}):"]
+        for t in self.threads:
+            size = t.stack_hi - t.stack_lo
+            use = "overflowed" if t.overflowed else f"{t.used} of {size} bytes used"
+            out.append(f"  {'*' if t.current else ' '} {t.name or '?':<16} id 0x{t.id:08x}  "
+                       f"sp 0x{t.sp:08x}  stack 0x{t.stack_lo:08x}..0x{t.stack_hi:08x}, "
+                       f"{use}")
+            if t.current:
+                out.append("      (the crash's backtrace)")
+                continue
+            out += ["    " + _frame_text(f) for f in t.backtrace]
+            out += [f"      ({n})" for n in t.notes]
+        return out
+
+    def _registers_lines(self, sections: Sequence[str], records: Optional[int]) -> List[str]:
+        if not self.registers:
+            return []
+        items = list(self.registers.items())
+        return ["registers:"] + ["  " + "  ".join(f"{k:>10} {v:08x}" for k, v in items[i:i + 4])
+                                 for i in range(0, len(items), 4)]
+
+    def _rings_lines(self, sections: Sequence[str], records: Optional[int]) -> List[str]:
+        out: List[str] = []
         for r in self.rings:
-            out.append(f"ring {r.label!r}{' (self)' if r.is_self else ''}: "
-                       f"{len(r.records)} records, head #{r.head}, lost {r.lost}, "
-                       f"overwritten unread {r.overwritten}"
-                       + (f", {r.missing} missing (truncated)" if r.missing else ""))
-            for rec in r.records:
-                out.append(f"  #{rec.seq:<6} {rec.data.hex():<32} {printable(rec.data)}")
+            out.append("ring " + _ring_heading(r))
+            shown = r.records if records is None else r.records[-records:] if records else []
+            older = len(r.records) - len(shown)
+            if older:
+                out.append(f"  ... {plural(older, 'older record')} not shown (--records all)")
+            out += record_lines(shown, "  ", seq_width=_seq_width(r))
+        return out
+
+    def _triage_lines(self, sections: Sequence[str], records: Optional[int]) -> List[str]:
+        out: List[str] = []
         for t in self.triage:
             if t.status:
                 name, _ = describe(t.status)
@@ -152,10 +238,41 @@ class Report:
                         for i in range(0, min(len(t.data), 256), 16)]
                 if len(t.data) > 256:
                     out.append(f"  ... {len(t.data) - 256} more bytes (--json has all)")
+        return out
+
+    def _additional_lines(self, sections: Sequence[str], records: Optional[int]) -> List[str]:
+        out: List[str] = []
         for a in self.additional:
             out.append(f"additional data {a['guid']}: {a['len']} bytes")
             out.append(f"  {a['hex'][:64]}{'...' if a['len'] > 32 else ''}  {a['text']}")
-        return "\n".join(out)
+        return out
+
+    def _more_line(self, sections: Sequence[str]) -> List[str]:
+        """What the sections not shown hold, and how to show them."""
+        records = sum(len(r.records) for r in self.rings)
+        held = (("backtrace", len(self.backtrace) > SUMMARY_FRAMES,
+                 plural(len(self.backtrace), "frame")),
+                ("threads", bool(self.threads), str(len(self.threads))),
+                ("registers", bool(self.registers), ""),
+                ("rings", bool(self.rings), plural(records, "record")),
+                ("triage", bool(self.triage), plural(len(self.triage), "range")),
+                ("additional", bool(self.additional), plural(len(self.additional), "blob")))
+        hidden = [f"{name} ({detail})" if detail else name
+                  for name, present, detail in held if present and name not in sections]
+        if not hidden:
+            return []
+        return [f"more with --sections all (or NAME,...): {', '.join(hidden)}"]
+
+
+def _seq_width(r: Ring) -> int:
+    """One width for a ring's sequence column, however many records show."""
+    return len(str(r.records[-1].seq)) if r.records else 1
+
+
+def _ring_heading(r: Ring) -> str:
+    return (f"{r.label!r}{' (self)' if r.is_self else ''}: {plural(len(r.records), 'record')}, "
+            f"head #{r.head}, lost {r.lost}, overwritten unread {r.overwritten}"
+            + (f", {r.missing} missing (truncated)" if r.missing else ""))
 
 
 def printable(data: bytes) -> str:
@@ -215,24 +332,27 @@ def _lacks_line_info(elf: Elf, backtrace: Backtrace) -> bool:
     return bool(in_code) and all(f.line is None for f in in_code)
 
 
+def elf_warnings(dump: Dump, elf: Elf) -> List[str]:
+    """What is wrong with using `elf` for `dump`, or cannot be checked."""
+    name, elf_id = elf.path.name, elf.build_id
+    out = [f"{p}: symbols and backtrace are probably wrong"
+           for p in elf_problems(name, elf.machine, elf_id, dump.header.build_id)]
+    if not dump.header.build_id:
+        out.append("the dump carries no build-id: cannot check that the ELF matches")
+    elif elf_id is None:
+        out.append(f"{name} has no GNU build-id: cannot check that it matches the dump")
+    return out
+
+
 def build_report(dump: Dump, elf: Optional[Elf] = None,
                  symbols: Optional[SymbolTable] = None) -> Report:
     """The report for a parsed dump; symbols default to the ELF's."""
     h = dump.header
     warnings = list(dump.warnings)
     if elf is not None:
-        elf_id = elf.build_id
-        if not h.build_id:
-            warnings.append("the dump carries no build-id: cannot check that the ELF matches")
-        elif elf_id is None:
-            warnings.append(f"{elf.path.name} has no GNU build-id: cannot check that it "
-                            f"matches the dump")
-        elif elf_id != h.build_id:
-            warnings.append(f"build-id mismatch: the dump is from build {h.build_id.hex()}, "
-                            f"{elf.path.name} is {elf_id.hex()}: symbols and backtrace are "
-                            f"probably wrong")
+        warnings += elf_warnings(dump, elf)
     else:
-        warnings.append("no ELF given: no symbols, no backtrace beyond the PC")
+        warnings.append("no ELF: no symbols, no backtrace beyond the PC")
     backtrace: Backtrace = unwind(dump, elf)
     if elf is not None and _lacks_line_info(elf, backtrace):
         warnings.append(f"{elf.path.name} has no DWARF line info for the crashing code (built "
@@ -263,7 +383,20 @@ def build_report(dump: Dump, elf: Optional[Elf] = None,
     return Report(summary=summary, header=header, causes=fault.cause_lines(dump, string_at),
                   registers=_registers(dump), backtrace=backtrace.frames,
                   backtrace_notes=backtrace.notes, rings=dump.rings, triage=triage,
-                  additional=additional, warnings=warnings, context=context, threads=threads)
+                  additional=additional, warnings=warnings, context=context, threads=threads,
+                  damage=list(dump.damage),
+                  signature=crash_signature(dump, backtrace, string_at))
+
+
+def crash_signature(dump: Dump, backtrace: Backtrace,
+                    string_at: Optional[fault.StringAt] = None) -> Signature:
+    """The dump's Signature: functions by name where the ELF names them, else by PC."""
+    frames = [f for f in backtrace.frames if not f.heuristic]
+    if dump.header.reason == Reason.BUGCHECK:
+        frames = [f for f in frames if f.function not in _CRASH_ENTRIES] or frames
+    return Signature(build_id=dump.header.build_id.hex(),
+                     cause=fault.cause_key(dump, string_at),
+                     frames=[f.function or f"0x{f.pc:08x}" for f in frames[:SIGNATURE_FRAMES]])
 
 
 # Library functions a software crash passes through: the summary names their caller.
@@ -326,4 +459,5 @@ def _thread_item(dump: Dump, elf: Optional[Elf], t: Thread, crash: Backtrace) ->
                       notes=notes)
 
 
-__all__ = ["Report", "ThreadItem", "TriageItem", "build_report", "name_range", "printable"]
+__all__ = ["SECTIONS", "Report", "Signature", "ThreadItem", "TriageItem", "build_report",
+           "crash_signature", "name_range", "printable"]
