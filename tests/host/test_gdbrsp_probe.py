@@ -170,17 +170,42 @@ def test_reset_runs_or_halts_by_vector_catch(session: Session, server: FakeRspSe
     assert target.read_core_register("pc") == RESET_PC & ~1
 
 
-def test_close_leaves_a_running_guest_running(server: FakeRspServer) -> None:
-    with open_session(server) as session:
-        session.target.halt()
-    assert server.stub.detached and server.stub.running
+@pytest.mark.parametrize("flavour", ("qemu", "renode"))
+def test_close_leaves_a_running_guest_running(flavour: str) -> None:
+    with FakeRspServer(FakeStub(flavour=flavour)) as server:
+        with open_session(server) as session:
+            session.target.halt()
+            session.target.read_memory_block32(0x20000000, 4)
+        stub = server.settle()
+        assert stub.running and b"D" not in stub.packets
 
 
-def test_close_leaves_a_halted_guest_halted() -> None:
-    with FakeRspServer(FakeStub(running=False)) as server:
+@pytest.mark.parametrize("flavour", ("qemu", "renode"))
+def test_close_leaves_a_halted_guest_halted(flavour: str) -> None:
+    with FakeRspServer(FakeStub(running=False, flavour=flavour)) as server:
         with open_session(server, resume_on_disconnect=False) as session:
             assert session.target.get_state() == Target.State.HALTED
-        assert not server.stub.detached and not server.stub.running
+        stub = server.settle()
+        assert not stub.running and b"D" not in stub.packets
+
+
+@pytest.mark.parametrize("flavour", ("qemu", "renode"))
+def test_close_leaves_a_guest_halted_by_pyocd_halted(flavour: str) -> None:
+    with FakeRspServer(FakeStub(flavour=flavour)) as server:
+        with open_session(server, resume_on_disconnect=False) as session:
+            session.target.halt()
+        assert not server.settle().running
+
+
+def test_close_removes_the_breakpoints_from_the_stub(server: FakeRspServer) -> None:
+    # without `D`, QEMU would keep them and stop the guest with nobody attached
+    with open_session(server) as session:
+        session.target.halt()
+        session.target.set_breakpoint(0x200)
+        session.target.resume()
+        assert server.stub.breakpoints == {0x200}
+    stub = server.settle()
+    assert stub.breakpoints == set() and stub.running
 
 
 def test_no_stub_is_a_probe_error() -> None:

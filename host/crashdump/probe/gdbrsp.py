@@ -39,9 +39,12 @@ Limits (each raises an error rather than inventing a value):
   cannot be read: e.g. the mps2 demo's 256-byte stack guard at 0x20000000.
 - No SWO, no pins, no watchpoints, at most 6 breakpoints, and a reset is
   whatever the stub's reset command does (QEMU: the whole machine).
-- Leaving: if pyOCD leaves the target running (the default), the probe sends
-  `D` and the stub resumes the guest; a guest that was halted when we
-  attached (QEMU -S) and is halted at close is left halted.
+- Leaving: the probe removes its breakpoints from the stub (QEMU keeps them
+  after a close without `D`) and leaves the guest in the state pyOCD leaves
+  the core in: running -> `c` and close, halted -> halted
+  (RspClient.leave(); no `D`, which neither QEMU nor Renode honours both
+  ways). pyOCD resumes a halted core on disconnect unless the session option
+  resume_on_disconnect is false; crashdump's own pulls keep the state found.
 """
 from __future__ import annotations
 
@@ -302,17 +305,19 @@ class GdbRspProbe(DebugProbe):
             self._call(rsp.resume)  # attaching paused it: let it run on
 
     def close(self) -> None:
-        rsp, self._rsp = self._rsp, None
+        rsp = self._rsp
         if rsp is None:
             return
         try:
-            if not self._halted:
-                rsp.detach()  # `D`: the stub lets the guest run on
-            else:
-                rsp.close()
-        except RspError as e:
-            LOG.warning("gdbrsp: detaching from %s: %s", rsp.address, e)
+            self._check_stopped()
+            self._fp_enabled = False
+            self._sync_breakpoints()
+            rsp.leave(running=not self._halted)
+        except ProbeError as e:
+            LOG.warning("gdbrsp: leaving %s: %s", rsp.address, e)
+        finally:
             rsp.close()
+            self._rsp = None
 
     def connect(self, protocol: Optional[DebugProbe.Protocol] = None) -> None:
         self.rsp  # raises if not open
