@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 *** Settings ***
-Documentation     crashdump end to end in Renode 1.16.1, one board per run:
+Documentation     crashdump end to end in Renode 1.15.3, 1.16.0 and 1.16.1, one board per run:
 ...               renode-test tests/renode/crashdump.robot --variable BOARD:nrf52840dk
 ...               (or BOARD:stm32f4-discovery). The real host CLI talks to the demo
 ...               firmware over the UART's TCP socket, and to Renode's GDB server through
