@@ -15,7 +15,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import pytest
 
@@ -160,6 +160,37 @@ def test_platform_matches_the_board_headers(board):
     assert all(not (m.address is not None and m.address <= c["BOARD_UNMAPPED_ADDR"] <
                     m.address + int(m.props.get("size", "0"), 0))
                for m in p.values() if m.type == "Memory.MappedMemory")
+
+
+def renode_types(version: str) -> Dict[str, Set[str]]:
+    """Type -> constructor parameter names, from tests/renode/renode-peripherals-VERSION.txt
+    (produced from that version's sources; see the file's header)."""
+    out: Dict[str, Set[str]] = {}
+    for line in (ROOT / "tests" / "renode" / f"renode-peripherals-{version}.txt").read_text() \
+            .splitlines():
+        if line and not line.startswith("#"):
+            name, *params = line.split()
+            out[name] = set(params)
+    return out
+
+
+@pytest.mark.parametrize("version", KNOWN_VERSIONS)
+@pytest.mark.parametrize("board", BOARDS)
+def test_every_repl_type_and_property_exists_in_each_known_version(board, version):
+    types = renode_types(version)
+    assert len(types) > 500, "the type list looks truncated"
+    for name, p in repl_peripherals(ROOT / "boards" / board / "renode" / f"{board}.repl").items():
+        assert p.type in types, f"{board}.repl: {name} is a {p.type}, which Renode {version} lacks"
+        unknown = set(p.props) - types[p.type]
+        assert not unknown, f"{board}.repl: {name} ({p.type}) sets {sorted(unknown)}, which " \
+            f"Renode {version}'s {p.type} does not take (it takes {sorted(types[p.type])})"
+
+
+def test_the_type_lists_tell_a_renamed_type():
+    # the rename that broke the nRF52840 platform on 1.15.3 must show in the lists
+    assert "Miscellaneous.NRF52840_CLOCK" in renode_types("1.15.3")
+    assert "Miscellaneous.NRF_CLOCK" not in renode_types("1.15.3")
+    assert "Miscellaneous.NRF_CLOCK" in renode_types("1.16.0")
 
 
 @pytest.mark.parametrize("board", BOARDS)
