@@ -247,8 +247,10 @@ def test_suite_calls_the_commands_it_is_meant_to():
     for needed in ("source create", "source write", "source read", "source capture", "reset 1",
                    "fault 1", "dump pull", "dump status", "--json info", "--json decode"):
         assert any(c.startswith(needed.replace(" 1", "")) for c in commands | used), needed
-    probe = [argv for _, argv in cli_calls() if "--probe" in argv]
-    assert probe and all(a[:2] == ["dump", "pull"] and "--elf" in a for a in probe)
+    probe = [[a for a in argv if a != "--json"] for _, argv in cli_calls() if "--probe" in argv]
+    assert probe and all(a[:2] == ["dump", "pull"] and ("--elf" in a or "--board" in a)
+                         for a in probe)
+    assert any("--board" in a and "--elf" not in a for a in probe), "no probe pull without the ELF"
 
 
 @pytest.mark.parametrize("where,argv", cli_calls(), ids=[w for w, _ in cli_calls()])
@@ -270,6 +272,24 @@ def test_suite_fault_kind_exists_and_names_its_injector():
     assert kind.upper() in FaultKind.__members__
     injectors = (ROOT / "firmware" / "arch" / "cortex-m" / "cd_fault_inject_s.S").read_text()
     assert re.search(rf"^CD_FUNC cd_fault_do_{kind}$", injectors, re.M)
+
+
+def test_every_fault_kind_is_tested_or_said_to_be_impossible_in_renode():
+    """A kind the firmware gains must be tested in Renode or listed, with the
+    reason, among those Renode cannot raise (the suite's comment)."""
+    text = SUITE.read_text()
+    tested = set(re.findall(r"^\s+Fault Is Dumped And Decoded\s{2,}(\w+)\s{2,}", text, re.M))
+    tested.add(re.search(r"^\$\{FAULT\}\s+(\w+)$", text, re.M).group(1))
+    impossible = {k for line in re.findall(r"^# - ([\w, ]+):", text, re.M)
+                  for k in re.split(r",\s*|\s+and\s+", line) if k}
+    kinds = {k.lower() for k in FaultKind.__members__}
+    assert not tested & impossible
+    assert tested | impossible == kinds, sorted(kinds ^ (tested | impossible))
+    injectors = (ROOT / "firmware" / "arch" / "cortex-m" / "cd_fault_inject_s.S").read_text()
+    for kind in tested:
+        assert re.search(rf"^CD_FUNC cd_fault_do_{kind}$", injectors, re.M), kind
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "reads unmapped addresses as zero" in readme and "divide by zero" in readme
 
 
 # ---------------------------------------------------------------- workflows
@@ -310,7 +330,8 @@ def test_renode_workflow_runs_the_suite_for_every_board():
         for needed in ("uses: antmicro/renode-test-action@v5",
                        f"renode-revision: v{RENODE_VERSION}",
                        "tests-to-run: tests/renode/crashdump.robot",
-                       "renode-arguments: --variable BOARD:${{ matrix.board }}",
+                       "renode-arguments: --variable BOARD:${{ matrix.board }} --variable "
+                       "DUMP_DIR:${{ github.workspace }}/renode-results/dumps/${{ matrix.board }}",
                        "uses: actions/upload-artifact@v4",
                        "-DBOARD=${{ matrix.board }}", ".venv/bin/pip install"):
             assert needed in text, needed
@@ -321,7 +342,13 @@ def test_renode_workflow_runs_the_suite_for_every_board():
     action = next(s for s in steps if str(s.get("uses", "")).startswith("antmicro/renode-test-action@"))
     assert action["with"]["renode-revision"] == f"v{RENODE_VERSION}"
     assert action["with"]["tests-to-run"] == "tests/renode/crashdump.robot"
-    assert action["with"]["renode-arguments"] == "--variable BOARD:${{ matrix.board }}"
+    assert action["with"]["renode-arguments"] == (
+        "--variable BOARD:${{ matrix.board }} --variable "
+        "DUMP_DIR:${{ github.workspace }}/renode-results/dumps/${{ matrix.board }}")
+    # the dumps go under what is uploaded, and the suite's default agrees
+    assert "/renode-results/dumps/" in action["with"]["renode-arguments"]
+    assert re.search(r"^\$\{DUMP_DIR\}\s+\$\{ROOT\}/renode-results/dumps/\$\{BOARD\}$",
+                     RESOURCE.read_text(), re.M)
     upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
     assert upload["with"]["path"].rstrip("/") == action["with"]["artifacts-path"]
     runs = " ".join(s.get("run", "") for s in steps)
