@@ -249,3 +249,38 @@ def test_a_stop_by_the_stub_is_a_breakpoint_halt(session: Session, server: FakeR
         pass
     assert target.get_state() == Target.State.HALTED
     assert target.get_halt_reason() == Target.HaltReason.BREAKPOINT
+
+
+@pytest.mark.parametrize("board, target_type", [("nrf52840dk", "nrf52840"),
+                                                 ("stm32f4-discovery", "cortex_m")])
+def test_board_targets_connect_without_an_elf_or_a_pack(board: str, target_type: str) -> None:
+    """`dump pull --probe gdbrsp:... --board B` in Renode: pyOCD's nrf52840
+    target reads the CTRL-AP at APSEL 1 and FICR, which the probe and the
+    platform provide; stm32f407vg exists only in a CMSIS pack, so through an
+    emulator the generic cortex_m stands in."""
+    from crashdump.probe.locate import BOARD_PARTITIONS
+    from crashdump.probe.session import ProbeSession
+    stub = FakeStub(cpuid=0x410FC241)
+    ficr = bytearray(0x1000)
+    ficr[0x100:0x10C] = b"".join(v.to_bytes(4, "little") for v in (0x52840, 0x41414630, 0x2004))
+    stub.memory[0x10000000] = ficr
+    with FakeRspServer(stub) as server:
+        with ProbeSession(f"gdbrsp:{server.address}", target=BOARD_PARTITIONS[board].target) as s:
+            assert s.target_type == target_type
+            assert s.read(0xE000ED00, 4) == (0x410FC241).to_bytes(4, "little")
+            assert s.was_running
+        assert server.settle().running
+
+
+def test_a_pack_target_on_a_real_probe_says_what_is_missing() -> None:
+    from pyocd.core.exceptions import TargetSupportError
+    from crashdump.probe.session import ProbeSession
+    err = ProbeSession("0240", target="stm32f407vg")._open_error(  # noqa: SLF001
+        TargetSupportError("Target type stm32f407vg not recognized"))
+    assert "'stm32f407vg' (it is not built in and no CMSIS pack was given)" in str(err)
+    assert "--pack FILE" in err.hint and "--target cortex_m" in err.hint
+
+
+def test_only_nrf52_targets_see_a_ctrl_ap(server: FakeRspServer) -> None:
+    with open_session(server) as session:  # generic cortex_m: one AP
+        assert sorted(a.apsel for a in session.target.dp.aps) == [0]
