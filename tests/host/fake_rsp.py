@@ -63,6 +63,7 @@ class FakeStub:
     detached: bool = False
     flavour: str = "qemu"                 # or "renode": see the module docstring
     attach_stop: bool = False             # renode: stopped only by the attach (single-step mode)
+    late_stop: bool = False               # the attach's stop reply comes after qSupported's reply
 
     def __post_init__(self) -> None:
         if not self.memory:
@@ -182,7 +183,8 @@ class FakeRspServer:
         if stub.running:  # attaching stops the guest, and the stub says so
             stub.running = False
             stub.attach_stop = stub.flavour == "renode"
-            conn.sendall(encode(b"T05thread:01;"))
+            if not stub.late_stop:
+                conn.sendall(encode(b"T05thread:01;"))
         reader = PacketReader()
         while True:
             data = conn.recv(65536)
@@ -205,6 +207,10 @@ class FakeRspServer:
                     if stub.silent:
                         continue
                     reply = self._handle(payload)
+                    if stub.late_stop and payload.startswith(b"qSupported") and stub.attach_stop:
+                        # Renode's CPU thread may report the attach after the first reply
+                        conn.sendall(encode(reply) + encode(b"T05thread:01;"))
+                        continue
                     if reply is not None and reply[:1] == b"O" and reply != b"OK":
                         conn.sendall(encode(reply))  # console output, then the result
                         reply = b"OK"

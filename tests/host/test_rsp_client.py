@@ -218,3 +218,18 @@ def test_parse_helpers() -> None:
     assert [(r.name, r.regnum, r.bitsize) for r in regs] == [("a", 0, 64), ("b", 7, 32), ("c", 8, 32)]
     with pytest.raises(ProbeError, match="not valid XML"):
         parse_target_xml({"target.xml": b"<target>"})
+
+
+@pytest.mark.parametrize("found_running", (True, False), ids=("running", "halted"))
+def test_a_late_stop_reply_from_the_attach_is_set_aside(found_running: bool) -> None:
+    """Renode reports the attach's stop from its CPU thread, possibly after the
+    reply to qSupported: it still means the guest ran, and no later reply is
+    taken for the wrong request."""
+    stub = FakeStub(running=found_running, flavour="renode", late_stop=True)
+    with FakeRspServer(stub) as server:
+        with RspClient("127.0.0.1", server.port, timeout=2.0) as rsp:
+            assert rsp.found_running == found_running
+            assert rsp.read_register("pc") == 0x100F
+            assert rsp.read_memory(0x0, 8)[4:] == RESET_PC.to_bytes(4, "little")
+            rsp.leave()
+        assert server.settle().running == found_running

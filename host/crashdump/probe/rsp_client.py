@@ -242,6 +242,7 @@ class RspClient:
         self._noack = False
         self._lock = threading.RLock()
         self._supports_x: Optional[bool] = None
+        self._connecting = False
 
     # ------------------------------------------------------------ life cycle
 
@@ -297,6 +298,14 @@ class RspClient:
                                          f"{e.strerror or e}") from None
 
     def _handshake(self) -> None:
+        self._connecting = True
+        try:
+            self._connect_exchanges()
+        finally:
+            self._connecting = False
+        self._stop_sticks = not self.found_running
+
+    def _connect_exchanges(self) -> None:
         self._send(b"qSupported:multiprocess-;swbreak+;hwbreak+;xmlRegisters=arm")
         deadline = time.monotonic() + self.timeout
         while True:
@@ -324,14 +333,13 @@ class RspClient:
         if self.features.get("QStartNoAckMode") == "+":
             if self._exchange(b"QStartNoAckMode") == b"OK":
                 self._noack = True
-        stop = parse_stop_reply(self._exchange(b"?"))
+        stop = parse_stop_reply(self._exchange(b"?", stop_reply=True))
         if stop is None:
             raise RspError(f"the GDB stub at {self.address} gave no stop reply to '?'")
         self.last_stop = stop
         if stop.exited:
             raise RspError(f"the target behind {self.address} has exited")
         self.running = False
-        self._stop_sticks = not self.found_running
         self._read_target_description()
 
     def _read_target_description(self) -> None:
@@ -489,22 +497,34 @@ class RspClient:
     def _deadline(self, timeout: Optional[float] = None) -> float:
         return time.monotonic() + (self.timeout if timeout is None else timeout)
 
-    def _recv(self, timeout: Optional[float] = None) -> bytes:
-        return self._recv_by(self._deadline(timeout))
-
     def _recv_by(self, deadline: float) -> bytes:
         while not self._queue:
             self._take(self._read_events(deadline))
         return self._queue.pop(0)
 
-    def _exchange(self, payload: bytes, timeout: Optional[float] = None) -> bytes:
+    def _recv_reply(self, deadline: float, stop_reply: bool = False) -> bytes:
+        """The next reply to a request. A stop reply where none can be the
+        answer is the stub's own, sent late: Renode sends the one for the
+        attach from its CPU thread, which may come after the first replies.
+        It is set aside (and, while connecting, tells that the guest ran)."""
+        while True:
+            reply = self._recv_by(deadline)
+            stray = None if stop_reply or self.running else parse_stop_reply(reply)
+            if stray is None:
+                return reply
+            self.last_stop = stray
+            if self._connecting:
+                self.found_running = True
+
+    def _exchange(self, payload: bytes, timeout: Optional[float] = None,
+                  stop_reply: bool = False) -> bytes:
         with self._lock:
             self._send(payload)
             # One deadline for the whole exchange: a stub that keeps sending
             # console output cannot hold the client past its timeout.
             deadline = self._deadline(timeout)
             while True:
-                reply = self._recv_by(deadline)
+                reply = self._recv_reply(deadline, stop_reply)
                 if reply[:1] == b"O" and reply != b"OK":
                     continue  # console output; only monitor() collects it
                 return reply
@@ -538,10 +558,10 @@ class RspClient:
                     # Acks are not awaited: on TCP they never turn into a NAK.
                     self._send(b"m%x,%x" % (a, n), wait_ack=False)
                     sent += 1
-                reply = self._recv()
+                reply = self._recv_reply(self._deadline())
                 if _is_error(reply) is not None or len(reply) != 2 * size:
                     for _ in range(sent - done - 1):  # drain the pipeline before raising
-                        self._recv()
+                        self._recv_reply(self._deadline())
                     req = f"m{addr:x},{size:x}"
                     self._check(reply, req, addr, size)
                     raise RspError(f"{req}: {len(reply) // 2} bytes came back")
@@ -675,7 +695,7 @@ class RspClient:
             output = bytearray()
             deadline = self._deadline(timeout)
             while True:
-                reply = self._recv_by(deadline)
+                reply = self._recv_reply(deadline)
                 if reply[:1] == b"O" and reply != b"OK":
                     try:
                         output += bytes.fromhex(reply[1:].decode())
