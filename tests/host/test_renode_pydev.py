@@ -393,3 +393,74 @@ def test_flash_if_registers_are_the_drivers():
         assert py(name) == c(name), name
     assert py("CR_SNB_POS") == c("CR_SNB_POS")
     assert re.search(r"KEYS = \(0x45670123, 0xCDEF89AB\)", script)
+
+
+# ---------------------------------------------------------------- the real STM32F4 driver
+
+
+SHIM = """
+#include <stdint.h>
+typedef uint32_t (*rd_t)(uint32_t);
+typedef void (*wr_t)(uint32_t, uint32_t);
+static rd_t rd, prd;
+static wr_t wr, pwr;
+void shim_set(rd_t a, wr_t b, rd_t c, wr_t d) { rd = a; wr = b; prd = c; pwr = d; }
+uint32_t stm32f4_io_read(uint32_t reg) { return rd(reg); }
+void stm32f4_io_write(uint32_t reg, uint32_t value) { wr(reg, value); }
+uint32_t stm32f4_io_part_read(uint32_t offset) { return prd(offset); }
+void stm32f4_io_part_write(uint32_t offset, uint32_t value) { pwr(offset, value); }
+"""
+
+
+@pytest.fixture(scope="module")
+def stm32f4_driver(tmp_path_factory: pytest.TempPathFactory):
+    """firmware/ports/flash/flash_stm32f4.c built for the host with its
+    FLASH_STM32F4_FAKE_IO hooks, as a shared library."""
+    import ctypes
+    import shutil
+    import subprocess
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if cc is None:
+        pytest.skip("no host C compiler (cc, gcc or clang)")
+    tmp = tmp_path_factory.mktemp("stm32f4_driver")
+    (tmp / "shim.c").write_text(SHIM)
+    flash = ROOT / "firmware" / "ports" / "flash"
+    lib = tmp / "libdriver.so"
+    build = subprocess.run(
+        [cc, "-std=c11", "-shared", "-fPIC", "-DFLASH_STM32F4_FAKE_IO=1",
+         '-DCD_CONFIG_FILE="cd_test_config.h"', f"-I{ROOT / 'tests' / 'unit' / 'stm32f4'}",
+         f"-I{flash}", f"-I{ROOT / 'firmware' / 'include'}", str(flash / "flash_stm32f4.c"),
+         str(flash / "flash_part.c"), str(tmp / "shim.c"), "-o", str(lib)],
+        capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    return ctypes.CDLL(str(lib))
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_the_stm32f4_driver_erases_and_programs_through_the_models(stm32f4_driver, spelling):
+    """The firmware's own driver against flash_if.py and nor_flash.py: an erase
+    then a program succeeds and reads back; programming again without the
+    erase fails the driver's read-back and is logged by the NOR model."""
+    import ctypes
+    _, nor, flash_if = stm(spelling)
+    rd = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_uint32)
+    wr = ctypes.CFUNCTYPE(None, ctypes.c_uint32, ctypes.c_uint32)
+    hooks = (rd(lambda reg: flash_if.read(reg)), wr(lambda reg, v: flash_if.write(reg, v)),
+             rd(lambda off: nor.read(off)), wr(lambda off, v: nor.write(off, v)))
+    stm32f4_driver.shim_set(*hooks)
+    program = stm32f4_driver.cd_port_flash_program
+    program.argtypes = (ctypes.c_uint32, ctypes.c_char_p, ctypes.c_uint32)
+    erase = stm32f4_driver.cd_port_flash_erase
+    erase.argtypes = (ctypes.c_uint32, ctypes.c_uint32)
+
+    data = bytes(range(16))
+    assert program(0x20000, data, 16) == 0  # fresh flash is erased
+    assert [nor.read(0x20000 + i) for i in range(0, 16, 4)] == \
+        [int.from_bytes(data[i:i + 4], "little") for i in range(0, 16, 4)]
+    assert nor.log == [] and flash_if.read(0x10) & (1 << 31)  # locked again
+    assert program(0x20000, bytes(16 * [0xA5]), 16) != 0  # forgot to erase
+    assert any("programming over unerased flash" in m for _, m in nor.log)
+    assert erase(0x20000, 0x20000) == 0
+    assert nor.read(0x20000) == 0xFFFFFFFF
+    assert program(0x20000, bytes(16 * [0xA5]), 16) == 0
+    assert nor.read(0x2000C) == 0xA5A5A5A5
