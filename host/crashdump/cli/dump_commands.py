@@ -18,6 +18,7 @@ from .. import dumps
 from ..client import Client
 from ..errors import CrashdumpError
 from ..formats import FAULT_KIND_HELP, FaultKind, Reason, SlotState
+from ..status import describe
 from . import probe_commands
 from .commands import Result, UsageError, _ProgressBar, open_client, open_elf, read_dump_file
 
@@ -58,10 +59,14 @@ def cmd_dump_status(args: argparse.Namespace, dev: Client) -> Result:
                              "reason": _reason(r.reason), "code": r.code, "pc": f"0x{r.pc:08x}",
                              "lr": f"0x{r.lr:08x}", "stage": r.stage, "result": r.result,
                              "slot": r.slot}
-        where = f"slot {r.slot}" if r.slot is not None else "no slot"
+        if r.result == 0 and r.slot is not None:
+            outcome = f"dump in slot {r.slot}"
+        else:
+            name, message = describe(r.result)
+            outcome = f"no dump: {message} ({name})"
         lines.append(f"last crash: #{r.crash_count} ({r.consecutive} in a row), "
                      f"{_reason(r.reason)} 0x{r.code:x}, pc 0x{r.pc:08x} lr 0x{r.lr:08x}, "
-                     f"dump result {r.result} in {where}")
+                     f"{outcome}")
     return doc, "\n".join(lines)
 
 
