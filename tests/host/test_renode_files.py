@@ -292,6 +292,24 @@ def test_every_fault_kind_is_tested_or_said_to_be_impossible_in_renode():
     assert "reads unmapped addresses as zero" in readme and "divide by zero" in readme
 
 
+def suite_blocks(section: str) -> Dict[str, str]:
+    """The test cases (or keywords) of the suite: name -> body."""
+    text = SUITE.read_text().split(f"*** {section} ***")[1].split("\n*** ")[0]
+    return {b.splitlines()[0]: b for b in re.split(r"\n(?=\S)", text.strip()) if b}
+
+
+def test_every_suite_test_checks_the_flash_and_asks_the_device_after_the_probe():
+    keywords = suite_blocks("Keywords")
+    for name, body in suite_blocks("Test Cases").items():
+        calls = body + "".join(keywords[k] for k in keywords if re.search(rf"^\s+{k}\b", body, re.M))
+        assert "Flash Was Used Like Flash" in calls, f"{name}: no NOR flash check"
+        lines = calls.splitlines()
+        for i, line in enumerate(lines):
+            if "--probe" in line or "Pyocd Commander" in line:
+                assert any("Device Still Runs" in later or "IsPaused" in later
+                           for later in lines[i + 1:]), f"{name}: nothing asks the device after {line.strip()}"
+
+
 # ---------------------------------------------------------------- workflows
 
 

@@ -89,6 +89,7 @@ A Probe Pull By Board Without The ELF Finds The Same Dump
     ${serial_bytes}=    Get Binary File    ${serial}
     ${probe_bytes}=    Get Binary File    ${probe}
     Should Be Equal    ${serial_bytes}    ${probe_bytes}    values=False
+    Flash Was Used Like Flash
 
 An Undefined Instruction Is Dumped And Decoded
     Fault Is Dumped And Decoded    undef    undefined instruction
@@ -140,6 +141,7 @@ Pyocd Commander Reads Memory Through The GDB Server
     ${paused}=    Execute Command    cpu IsPaused
     Should Contain    ${paused}    False    values=False
     Device Still Runs
+    Flash Was Used Like Flash
 
 *** Keywords ***
 Fault Is Dumped And Decoded
