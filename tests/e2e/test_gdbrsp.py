@@ -15,6 +15,7 @@ from crashdump import Client
 from crashdump.decode.elf import Elf
 from crashdump.emulate import Emulator, get_board
 from crashdump.probe.gdbrsp import GdbRspRegisterError
+from crashdump.probe.rsp_client import RspClient
 from pyocd.core import exceptions
 from pyocd.core.helpers import ConnectHelper
 from pyocd.core.target import Target
@@ -54,6 +55,16 @@ def test_pyocd_commander_reads_the_vector_table(gemu: Emulator, elf: Path, board
     line = next(l for l in done.stdout.splitlines() if l.startswith(f"{vt:08x}:"))
     assert [int(w, 16) for w in line.split()[1:3]] == [word(vectors, 0), word(vectors, 1)]
     # Left running: the firmware still answers on its UART.
+    with Client.open(gemu.serial_url, timeout=5.0) as dev:
+        assert dev.info().name == "crashdump-demo"
+    # Halted by the user and asked to stay so: still halted for the next session.
+    done = subprocess.run([PYOCD, "commander", "-u", f"gdbrsp:{gemu.gdb_address}", *target,
+                           "-O", "resume_on_disconnect=false", "-c", "halt"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    with RspClient("127.0.0.1", int(gemu.gdb_address.rsplit(":", 1)[1])) as rsp:
+        assert not rsp.found_running, "pyocd commander -c halt left the guest running"
+        rsp.leave(running=True)
     with Client.open(gemu.serial_url, timeout=5.0) as dev:
         assert dev.info().name == "crashdump-demo"
 

@@ -2,7 +2,10 @@
 """Dump retrieval through pyOCD, end to end: the real firmware in QEMU crashes,
 then the real `crashdump` CLI pulls the dump once over the UART (pyserial) and
 once through unmodified pyOCD driving QEMU's GDB stub with the gdbrsp probe
-plugin. The two files must be byte-identical, and the target must keep running.
+plugin. The two files must be byte-identical, and every probe session must
+leave the target as it found it: each test talks to the firmware over its UART
+after every pull (running stays running), and a QEMU started paused stays
+paused.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import pytest
 from crashdump import Client
 from crashdump.emulate import Emulator
 from crashdump.formats import DUMP_LOCATOR
+from crashdump.probe.rsp_client import RspClient
 
 FAULT_BAD_READ = 1
 
@@ -36,10 +40,19 @@ def cli(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
     return done
 
 
+def still_running(emu: Emulator) -> None:
+    """The firmware answers on its UART: the probe session let it run on."""
+    with Client.open(emu.serial_url, timeout=5.0) as dev:
+        assert dev.info().name == "crashdump-demo"
+
+
 def probe_pull(emu: Emulator, out: Path, *extra: str) -> dict:
     done = cli("--json", "dump", "pull", "--probe", f"gdbrsp:{emu.gdb_address}",
                "-o", str(out), *extra)
-    return json.loads(done.stdout)
+    doc = json.loads(done.stdout)
+    assert doc["target_state"] == "running"
+    still_running(emu)
+    return doc
 
 
 def test_probe_pull_is_byte_identical_to_serial_pull(gdb_emu, board, elf, tmp_path):
@@ -77,6 +90,22 @@ def test_probe_pull_with_no_dump_says_so(gdb_emu, elf, tmp_path):
     doc = probe_pull(gdb_emu, tmp_path / "none.cdmp", "--elf", str(elf))
     assert doc["pulled"] == [] and doc["skipped"] == []
     assert not (tmp_path / "none.cdmp").exists()
+
+
+def test_probe_pull_leaves_a_paused_target_paused(board, elf, tmp_path):
+    """QEMU started with -S: the pull reads it without running a single
+    instruction, and a second session finds it still halted at its reset vector."""
+    with Emulator(board, elf=elf, gdb_port=0, paused=True) as emu:
+        with RspClient("127.0.0.1", int(emu.gdb_address.rsplit(":", 1)[1])) as rsp:
+            assert not rsp.found_running
+            pc = rsp.read_register("pc")
+        for _ in range(2):
+            done = cli("--json", "dump", "pull", "--probe", f"gdbrsp:{emu.gdb_address}",
+                       "--elf", str(elf), "-o", str(tmp_path / "paused.cdmp"))
+            assert json.loads(done.stdout)["target_state"] == "halted"
+        with RspClient("127.0.0.1", int(emu.gdb_address.rsplit(":", 1)[1])) as rsp:
+            assert not rsp.found_running, "the pull let the paused guest run"
+            assert rsp.read_register("pc") == pc
 
 
 def test_probe_errors_are_one_line_without_traceback(tmp_path):
@@ -151,8 +180,10 @@ def test_probe_pull_refuses_a_corrupted_dump(gdb_emu, board, elf, tmp_path):
     with ProbeSession(f"gdbrsp:{gdb_emu.gdb_address}") as s:
         word = s._target.read32(victim)  # noqa: SLF001
         s._target.write32(victim, word ^ 1)  # noqa: SLF001
+    still_running(gdb_emu)
     done = cli("dump", "pull", "--probe", f"gdbrsp:{gdb_emu.gdb_address}", "--elf", str(elf),
                "-o", str(tmp_path / "bad.cdmp"), ok=False)
     assert done.returncode == 1, done
     assert "no valid dump; 1 corrupt" in done.stderr and "body CRC" in done.stderr, done.stderr
     assert not (tmp_path / "bad.cdmp").exists()
+    still_running(gdb_emu)

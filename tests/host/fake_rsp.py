@@ -3,11 +3,22 @@
 mode), a stop reply sent unasked on connect when the guest runs, target.xml
 with an xi:include, register reads refused until target.xml was read, at most
 2048 bytes per `m`, `Exx` for unmapped memory, `qRcmd system_reset`.
-It records every packet so tests can count them."""
+It records every packet so tests can count them.
+
+How the guest's run state follows the session is the stub's `flavour`:
+- "qemu" (QEMU 7.2 gdbstub.c): attaching pauses the guest; any byte but an
+  ack received while the guest runs pauses it and is dropped (gdb_read_byte),
+  so only ^C works then; `D` resumes the guest; closing the connection changes nothing.
+- "renode" (Renode 1.15.3-1.16.1 GdbStub.cs): attaching stops the CPU in
+  single-step mode, which closing the connection ends (the guest runs on);
+  ^C pauses it and a close does not undo that; `c` resumes; `D` does nothing;
+  `?` answers S00.
+"""
 from __future__ import annotations
 
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -50,6 +61,9 @@ class FakeStub:
     resets: int = 0
     breakpoints: Set[int] = field(default_factory=set)   # Z1 addresses
     detached: bool = False
+    flavour: str = "qemu"                 # or "renode": see the module docstring
+    attach_stop: bool = False             # renode: stopped only by the attach (single-step mode)
+    late_stop: bool = False               # the attach's stop reply comes after qSupported's reply
 
     def __post_init__(self) -> None:
         if not self.memory:
@@ -124,6 +138,15 @@ class FakeRspServer:
                 pass
             conn.close()
 
+    def settle(self, timeout: float = 2.0) -> FakeStub:
+        """The stub once the server has seen the client go (a close takes
+        effect on the server's thread)."""
+        deadline = time.monotonic() + timeout
+        while (self._conn is not None or self.connections == 0) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert self._conn is None, "the client is still connected"
+        return self.stub
+
     def __enter__(self) -> "FakeRspServer":
         return self
 
@@ -150,22 +173,33 @@ class FakeRspServer:
             finally:
                 conn.close()
                 self._conn = None
+                if self.stub.attach_stop:  # Renode: closing ends single-step mode
+                    self.stub.attach_stop = False
+                    self.stub.running = True
 
     def _session(self, conn: socket.socket) -> None:
         stub = self.stub
         self._xml_read = False
-        if stub.running:  # QEMU pauses the guest and says so
+        if stub.running:  # attaching stops the guest, and the stub says so
             stub.running = False
-            conn.sendall(encode(b"T05thread:01;"))
+            stub.attach_stop = stub.flavour == "renode"
+            if not stub.late_stop:
+                conn.sendall(encode(b"T05thread:01;"))
         reader = PacketReader()
         while True:
             data = conn.recv(65536)
             if not data:
                 return
+            rest = data.lstrip(b"+-")  # acks of its own packets never stop QEMU's guest
+            if stub.running and stub.flavour == "qemu" and rest:
+                # QEMU pauses a running guest at any other byte, which is lost
+                stub.running = False
+                conn.sendall(encode(b"T02thread:01;"))
+                data = data[:len(data) - len(rest)] + rest[1:]
             for kind, payload in reader.feed(data):
                 if kind == "interrupt":
-                    if stub.running:
-                        stub.running = False
+                    if stub.running or stub.attach_stop:
+                        stub.running = stub.attach_stop = False
                         conn.sendall(encode(b"T02thread:01;"))
                 elif kind == "packet":
                     stub.packets.append(payload)  # before the ack: a test may look right after it
@@ -173,6 +207,10 @@ class FakeRspServer:
                     if stub.silent:
                         continue
                     reply = self._handle(payload)
+                    if stub.late_stop and payload.startswith(b"qSupported") and stub.attach_stop:
+                        # Renode's CPU thread may report the attach after the first reply
+                        conn.sendall(encode(reply) + encode(b"T05thread:01;"))
+                        continue
                     if reply is not None and reply[:1] == b"O" and reply != b"OK":
                         conn.sendall(encode(reply))  # console output, then the result
                         reply = b"OK"
@@ -193,7 +231,7 @@ class FakeRspServer:
             part = doc[off:off + length]
             return (b"l" if off + length >= len(doc) else b"m") + part
         if p == b"?":
-            return b"T05thread:01;"
+            return b"S00" if stub.flavour == "renode" else b"T05thread:01;"
         if p[:1] == b"m":
             addr, length = (int(x, 16) for x in p[1:].split(b","))
             if length > stub.max_m:
@@ -234,7 +272,7 @@ class FakeRspServer:
         if p == b"g":
             return b"".join(stub.regs[i].to_bytes(4, "little").hex().encode() for i in range(16))
         if p == b"c":
-            stub.running = True
+            stub.running, stub.attach_stop = True, False
             return None
         if p == b"s":
             stub.regs[15] += 2
@@ -254,6 +292,7 @@ class FakeRspServer:
             return b"OK"
         if p == b"D":
             stub.detached = True
-            stub.running = True
+            if stub.flavour == "qemu":
+                stub.running = True
             return b"OK"
         return b""

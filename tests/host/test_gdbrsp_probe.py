@@ -170,17 +170,42 @@ def test_reset_runs_or_halts_by_vector_catch(session: Session, server: FakeRspSe
     assert target.read_core_register("pc") == RESET_PC & ~1
 
 
-def test_close_leaves_a_running_guest_running(server: FakeRspServer) -> None:
-    with open_session(server) as session:
-        session.target.halt()
-    assert server.stub.detached and server.stub.running
+@pytest.mark.parametrize("flavour", ("qemu", "renode"))
+def test_close_leaves_a_running_guest_running(flavour: str) -> None:
+    with FakeRspServer(FakeStub(flavour=flavour)) as server:
+        with open_session(server) as session:
+            session.target.halt()
+            session.target.read_memory_block32(0x20000000, 4)
+        stub = server.settle()
+        assert stub.running and b"D" not in stub.packets
 
 
-def test_close_leaves_a_halted_guest_halted() -> None:
-    with FakeRspServer(FakeStub(running=False)) as server:
+@pytest.mark.parametrize("flavour", ("qemu", "renode"))
+def test_close_leaves_a_halted_guest_halted(flavour: str) -> None:
+    with FakeRspServer(FakeStub(running=False, flavour=flavour)) as server:
         with open_session(server, resume_on_disconnect=False) as session:
             assert session.target.get_state() == Target.State.HALTED
-        assert not server.stub.detached and not server.stub.running
+        stub = server.settle()
+        assert not stub.running and b"D" not in stub.packets
+
+
+@pytest.mark.parametrize("flavour", ("qemu", "renode"))
+def test_close_leaves_a_guest_halted_by_pyocd_halted(flavour: str) -> None:
+    with FakeRspServer(FakeStub(flavour=flavour)) as server:
+        with open_session(server, resume_on_disconnect=False) as session:
+            session.target.halt()
+        assert not server.settle().running
+
+
+def test_close_removes_the_breakpoints_from_the_stub(server: FakeRspServer) -> None:
+    # without `D`, QEMU would keep them and stop the guest with nobody attached
+    with open_session(server) as session:
+        session.target.halt()
+        session.target.set_breakpoint(0x200)
+        session.target.resume()
+        assert server.stub.breakpoints == {0x200}
+    stub = server.settle()
+    assert stub.breakpoints == set() and stub.running
 
 
 def test_no_stub_is_a_probe_error() -> None:
@@ -224,3 +249,38 @@ def test_a_stop_by_the_stub_is_a_breakpoint_halt(session: Session, server: FakeR
         pass
     assert target.get_state() == Target.State.HALTED
     assert target.get_halt_reason() == Target.HaltReason.BREAKPOINT
+
+
+@pytest.mark.parametrize("board, target_type", [("nrf52840dk", "nrf52840"),
+                                                 ("stm32f4-discovery", "cortex_m")])
+def test_board_targets_connect_without_an_elf_or_a_pack(board: str, target_type: str) -> None:
+    """`dump pull --probe gdbrsp:... --board B` in Renode: pyOCD's nrf52840
+    target reads the CTRL-AP at APSEL 1 and FICR, which the probe and the
+    platform provide; stm32f407vg exists only in a CMSIS pack, so through an
+    emulator the generic cortex_m stands in."""
+    from crashdump.probe.locate import BOARD_PARTITIONS
+    from crashdump.probe.session import ProbeSession
+    stub = FakeStub(cpuid=0x410FC241)
+    ficr = bytearray(0x1000)
+    ficr[0x100:0x10C] = b"".join(v.to_bytes(4, "little") for v in (0x52840, 0x41414630, 0x2004))
+    stub.memory[0x10000000] = ficr
+    with FakeRspServer(stub) as server:
+        with ProbeSession(f"gdbrsp:{server.address}", target=BOARD_PARTITIONS[board].target) as s:
+            assert s.target_type == target_type
+            assert s.read(0xE000ED00, 4) == (0x410FC241).to_bytes(4, "little")
+            assert s.was_running
+        assert server.settle().running
+
+
+def test_a_pack_target_on_a_real_probe_says_what_is_missing() -> None:
+    from pyocd.core.exceptions import TargetSupportError
+    from crashdump.probe.session import ProbeSession
+    err = ProbeSession("0240", target="stm32f407vg")._open_error(  # noqa: SLF001
+        TargetSupportError("Target type stm32f407vg not recognized"))
+    assert "'stm32f407vg' (it is not built in and no CMSIS pack was given)" in str(err)
+    assert "--pack FILE" in err.hint and "--target cortex_m" in err.hint
+
+
+def test_only_nrf52_targets_see_a_ctrl_ap(server: FakeRspServer) -> None:
+    with open_session(server) as session:  # generic cortex_m: one AP
+        assert sorted(a.apsel for a in session.target.dp.aps) == [0]

@@ -15,7 +15,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import pytest
 
@@ -23,12 +23,15 @@ from crashdump.cli.parser import build_parser
 from crashdump.formats import FaultKind
 
 ROOT = Path(__file__).resolve().parents[2]
-RENODE_VERSION = "1.16.1"
-BOARDS = sorted(p.parent.name for p in ROOT.glob("boards/*/renode"))
+RENODE_VERSION = "1.16.1"  # what CI pins (.github/workflows/renode.yml)
+# the versions whose sources every choice in the Renode files was checked against
+KNOWN_VERSIONS = ("1.15.3", "1.16.0", "1.16.1")
+KNOWN_TEXT = f"Renode {KNOWN_VERSIONS[0]}, {KNOWN_VERSIONS[1]} and {KNOWN_VERSIONS[2]}"
+BOARDS = sorted(p.parent.name for p in ROOT.glob("boards/*/renode") if p.parent.name != "common")
 SUITE = ROOT / "tests" / "renode" / "crashdump.robot"
 RESOURCE = ROOT / "tests" / "renode" / "crashdump.resource"
 WORKFLOWS = ROOT / ".github" / "workflows"
-RENODE_FILES = sorted(p for b in BOARDS for p in (ROOT / "boards" / b / "renode").iterdir()) \
+RENODE_FILES = sorted(p for b in BOARDS + ["common"] for p in (ROOT / "boards" / b / "renode").iterdir()) \
     + [SUITE, RESOURCE]
 
 # board -> (UART peripheral in the .repl, header constant of its base, of its IRQ)
@@ -120,13 +123,17 @@ def test_nothing_is_downloaded(path):
 
 
 @pytest.mark.parametrize("path", RENODE_FILES, ids=lambda p: p.name)
-def test_each_file_names_the_renode_version(path):
-    head = "\n".join(path.read_text().splitlines()[:6])
-    assert f"Renode {RENODE_VERSION}" in head, path
+def test_each_file_names_the_renode_versions(path):
+    head = " ".join(" ".join(path.read_text().splitlines()[:6]).replace("#", " ").replace("//", " ")
+                    .replace("...", " ").split())
+    assert KNOWN_TEXT in head, path
 
 
-def test_readme_names_the_renode_version():
-    assert f"Renode](https://renode.io) **{RENODE_VERSION}**" in (ROOT / "README.md").read_text()
+def test_readme_names_the_renode_versions():
+    readme = (ROOT / "README.md").read_text()
+    assert f"Renode](https://renode.io) **{', '.join(KNOWN_VERSIONS[:-1])} and " \
+        f"{KNOWN_VERSIONS[-1]}**" in readme
+    assert f"CI runs {RENODE_VERSION}" in readme
 
 
 @pytest.mark.parametrize("board", BOARDS)
@@ -137,7 +144,10 @@ def test_platform_matches_the_board_headers(board):
     assert int(p["nvic"].props["systickFrequency"]) == c["BOARD_CPU_HZ"]
     memories = {m.address: int(m.props["size"], 0) for m in p.values()
                 if m.type == "Memory.MappedMemory"}
-    assert memories.get(c["BOARD_FLASH_BASE"]) == c["BOARD_FLASH_SIZE"]
+    # flash: MappedMemory up to the dump partition, which is nor_flash.py to the end
+    assert memories.get(c["BOARD_FLASH_BASE"]) == c["BOARD_DUMP_BASE"] - c["BOARD_FLASH_BASE"]
+    assert c["BOARD_DUMP_BASE"] + c["BOARD_DUMP_SIZE"] == c["BOARD_FLASH_BASE"] + c["BOARD_FLASH_SIZE"]
+    # (test_renode_pydev.py checks the .resc registers nor_flash.py over the partition)
     assert memories.get(c["BOARD_RAM_BASE"]) == c["BOARD_RAM_SIZE"]
     dump_end = c["BOARD_DUMP_BASE"] + c["BOARD_DUMP_SIZE"]
     assert c["BOARD_FLASH_BASE"] <= c["BOARD_DUMP_BASE"] and \
@@ -150,6 +160,37 @@ def test_platform_matches_the_board_headers(board):
     assert all(not (m.address is not None and m.address <= c["BOARD_UNMAPPED_ADDR"] <
                     m.address + int(m.props.get("size", "0"), 0))
                for m in p.values() if m.type == "Memory.MappedMemory")
+
+
+def renode_types(version: str) -> Dict[str, Set[str]]:
+    """Type -> constructor parameter names, from tests/renode/renode-peripherals-VERSION.txt
+    (produced from that version's sources; see the file's header)."""
+    out: Dict[str, Set[str]] = {}
+    for line in (ROOT / "tests" / "renode" / f"renode-peripherals-{version}.txt").read_text() \
+            .splitlines():
+        if line and not line.startswith("#"):
+            name, *params = line.split()
+            out[name] = set(params)
+    return out
+
+
+@pytest.mark.parametrize("version", KNOWN_VERSIONS)
+@pytest.mark.parametrize("board", BOARDS)
+def test_every_repl_type_and_property_exists_in_each_known_version(board, version):
+    types = renode_types(version)
+    assert len(types) > 500, "the type list looks truncated"
+    for name, p in repl_peripherals(ROOT / "boards" / board / "renode" / f"{board}.repl").items():
+        assert p.type in types, f"{board}.repl: {name} is a {p.type}, which Renode {version} lacks"
+        unknown = set(p.props) - types[p.type]
+        assert not unknown, f"{board}.repl: {name} ({p.type}) sets {sorted(unknown)}, which " \
+            f"Renode {version}'s {p.type} does not take (it takes {sorted(types[p.type])})"
+
+
+def test_the_type_lists_tell_a_renamed_type():
+    # the rename that broke the nRF52840 platform on 1.15.3 must show in the lists
+    assert "Miscellaneous.NRF52840_CLOCK" in renode_types("1.15.3")
+    assert "Miscellaneous.NRF_CLOCK" not in renode_types("1.15.3")
+    assert "Miscellaneous.NRF_CLOCK" in renode_types("1.16.0")
 
 
 @pytest.mark.parametrize("board", BOARDS)
@@ -174,118 +215,6 @@ def test_suite_uarts_are_the_ones_the_scripts_connect():
     for board, uart in uarts.items():
         assert re.search(rf"^connector Connect {re.escape(uart)} \w+$", resc(board), re.M)
         assert uart == f"sysbus.{UARTS[board][0]}"
-
-
-# ---------------------------------------------------------------- the NVMC stand-in
-
-NVMC = ROOT / "boards" / "nrf52840dk" / "renode" / "nvmc.py"
-NVMC_BASE = 0x4001E000
-FILL = 0x12345678
-
-
-class Request:
-    """What Renode binds as `request` (PeripheralPythonEngine.PythonRequest)."""
-
-    def __init__(self, kind: str, offset: int = 0, value: int = 0) -> None:
-        self.IsInit, self.IsRead, self.IsWrite = kind == "init", kind == "read", kind == "write"
-        self.Offset, self.Value = offset, value
-
-
-class Bus:
-    def __init__(self) -> None:
-        self.words: Dict[int, int] = {}
-
-    def WriteDoubleWord(self, address: int, value: int) -> None:  # noqa: N802 - Renode's name
-        assert address % 4 == 0 and 0 <= value <= 0xFFFFFFFF
-        self.words[address] = value
-
-    def word(self, address: int) -> int:
-        return self.words.get(address, FILL)
-
-
-class Peripheral_:
-    def __init__(self, bus: Bus) -> None:
-        self.machine = type("Machine", (), {"SystemBus": bus})()
-
-    def GetMachine(self):  # noqa: N802 - Renode's name
-        return self.machine
-
-
-class Nvmc:
-    """nvmc.py run the way Renode runs it: the whole file per access, one scope."""
-
-    def __init__(self) -> None:
-        self.code = compile(NVMC.read_text(), str(NVMC), "exec")
-        self.bus = Bus()
-        self.scope: Dict[str, object] = {"self": Peripheral_(self.bus)}
-        self.run(Request("init"))
-
-    def run(self, request: Request) -> Request:
-        self.scope["request"] = request
-        exec(self.code, self.scope)  # noqa: S102 - the project's own file
-        return request
-
-    def read(self, offset: int) -> int:
-        return self.run(Request("read", offset)).Value
-
-    def write(self, offset: int, value: int) -> None:
-        self.run(Request("write", offset, value))
-
-
-def test_nvmc_ready_always_and_config_stored():
-    n = Nvmc()
-    assert n.read(0x400) == 1 and n.read(0x408) == 1
-    assert n.read(0x504) == 0
-    for mode in (2, 1, 0):
-        n.write(0x504, mode)
-        assert n.read(0x504) == mode
-    assert n.bus.words == {}
-
-
-def test_nvmc_erasepage_fills_the_page_with_ff_in_erase_mode_only():
-    n = Nvmc()
-    page = 0xE8000
-    n.write(0x508, page + 0x10)  # CONFIG is 0: the hardware ignores the erase
-    n.write(0x504, 1)
-    n.write(0x508, page + 0x10)
-    assert n.bus.words == {}
-    n.write(0x504, 2)
-    n.write(0x508, page + 0x10)  # any address inside the page erases the page
-    assert set(n.bus.words) == set(range(page, page + 0x1000, 4))
-    assert set(n.bus.words.values()) == {0xFFFFFFFF}
-    assert n.bus.word(page - 4) == FILL and n.bus.word(page + 0x1000) == FILL
-    assert n.read(0x400) == 1
-
-
-def test_nvmc_ignores_pages_outside_flash_and_resets_config_on_init():
-    n = Nvmc()
-    n.write(0x504, 2)
-    n.write(0x508, 0x100000)
-    assert n.bus.words == {}
-    n.run(Request("init"))  # Renode re-runs init on a machine reset
-    assert n.read(0x504) == 0
-
-
-def test_nvmc_geometry_matches_the_board_and_the_driver():
-    c = board_constants("nrf52840dk")
-    n = Nvmc()
-    assert n.scope["PAGE_SIZE"] == c["BOARD_DUMP_ERASE_SIZE"]
-    assert n.scope["FLASH_SIZE"] == c["BOARD_FLASH_SIZE"]
-    driver = (ROOT / "firmware" / "ports" / "flash" / "flash_nvmc.c").read_text()
-    assert re.search(r"#define CD_NVMC_BASE 0x4001E000u", driver)
-    offsets = dict(re.findall(r"#define NVMC_(\w+) .*CD_NVMC_BASE \+ (0x[0-9A-Fa-f]+)u", driver))
-    assert {k: int(v, 16) for k, v in offsets.items()} == \
-        {k: n.scope[k] for k in ("READY", "CONFIG", "ERASEPAGE")}
-    line = re.search(r"^machine PyDevFromFile \$ORIGIN/nvmc\.py (\S+) (\S+) True \"nvmc\"$",
-                     resc("nrf52840dk"), re.M)
-    assert line and int(line.group(1), 0) == NVMC_BASE and int(line.group(2), 0) == 0x1000
-
-
-def test_nvmc_uses_no_python3_only_syntax():
-    # Renode runs Python peripherals in IronPython 2.7
-    tree = ast.parse(NVMC.read_text())
-    py3_only = (ast.JoinedStr, ast.AnnAssign, ast.NamedExpr, ast.Nonlocal, ast.AsyncFunctionDef)
-    assert not [type(n).__name__ for n in ast.walk(tree) if isinstance(n, py3_only)]
 
 
 # ---------------------------------------------------------------- the Robot suite
@@ -318,8 +247,10 @@ def test_suite_calls_the_commands_it_is_meant_to():
     for needed in ("source create", "source write", "source read", "source capture", "reset 1",
                    "fault 1", "dump pull", "dump status", "--json info", "--json decode"):
         assert any(c.startswith(needed.replace(" 1", "")) for c in commands | used), needed
-    probe = [argv for _, argv in cli_calls() if "--probe" in argv]
-    assert probe and all(a[:2] == ["dump", "pull"] and "--elf" in a for a in probe)
+    probe = [[a for a in argv if a != "--json"] for _, argv in cli_calls() if "--probe" in argv]
+    assert probe and all(a[:2] == ["dump", "pull"] and ("--elf" in a or "--board" in a)
+                         for a in probe)
+    assert any("--board" in a and "--elf" not in a for a in probe), "no probe pull without the ELF"
 
 
 @pytest.mark.parametrize("where,argv", cli_calls(), ids=[w for w, _ in cli_calls()])
@@ -341,6 +272,42 @@ def test_suite_fault_kind_exists_and_names_its_injector():
     assert kind.upper() in FaultKind.__members__
     injectors = (ROOT / "firmware" / "arch" / "cortex-m" / "cd_fault_inject_s.S").read_text()
     assert re.search(rf"^CD_FUNC cd_fault_do_{kind}$", injectors, re.M)
+
+
+def test_every_fault_kind_is_tested_or_said_to_be_impossible_in_renode():
+    """A kind the firmware gains must be tested in Renode or listed, with the
+    reason, among those Renode cannot raise (the suite's comment)."""
+    text = SUITE.read_text()
+    tested = set(re.findall(r"^\s+Fault Is Dumped And Decoded\s{2,}(\w+)\s{2,}", text, re.M))
+    tested.add(re.search(r"^\$\{FAULT\}\s+(\w+)$", text, re.M).group(1))
+    impossible = {k for line in re.findall(r"^# - ([\w, ]+):", text, re.M)
+                  for k in re.split(r",\s*|\s+and\s+", line) if k}
+    kinds = {k.lower() for k in FaultKind.__members__}
+    assert not tested & impossible
+    assert tested | impossible == kinds, sorted(kinds ^ (tested | impossible))
+    injectors = (ROOT / "firmware" / "arch" / "cortex-m" / "cd_fault_inject_s.S").read_text()
+    for kind in tested:
+        assert re.search(rf"^CD_FUNC cd_fault_do_{kind}$", injectors, re.M), kind
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "reads unmapped addresses as zero" in readme and "divide by zero" in readme
+
+
+def suite_blocks(section: str) -> Dict[str, str]:
+    """The test cases (or keywords) of the suite: name -> body."""
+    text = SUITE.read_text().split(f"*** {section} ***")[1].split("\n*** ")[0]
+    return {b.splitlines()[0]: b for b in re.split(r"\n(?=\S)", text.strip()) if b}
+
+
+def test_every_suite_test_checks_the_flash_and_asks_the_device_after_the_probe():
+    keywords = suite_blocks("Keywords")
+    for name, body in suite_blocks("Test Cases").items():
+        calls = body + "".join(keywords[k] for k in keywords if re.search(rf"^\s+{k}\b", body, re.M))
+        assert "Flash Was Used Like Flash" in calls, f"{name}: no NOR flash check"
+        lines = calls.splitlines()
+        for i, line in enumerate(lines):
+            if "--probe" in line or "Pyocd Commander" in line:
+                assert any("Device Still Runs" in later or "IsPaused" in later
+                           for later in lines[i + 1:]), f"{name}: nothing asks the device after {line.strip()}"
 
 
 # ---------------------------------------------------------------- workflows
@@ -381,7 +348,8 @@ def test_renode_workflow_runs_the_suite_for_every_board():
         for needed in ("uses: antmicro/renode-test-action@v5",
                        f"renode-revision: v{RENODE_VERSION}",
                        "tests-to-run: tests/renode/crashdump.robot",
-                       "renode-arguments: --variable BOARD:${{ matrix.board }}",
+                       "renode-arguments: --variable BOARD:${{ matrix.board }} --variable "
+                       "DUMP_DIR:${{ github.workspace }}/renode-results/dumps/${{ matrix.board }}",
                        "uses: actions/upload-artifact@v4",
                        "-DBOARD=${{ matrix.board }}", ".venv/bin/pip install"):
             assert needed in text, needed
@@ -392,7 +360,13 @@ def test_renode_workflow_runs_the_suite_for_every_board():
     action = next(s for s in steps if str(s.get("uses", "")).startswith("antmicro/renode-test-action@"))
     assert action["with"]["renode-revision"] == f"v{RENODE_VERSION}"
     assert action["with"]["tests-to-run"] == "tests/renode/crashdump.robot"
-    assert action["with"]["renode-arguments"] == "--variable BOARD:${{ matrix.board }}"
+    assert action["with"]["renode-arguments"] == (
+        "--variable BOARD:${{ matrix.board }} --variable "
+        "DUMP_DIR:${{ github.workspace }}/renode-results/dumps/${{ matrix.board }}")
+    # the dumps go under what is uploaded, and the suite's default agrees
+    assert "/renode-results/dumps/" in action["with"]["renode-arguments"]
+    assert re.search(r"^\$\{DUMP_DIR\}\s+\$\{ROOT\}/renode-results/dumps/\$\{BOARD\}$",
+                     RESOURCE.read_text(), re.M)
     upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
     assert upload["with"]["path"].rstrip("/") == action["with"]["artifacts-path"]
     runs = " ".join(s.get("run", "") for s in steps)

@@ -127,9 +127,63 @@ def test_unsupported_packet(rsp: RspClient) -> None:
         rsp.request("vMustReplyEmpty")
 
 
-def test_detach_lets_the_guest_run(rsp: RspClient, server: FakeRspServer) -> None:
-    rsp.detach()
-    assert server.stub.detached and server.stub.running and not rsp.is_open
+FLAVOURS = ("qemu", "renode")
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("found_running", (True, False), ids=("running", "halted"))
+@pytest.mark.parametrize("then", ("read", "halt", "resume", "step"))
+def test_leave_restores_the_state_found(flavour: str, found_running: bool, then: str) -> None:
+    """Whatever the session did, leave() puts the guest back as it was, on a
+    QEMU-like and a Renode-like stub, and never sends `D`."""
+    with FakeRspServer(FakeStub(running=found_running, flavour=flavour)) as server:
+        with RspClient("127.0.0.1", server.port, timeout=2.0) as rsp:
+            assert rsp.found_running == found_running
+            if then == "read":
+                rsp.read_memory(0x20000000, 16)
+            elif then == "halt":
+                rsp.resume()
+                rsp.halt()
+            elif then == "resume":
+                rsp.resume()
+            else:
+                rsp.step()
+            rsp.leave()
+            assert not rsp.is_open
+        stub = server.settle()
+        assert stub.running == found_running
+        assert b"D" not in stub.packets
+        if found_running:
+            assert stub.packets[-1] == b"c"  # after the last `c`, nothing: a byte would stop QEMU
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("running", (True, False), ids=("running", "halted"))
+def test_leave_can_choose_the_state(flavour: str, running: bool) -> None:
+    with FakeRspServer(FakeStub(running=not running, flavour=flavour)) as server:
+        with RspClient("127.0.0.1", server.port, timeout=2.0) as rsp:
+            rsp.leave(running=running)
+        assert server.settle().running == running
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_the_old_ending_froze_the_guest(flavour: str) -> None:
+    """What leave() replaces: `c`, ^C, `D`, close leaves a Renode guest paused
+    (its `D` does nothing); and a `D` without the ^C is lost on QEMU, whose
+    guest stops at the first byte it receives. The fake must show both, or the
+    tests above prove nothing."""
+    with FakeRspServer(FakeStub(flavour=flavour)) as server:
+        with RspClient("127.0.0.1", server.port, timeout=2.0) as rsp:
+            rsp.resume()
+            rsp.halt()
+            rsp.request("D")
+        assert server.settle().running == (flavour == "qemu")
+    if flavour == "qemu":
+        with FakeRspServer(FakeStub(flavour=flavour)) as server:
+            with RspClient("127.0.0.1", server.port, timeout=2.0) as rsp:
+                rsp.resume()
+                rsp._send(b"D", wait_ack=False)  # noqa: SLF001 - what a naive client does
+            assert not server.settle().running
 
 
 def test_timeout(server: FakeRspServer) -> None:
@@ -164,3 +218,18 @@ def test_parse_helpers() -> None:
     assert [(r.name, r.regnum, r.bitsize) for r in regs] == [("a", 0, 64), ("b", 7, 32), ("c", 8, 32)]
     with pytest.raises(ProbeError, match="not valid XML"):
         parse_target_xml({"target.xml": b"<target>"})
+
+
+@pytest.mark.parametrize("found_running", (True, False), ids=("running", "halted"))
+def test_a_late_stop_reply_from_the_attach_is_set_aside(found_running: bool) -> None:
+    """Renode reports the attach's stop from its CPU thread, possibly after the
+    reply to qSupported: it still means the guest ran, and no later reply is
+    taken for the wrong request."""
+    stub = FakeStub(running=found_running, flavour="renode", late_stop=True)
+    with FakeRspServer(stub) as server:
+        with RspClient("127.0.0.1", server.port, timeout=2.0) as rsp:
+            assert rsp.found_running == found_running
+            assert rsp.read_register("pc") == 0x100F
+            assert rsp.read_memory(0x0, 8)[4:] == RESET_PC.to_bytes(4, "little")
+            rsp.leave()
+        assert server.settle().running == found_running

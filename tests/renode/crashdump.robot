@@ -1,18 +1,28 @@
 # SPDX-License-Identifier: Apache-2.0
 *** Settings ***
-Documentation     crashdump end to end in Renode 1.16.1, one board per run:
+Documentation     crashdump end to end in Renode 1.15.3, 1.16.0 and 1.16.1, one board per run:
 ...               renode-test tests/renode/crashdump.robot --variable BOARD:nrf52840dk
 ...               (or BOARD:stm32f4-discovery). The real host CLI talks to the demo
 ...               firmware over the UART's TCP socket, and to Renode's GDB server through
 ...               pyOCD and crashdump's gdbrsp probe plugin, as tests/e2e does in QEMU.
 ...               Waits on the UART are in emulated time; the CLI's timeouts are real time.
+...               Pulled dumps are kept in ${DUMP_DIR} (under renode-results/).
 Resource          ${CURDIR}/crashdump.resource
 Test Setup        Start Board
 
 *** Variables ***
-# Renode 1.16.1 reads unmapped addresses as 0 instead of raising a bus fault, so
-# bad_read/bad_write would not crash there; an undefined instruction traps in any
-# emulator. Every kind's injector is the function cd_fault_do_<kind>.
+# The fault kinds that trap in Renode (each injector is cd_fault_do_<kind>):
+# undef, bad_branch (INVSTATE), bugcheck, nmi and watchdog (a dump from an
+# interrupt handler). The others cannot be raised in Renode 1.15.3-1.16.1:
+# - bad_read, bad_write, triage_unmapped, nested: Renode reads unmapped
+#   addresses as 0 and drops writes to them (a warning in its log), no bus fault;
+# - stack_overflow: the demo's stack grows down to 0x20000000, below which
+#   nothing is mapped, so the runaway recursion never faults;
+# - div0 and unaligned: tlib, Renode's CPU core, returns 0 for a divide by zero
+#   (arch/arm/helper.c, HELPER(sdiv)/HELPER(udiv): `if(den == 0) return 0;`, tlib
+#   4b9687eb in 1.15.3, 3073bbde in 1.16.0, d50c868f in 1.16.1) and never raises
+#   the DIVBYZERO or UNALIGNED usage faults it defines (arch/arm/cpu.h lines
+#   90-91), whatever CCR.DIV_0_TRP and UNALIGN_TRP say.
 ${FAULT}          undef
 
 *** Test Cases ***
@@ -31,6 +41,7 @@ Data Sources Survive A Warm Reset
     ${texts}=    Evaluate    [r["text"] for r in $capture["records"]]
     ${expected}=    Create List    record 2    record 3    record 4
     Lists Should Be Equal    ${texts}    ${expected}
+    Flash Was Used Like Flash
 
 A Crash Is Dumped, Pulled Over Serial And Through GDB, And Decoded
     Crashdump    source    create    before    --item-size    16    --count    4
@@ -43,11 +54,13 @@ A Crash Is Dumped, Pulled Over Serial And Through GDB, And Decoded
     ${valid}=    Evaluate    [s for s in $status["slots"] if s["state"] == "valid"]
     Length Should Be    ${valid}    1
 
-    ${serial}=    Set Variable    ${OUTPUT_DIR}/${BOARD}-serial.cdmp
-    ${probe}=    Set Variable    ${OUTPUT_DIR}/${BOARD}-probe.cdmp
+    ${serial}=    Set Variable    ${DUMP_DIR}/serial.cdmp
+    ${probe}=    Set Variable    ${DUMP_DIR}/probe.cdmp
     Remove Files    ${serial}    ${serial}.part    ${probe}
     Crashdump    dump    pull    -o    ${serial}
-    Crashdump    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB_PORT}    --elf    ${ELF}    -o    ${probe}
+    ${pull}=    Crashdump Json    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB}    --elf    ${ELF}    -o    ${probe}
+    Should Be Equal    ${pull}[target_state]    running
+    Device Still Runs
     ${serial_bytes}=    Get Binary File    ${serial}
     ${probe_bytes}=    Get Binary File    ${probe}
     Should Be Equal    ${serial_bytes}    ${probe_bytes}
@@ -61,3 +74,92 @@ A Crash Is Dumped, Pulled Over Serial And Through GDB, And Decoded
     ${texts}=    Texts Of Ring    ${report}    before
     ${expected}=    Create List    pre-crash 2    pre-crash 3    pre-crash 4    pre-crash 5
     Lists Should Be Equal    ${texts}    ${expected}
+    Flash Was Used Like Flash
+
+A Probe Pull By Board Without The ELF Finds The Same Dump
+    Crashdump    fault    bugcheck
+    Wait For Line On Uart    crashdump-demo boot 2 (last crash
+    ${serial}=    Set Variable    ${DUMP_DIR}/board-serial.cdmp
+    ${probe}=    Set Variable    ${DUMP_DIR}/board-probe.cdmp
+    Remove Files    ${serial}    ${serial}.part    ${probe}
+    Crashdump    dump    pull    -o    ${serial}
+    ${pull}=    Crashdump Json    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB}    --board    ${BOARD}    -o    ${probe}
+    Should Be Equal    ${pull}[target_state]    running
+    Device Still Runs
+    ${serial_bytes}=    Get Binary File    ${serial}
+    ${probe_bytes}=    Get Binary File    ${probe}
+    Should Be Equal    ${serial_bytes}    ${probe_bytes}    values=False
+    Flash Was Used Like Flash
+
+An Undefined Instruction Is Dumped And Decoded
+    Fault Is Dumped And Decoded    undef    undefined instruction
+
+A Branch Without The Thumb Bit Is Dumped And Decoded
+    Fault Is Dumped And Decoded    bad_branch    invalid state
+
+A Bug Check Is Dumped And Decoded
+    Fault Is Dumped And Decoded    bugcheck    bug check
+
+An NMI Handler's Crash Is Dumped And Decoded
+    Fault Is Dumped And Decoded    nmi    nmi
+
+A Watchdog Warning From An Interrupt Is Dumped And Decoded
+    Fault Is Dumped And Decoded    watchdog    watchdog
+
+Crashes In A Row Keep The First And The Newest Dump
+    # the slot policy (2 slots on the STM32F4, 3 on the nRF52840): four
+    # crashes, the first and the newest kept, every other one counted as dropped
+    FOR    ${boot}    IN RANGE    2    6
+        Crashdump    fault    bugcheck
+        Wait For Line On Uart    crashdump-demo boot ${boot} (last crash
+    END
+    ${status}=    Crashdump Json    dump    status
+    ${counts}=    Evaluate    sorted(s["crash_count"] for s in $status["slots"] if s["state"] == "valid")
+    Should Be Equal As Integers    ${counts}[0]    1
+    Should Be Equal As Integers    ${counts}[-1]    4
+    ${kept}=    Get Length    ${counts}
+    Should Be Equal As Integers    ${status}[dropped]    ${{4 - $kept}}
+    Crashdump    dump    pull    -o    ${DUMP_DIR}/in-a-row.cdmp
+    Flash Was Used Like Flash
+
+Pyocd Commander Reads Memory Through The GDB Server
+    ${base}=    Set Variable    ${FLASH_BASES}[${BOARD}]
+    ${out}=    Pyocd Commander    -c    read32 ${base} 8
+    ${words}=    Evaluate    [int(w, 16) for line in $out.splitlines() if line.startswith("%08x:" % int($base, 0)) for w in line.split()[1:3]]
+    # what Renode's own bus holds there: the initial SP and the reset vector
+    ${sp}=    Execute Command    sysbus ReadDoubleWord ${base}
+    ${pc}=    Execute Command    sysbus ReadDoubleWord ${{hex(int($base, 0) + 4)}}
+    ${expected}=    Evaluate    [int($sp.strip(), 16), int($pc.strip(), 16)]
+    Lists Should Be Equal    ${words}    ${expected}
+    Device Still Runs
+    # halted and asked to stay so, it stays halted (Renode keeps a CPU that the
+    # GDB server paused paused when the client goes); then resumed, it runs
+    Pyocd Commander    -O    resume_on_disconnect\=false    -c    halt
+    ${paused}=    Execute Command    cpu IsPaused
+    Should Contain    ${paused}    True    values=False
+    Pyocd Commander    -c    resume
+    ${paused}=    Execute Command    cpu IsPaused
+    Should Contain    ${paused}    False    values=False
+    Device Still Runs
+    Flash Was Used Like Flash
+
+*** Keywords ***
+Fault Is Dumped And Decoded
+    [Arguments]    ${kind}    ${cause}
+    [Documentation]    Injects KIND, waits for the reboot that follows the dump, pulls the
+    ...                dump over serial and through the GDB server and decodes it:
+    ...                the cause and the injector's function must be named.
+    Crashdump    fault    ${kind}
+    Wait For Line On Uart    crashdump-demo boot 2 (last crash
+    ${serial}=    Set Variable    ${DUMP_DIR}/${kind}.cdmp
+    Remove Files    ${serial}    ${serial}.part    ${DUMP_DIR}/${kind}-probe.cdmp*
+    Crashdump    dump    pull    -o    ${serial}
+    Crashdump    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB}    --elf    ${ELF}    -o    ${DUMP_DIR}/${kind}-probe.cdmp
+    Device Still Runs
+    ${report}=    Decode Json    ${serial}    --elf    ${ELF}
+    Log    ${report}[summary]
+    ${said}=    Evaluate    (" ".join($report["causes"]) + " " + $report["summary"]).lower()
+    Should Contain    ${said}    ${cause}
+    ${functions}=    Evaluate    [f["function"] for f in $report["backtrace"]][:2]
+    Should Contain    ${functions}    cd_fault_do_${kind}
+    Flash Was Used Like Flash

@@ -22,6 +22,10 @@ infrastructure itself and maps the core-debug registers to RSP requests:
   write, and nRESET, -> the monitor reset command (`system_reset` in QEMU,
   option `gdbrsp.reset_command` for others), honouring DEMCR.VC_CORERESET.
 
+- for pyOCD's nRF52 targets (target_override nrf52*), a Nordic CTRL-AP at
+  APSEL 1 (IDR 0x02880000, APPROTECTSTATUS "not protected", nothing to erase)
+  that pyOCD's NRF52 connect sequence reads; an emulator has no APPROTECT.
+
 Capabilities MANAGED_AP_SELECTION and MANAGED_DPBANKSEL plus a memory
 interface for the AP keep pyOCD from ever asking for raw SWD sequences.
 Block reads become as few `m` packets as the stub takes (QEMU: 2048 bytes).
@@ -39,9 +43,12 @@ Limits (each raises an error rather than inventing a value):
   cannot be read: e.g. the mps2 demo's 256-byte stack guard at 0x20000000.
 - No SWO, no pins, no watchpoints, at most 6 breakpoints, and a reset is
   whatever the stub's reset command does (QEMU: the whole machine).
-- Leaving: if pyOCD leaves the target running (the default), the probe sends
-  `D` and the stub resumes the guest; a guest that was halted when we
-  attached (QEMU -S) and is halted at close is left halted.
+- Leaving: the probe removes its breakpoints from the stub (QEMU keeps them
+  after a close without `D`) and leaves the guest in the state pyOCD leaves
+  the core in: running -> `c` and close, halted -> halted
+  (RspClient.leave(); no `D`, which neither QEMU nor Renode honours both
+  ways). pyOCD resumes a halted core on disconnect unless the session option
+  resume_on_disconnect is false; crashdump's own pulls keep the state found.
 """
 from __future__ import annotations
 
@@ -85,6 +92,12 @@ AHB_AP_IDR_VALUE = 0x24770011       # AHB-AP, Arm, MEM-AP class
 AP_CSW, AP_TAR, AP_DRW, AP_BD0, AP_CFG, AP_BASE, AP_IDR = 0x00, 0x04, 0x0C, 0x10, 0xF4, 0xF8, 0xFC
 CSW_DEVICEEN = 1 << 6
 CSW_ADDRINC_SINGLE = 1 << 4
+
+# Nordic's CTRL-AP (nRF52 Product Specification, "CTRL-AP"), as pyOCD's NRF52
+# target reads it on connect (pyocd/target/family/target_nRF52.py).
+CTRL_AP_APSEL = 1
+CTRL_AP_IDR_VALUE = 0x02880000
+CTRL_AP_APPROTECTSTATUS, CTRL_AP_APPROTECT_DISABLED = 0x00C, 1
 
 # Core debug and system control registers.
 PPB_START, PPB_END = 0xE0000000, 0xE0100000
@@ -302,17 +315,19 @@ class GdbRspProbe(DebugProbe):
             self._call(rsp.resume)  # attaching paused it: let it run on
 
     def close(self) -> None:
-        rsp, self._rsp = self._rsp, None
+        rsp = self._rsp
         if rsp is None:
             return
         try:
-            if not self._halted:
-                rsp.detach()  # `D`: the stub lets the guest run on
-            else:
-                rsp.close()
-        except RspError as e:
-            LOG.warning("gdbrsp: detaching from %s: %s", rsp.address, e)
+            self._check_stopped()
+            self._fp_enabled = False
+            self._sync_breakpoints()
+            rsp.leave(running=not self._halted)
+        except ProbeError as e:
+            LOG.warning("gdbrsp: leaving %s: %s", rsp.address, e)
+        finally:
             rsp.close()
+            self._rsp = None
 
     def connect(self, protocol: Optional[DebugProbe.Protocol] = None) -> None:
         self.rsp  # raises if not open
@@ -368,10 +383,16 @@ class GdbRspProbe(DebugProbe):
         elif (addr & 0xF) == DP_SELECT:
             self._dp_select = data
 
+    def _has_ctrl_ap(self) -> bool:
+        return str(self._option("target_override", "")).lower().startswith("nrf52")
+
     def read_ap(self, addr: int, now: bool = True) -> Union[int, Callable[[], int]]:
         apsel, reg = (addr >> 24) & 0xFF, addr & 0xFF
-        if apsel != 0:
-            value = 0  # a single AP: the others read as absent
+        if apsel == CTRL_AP_APSEL and self._has_ctrl_ap():
+            value = {AP_IDR: CTRL_AP_IDR_VALUE,
+                     CTRL_AP_APPROTECTSTATUS: CTRL_AP_APPROTECT_DISABLED}.get(reg, 0)
+        elif apsel != 0:
+            value = 0  # absent: the AP scan stops
         elif reg == AP_IDR:
             value = AHB_AP_IDR_VALUE
         elif reg == AP_CSW:
@@ -389,7 +410,7 @@ class GdbRspProbe(DebugProbe):
     def write_ap(self, addr: int, data: int) -> None:
         apsel, reg = (addr >> 24) & 0xFF, addr & 0xFF
         if apsel != 0:
-            return
+            return  # the CTRL-AP's RESET/ERASEALL: nothing to do in an emulator
         if reg == AP_CSW:
             self._csw = (data | CSW_DEVICEEN) & 0xFFFFFFFF
         elif reg == AP_TAR:

@@ -24,6 +24,19 @@ Why the opening handshake looks the way it does (all seen with QEMU 7.2):
 - Reset is a monitor command (`qRcmd`): `system_reset` in QEMU. Renode's
   monitor syntax differs (e.g. `machine Reset`); pass `reset_command`.
 
+Ending a session (`leave()`) restores a run state without `D`, because no
+`D` does that on both stubs (QEMU 7.2 gdbstub.c, Renode 1.15.3-1.16.1
+renode-infrastructure src/Emulator/Main/Utilities/GDB/):
+- QEMU pauses a running guest at the first byte it receives and drops that
+  byte (gdb_read_byte), so a `D` sent to a running guest is lost and leaves it
+  paused; its `D` to a stopped guest resumes it (handle_detach), so it cannot
+  leave one halted; closing the connection changes nothing.
+- Renode's `D` does nothing (Commands/DetachCommand.cs); its ^C pauses the CPU
+  (GdbStub.cs, OnByteWritten: cpu.Pause()) and a close does not resume it
+  (GdbStub.cs, OnConnectionClosed only leaves single-step mode), while a guest
+  stopped only by the attach (single-step mode) runs on at the close.
+So: to leave it running, `c` and close; to leave it halted, ^C and close.
+
 Every failure is an RspError (a crashdump ProbeError): the stub's `Exx`
 replies, packets it does not support, timeouts and a dead connection.
 """
@@ -197,8 +210,8 @@ def includes_of(document: bytes) -> List[str]:
 class RspClient:
     """A connection to one GDB stub. Thread-safe: one exchange at a time.
 
-    Life cycle: RspClient(...) -> open() (or `with`) -> use -> detach() or
-    close(). `running` is the client's view of the target: True after resume()
+    Life cycle: RspClient(...) -> open() (or `with`) -> use -> leave() (or
+    close()). `running` is the client's view of the target: True after resume()
     until a stop reply arrives (poll_stop()) or halt().
     """
 
@@ -214,6 +227,9 @@ class RspClient:
         self.trace = trace
         self.found_running = False
         self.running = False
+        # The guest's stop survives a close on every stub: it was halted when
+        # we came, or our ^C stopped it (not the attach, a step or a breakpoint).
+        self._stop_sticks = True
         self.last_stop: Optional[StopReply] = None
         self.features: Dict[str, str] = {}
         self.registers: Dict[str, Register] = {}
@@ -226,6 +242,7 @@ class RspClient:
         self._noack = False
         self._lock = threading.RLock()
         self._supports_x: Optional[bool] = None
+        self._connecting = False
 
     # ------------------------------------------------------------ life cycle
 
@@ -281,6 +298,14 @@ class RspClient:
                                          f"{e.strerror or e}") from None
 
     def _handshake(self) -> None:
+        self._connecting = True
+        try:
+            self._connect_exchanges()
+        finally:
+            self._connecting = False
+        self._stop_sticks = not self.found_running
+
+    def _connect_exchanges(self) -> None:
         self._send(b"qSupported:multiprocess-;swbreak+;hwbreak+;xmlRegisters=arm")
         deadline = time.monotonic() + self.timeout
         while True:
@@ -308,7 +333,7 @@ class RspClient:
         if self.features.get("QStartNoAckMode") == "+":
             if self._exchange(b"QStartNoAckMode") == b"OK":
                 self._noack = True
-        stop = parse_stop_reply(self._exchange(b"?"))
+        stop = parse_stop_reply(self._exchange(b"?", stop_reply=True))
         if stop is None:
             raise RspError(f"the GDB stub at {self.address} gave no stop reply to '?'")
         self.last_stop = stop
@@ -351,7 +376,9 @@ class RspClient:
                                f"{MAX_DESCRIPTION} bytes")
 
     def close(self) -> None:
-        """Closes the connection without a detach (a QEMU guest stays as it is)."""
+        """Closes the connection as it is. What the guest does then differs
+        (QEMU: stays as it is; Renode: runs on unless ^C paused it): leave()
+        gives the same result on both."""
         with self._lock:
             sock, self._sock = self._sock, None
             if sock is not None:
@@ -360,18 +387,31 @@ class RspClient:
                 except OSError:
                     pass
 
-    def detach(self) -> None:
-        """Sends `D` and closes: the stub resumes the guest (QEMU and Renode do)."""
+    def leave(self, running: Optional[bool] = None) -> None:
+        """Ends the session with the target running or halted; by default as it
+        was found (`found_running`). Never sends `D` (see the module docstring):
+        running -> `c` unless it runs, then close; halted -> close, after a ^C
+        unless the guest was halted when we came or our ^C stopped it. A guest
+        stopped by the attach, a step or a breakpoint gets `c` and ^C first
+        (it runs a moment): Renode would run it on at the close otherwise."""
+        if running is None:
+            running = self.found_running
         with self._lock:
             if self._sock is None:
                 return
             try:
-                if self.running:
+                if running:
+                    self.resume()
+                elif not self._stop_sticks:
+                    if not self.running:
+                        self.resume()
                     self.halt()
-                self._exchange(b"D")
             finally:
-                self.running = True
                 self.close()
+
+    def detach(self) -> None:
+        """leave(): the target as found."""
+        self.leave()
 
     def __enter__(self) -> "RspClient":
         return self.open()
@@ -457,22 +497,34 @@ class RspClient:
     def _deadline(self, timeout: Optional[float] = None) -> float:
         return time.monotonic() + (self.timeout if timeout is None else timeout)
 
-    def _recv(self, timeout: Optional[float] = None) -> bytes:
-        return self._recv_by(self._deadline(timeout))
-
     def _recv_by(self, deadline: float) -> bytes:
         while not self._queue:
             self._take(self._read_events(deadline))
         return self._queue.pop(0)
 
-    def _exchange(self, payload: bytes, timeout: Optional[float] = None) -> bytes:
+    def _recv_reply(self, deadline: float, stop_reply: bool = False) -> bytes:
+        """The next reply to a request. A stop reply where none can be the
+        answer is the stub's own, sent late: Renode sends the one for the
+        attach from its CPU thread, which may come after the first replies.
+        It is set aside (and, while connecting, tells that the guest ran)."""
+        while True:
+            reply = self._recv_by(deadline)
+            stray = None if stop_reply or self.running else parse_stop_reply(reply)
+            if stray is None:
+                return reply
+            self.last_stop = stray
+            if self._connecting:
+                self.found_running = True
+
+    def _exchange(self, payload: bytes, timeout: Optional[float] = None,
+                  stop_reply: bool = False) -> bytes:
         with self._lock:
             self._send(payload)
             # One deadline for the whole exchange: a stub that keeps sending
             # console output cannot hold the client past its timeout.
             deadline = self._deadline(timeout)
             while True:
-                reply = self._recv_by(deadline)
+                reply = self._recv_reply(deadline, stop_reply)
                 if reply[:1] == b"O" and reply != b"OK":
                     continue  # console output; only monitor() collects it
                 return reply
@@ -506,10 +558,10 @@ class RspClient:
                     # Acks are not awaited: on TCP they never turn into a NAK.
                     self._send(b"m%x,%x" % (a, n), wait_ack=False)
                     sent += 1
-                reply = self._recv()
+                reply = self._recv_reply(self._deadline())
                 if _is_error(reply) is not None or len(reply) != 2 * size:
                     for _ in range(sent - done - 1):  # drain the pipeline before raising
-                        self._recv()
+                        self._recv_reply(self._deadline())
                     req = f"m{addr:x},{size:x}"
                     self._check(reply, req, addr, size)
                     raise RspError(f"{req}: {len(reply) // 2} bytes came back")
@@ -581,7 +633,9 @@ class RspClient:
             if not self.running and self.last_stop is not None:
                 return self.last_stop
             self._write(INTERRUPT)
-            return self._wait_stop()
+            stop = self._wait_stop()
+            self._stop_sticks = True
+            return stop
 
     def resume(self) -> None:
         """`c`: the target runs until halt() or it stops by itself."""
@@ -590,6 +644,7 @@ class RspClient:
                 return
             self._send(b"c")
             self.running = True
+            self._stop_sticks = False
 
     def step(self) -> StopReply:
         """`s`: one instruction; returns the stop reply."""
@@ -598,6 +653,7 @@ class RspClient:
                 raise RspError("cannot step a running target; halt it first")
             self._send(b"s")
             self.running = True
+            self._stop_sticks = False
             return self._wait_stop()
 
     def poll_stop(self) -> Optional[StopReply]:
@@ -639,7 +695,7 @@ class RspClient:
             output = bytearray()
             deadline = self._deadline(timeout)
             while True:
-                reply = self._recv_by(deadline)
+                reply = self._recv_reply(deadline)
                 if reply[:1] == b"O" and reply != b"OK":
                     try:
                         output += bytes.fromhex(reply[1:].decode())

@@ -5,6 +5,13 @@ Opened in pyOCD's `attach` mode with auto-unlock off: the target is not halted,
 reset or erased to read its memory (Cortex-M debug reads work while it runs),
 and on close it is left as found: running if it was running. pyOCD's own
 exceptions are turned into ProbeError where they enter.
+
+Through an emulator's GDB server (gdbrsp) a target that pyOCD knows only from
+a CMSIS pack (e.g. stm32f407vg, the STM32F4 Discovery's) is replaced by the
+generic cortex_m when no pack is given: reading memory needs neither the
+pack's flash algorithms nor its debug sequences, and the dump partition comes
+from the ELF or the board. With a real probe the error says which pack is
+missing.
 """
 from __future__ import annotations
 
@@ -46,13 +53,21 @@ def list_probes() -> List[ProbeInfo]:
                              or "") for p in probes), key=lambda p: p.unique_id)
 
 
+GENERIC_TARGET = "cortex_m"
+
+
+def _builtin_target(name: str) -> bool:
+    from pyocd.target import TARGET
+    return name.lower() in TARGET
+
+
 class ProbeSession:
     """with ProbeSession("gdbrsp:127.0.0.1:1234") as s: s.read(addr, n)"""
 
     def __init__(self, unique_id: str, target: Optional[str] = None,
                  packs: Sequence[str] = (), frequency: Optional[int] = None) -> None:
         self.unique_id = unique_id
-        self.target_type = target or "cortex_m"
+        self.target_type = target or GENERIC_TARGET
         self.packs = list(packs)
         self.frequency = frequency
         self.was_running: Optional[bool] = None
@@ -80,6 +95,10 @@ class ProbeSession:
             ids = ", ".join(p.unique_id for p in probes)
             raise ProbeError(f"{len(probes)} probes match {self.unique_id!r}: {ids}",
                              hint="give more of the unique ID")
+        from .gdbrsp import GdbRspProbe
+        if not self.packs and isinstance(probes[0], GdbRspProbe) \
+                and not _builtin_target(self.target_type):
+            self.target_type = GENERIC_TARGET
         options = {"connect_mode": "attach", "auto_unlock": False,
                    "resume_on_disconnect": False, "target_override": self.target_type}
         if self.packs:
@@ -103,9 +122,12 @@ class ProbeSession:
                               hint="--pack takes a device family pack (a .pack zip file with "
                                    "a .pdsc) from the device vendor")
         if isinstance(e, TargetSupportError) or "not recognized" in str(e):
-            return ProbeError(f"pyOCD does not know target {self.target_type!r}: {e}",
-                              hint="`pyocd list --targets` names the built-in ones; pass the "
-                                   "device's CMSIS pack with --pack FILE for others")
+            return ProbeError(f"pyOCD does not know target {self.target_type!r} (it is not "
+                              f"built in and no CMSIS pack was given): {e}",
+                              hint="pass the device's CMSIS pack with --pack FILE (for an "
+                                   "STM32F4: Keil.STM32F4xx_DFP), or --target cortex_m: reading "
+                                   "dumps needs no flash algorithm; `pyocd list --targets` "
+                                   "names the built-in targets")
         return ProbeError(f"cannot connect to the target through {self.unique_id}: {e}",
                           hint="is the target powered and the probe wired to SWD? "
                                "--target names the device (default cortex_m)")
