@@ -16,8 +16,8 @@ for b in tests/bench/*.py; do
     "$py" "$b" || echo "bench $b did not finish (exit $?): no figures from it this run"
     echo
 done
-echo "== fuzzing, a longer run per target (scripts/fuzz.sh ${FUZZ_SECONDS:-90})"
-"$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-90}"
+echo "== fuzzing, a longer run per target (scripts/fuzz.sh ${FUZZ_SECONDS:-60})"
+"$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-60}"
 echo
 echo "== the host's parsers, more hypothesis examples"
 CRASHDUMP_FUZZ_EXAMPLES=${FUZZ_EXAMPLES:-500} "$py" -m pytest -q -p no:cacheprovider \

@@ -3,7 +3,7 @@
 # Sets up (scripts/setup.sh), then builds and runs every test:
 #   1. the portable core's C unit tests, built natively with sanitizers (ctest)
 #   2. every board's firmware, cross-compiled in test and release configurations
-#   3. the coverage-guided fuzz targets of the device-side parsers, a minute each
+#   3. the coverage-guided fuzz targets of the device-side parsers, 30 s each
 #   4. the host tool's unit tests and the end-to-end tests in QEMU (pytest)
 # Extra arguments go to pytest (e.g. -k capture, -x).
 set -euo pipefail
@@ -31,8 +31,8 @@ for b in "${QEMU_BOARDS[@]}" "${BUILD_ONLY_BOARDS[@]}"; do
     echo "built $b (test and release)"
 done
 
-echo "== fuzzing (libFuzzer + ASan/UBSan, 60 s per target; scripts/bench.sh runs longer)"
-"$root/scripts/fuzz.sh" 60
+echo "== fuzzing (libFuzzer + ASan/UBSan, 30 s per target; scripts/bench.sh runs longer)"
+"$root/scripts/fuzz.sh" 30
 
 echo "== host and end-to-end tests (pytest)"
 "$root/.venv/bin/python" -m pytest "$@"
