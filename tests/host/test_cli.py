@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any, List, Tuple
@@ -252,3 +253,20 @@ def test_long_items_wrap_in_hex_dump(capsys: pytest.CaptureFixture, server: Fake
     assert lines[0].startswith("#0          40  41 41") and lines[0].endswith("|" + "A" * 16 + "|")
     assert lines[2].startswith(" " * 16 + "41") and lines[2].endswith("|" + "A" * 8 + "|")
     assert str(uuid.UUID(int=0)) not in out
+
+
+def test_device_commands_load_no_dump_decoder_probe_or_gdb_server() -> None:
+    """Start-up time is most of a device command's time: `crashdump info`
+    must not import pyOCD, the dump parser, the decoder or the GDB server."""
+    import subprocess
+    import sys
+    heavy = ("pyocd", "crashdump.dump", "crashdump.decode", "crashdump.gdbserver",
+             "crashdump.probe", "crashdump.dumps", "subprocess", "importlib.metadata")
+    code = ("import sys; from crashdump.cli import build_parser; "
+            "build_parser().parse_args(['--port', 'loop://', 'info']); "
+            "print('\\n'.join(sys.modules))")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "host")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout.split()
+    assert "crashdump.client" in out
+    assert [m for m in out if m.startswith(heavy)] == []

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import sys
-import traceback
 from typing import Any, Dict, Optional, Sequence
 
 from ..client import DEFAULT_TIMEOUT
@@ -169,6 +168,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
 
 def _report(e: Exception, args: argparse.Namespace) -> int:
     if args.debug:
+        import traceback
         traceback.print_exc()
     if isinstance(e, CrashdumpError):
         what, why = _what(e, args), str(e)

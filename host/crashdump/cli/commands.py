@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TextIO, Tuple
 
 from .. import render
 from ..client import Capture, Client
-from ..emulate import Emulator
 from ..errors import CrashdumpError
 from ..formats import LABEL_LEN
 from ..guid import SourceRef, label_from_name, parse_guid, resolve_source
@@ -255,6 +254,7 @@ def _raise_stop(signum: int, frame: object) -> None:
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
+    from ..emulate import Emulator
     emu = Emulator(args.board, elf=args.elf, serial_port=args.serial_port,
                    gdb_port=args.gdb_port, build=args.build, paused=args.paused,
                    on_status=lambda msg: err(msg))

@@ -12,14 +12,16 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import TYPE_CHECKING, Any, Callable, Dict, List
 
-from .. import dumps
 from ..client import Client
 from ..errors import CrashdumpError
 from ..formats import FAULT_KIND_HELP, FaultKind, Reason, SlotState
 from . import probe_commands
 from .commands import Result, UsageError, _ProgressBar, open_client, open_elf, read_dump_file
+
+if TYPE_CHECKING:
+    from .. import dumps
 
 # ---------------------------------------------------------------- dump status
 
@@ -69,6 +71,7 @@ def cmd_dump_status(args: argparse.Namespace, dev: Client) -> Result:
 
 
 def cmd_dump_pull(args: argparse.Namespace, dev: Client) -> Result:
+    from .. import dumps
     st = dev.dump_status()
     if args.slot is not None:
         if args.slot >= len(st.slots):
@@ -104,6 +107,7 @@ def cmd_dump_pull(args: argparse.Namespace, dev: Client) -> Result:
 
 def dev_pull(dev: Client, slot: dumps.SlotInfo, path: Path, bar: Callable[[int, int], None]
              ) -> dumps.Pulled:
+    from .. import dumps
     try:
         return dumps.pull_slot(dev, slot, path, progress=bar)
     except CrashdumpError as e:
@@ -122,6 +126,7 @@ def cmd_dump_erase(args: argparse.Namespace, dev: Client) -> Result:
         raise UsageError("refusing to erase a dump the host has not pulled",
                          hint="pull it first (`crashdump dump pull -o FILE --slot N`) and pass "
                               "--verified FILE, or erase anyway with --force")
+    from .. import dumps
     st = dev.dump_status()
     slots = [args.slot] if args.slot is not None else [s.index for s in st.slots]
     crc = 0

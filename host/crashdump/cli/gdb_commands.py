@@ -11,19 +11,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from ..decode.elf import Elf
-from ..dump import Dump
-from ..gdbserver import Target, listen, serve_pipe, serve_tcp
 from .commands import UsageError, err, open_elf, read_dump_file
+
+if TYPE_CHECKING:  # imported when the command runs: other commands start faster without them
+    from ..decode.elf import Elf
+    from ..dump import Dump
+    from ..gdbserver import Target
 
 
 def _trace(direction: str, payload: bytes) -> None:
     err(f"rsp {direction} {payload[:200]!r}{'...' if len(payload) > 200 else ''}")
 
 
-def load_target(args: argparse.Namespace, operation: str) -> Target:
+def load_target(args: argparse.Namespace, operation: str) -> "Target":
+    from ..gdbserver import Target
     dump = read_dump_file(args.file, operation)
     elf = open_elf(args.elf, operation)
     target = Target(dump, elf)
@@ -32,7 +35,7 @@ def load_target(args: argparse.Namespace, operation: str) -> Target:
     return target
 
 
-def build_id_warnings(dump: Dump, elf: Elf) -> list:
+def build_id_warnings(dump: "Dump", elf: "Elf") -> list:
     dump_id, elf_id = dump.header.build_id, elf.build_id
     if not dump_id:
         return ["the dump carries no build-id: cannot check that the ELF matches"]
@@ -45,6 +48,7 @@ def build_id_warnings(dump: Dump, elf: Elf) -> list:
 
 
 def cmd_gdbserver(args: argparse.Namespace) -> int:
+    from ..gdbserver import listen, serve_pipe, serve_tcp
     operation = f"gdbserver {args.file}"
     if args.old_port is not None:
         err("warning: gdbserver --port is deprecated (it is the device URL elsewhere); "

@@ -6,7 +6,6 @@ import argparse
 import sys
 from typing import Any, Callable, NoReturn, Optional
 
-from .. import __version__
 from ..client import DEFAULT_TIMEOUT
 from ..emulate import BOARDS
 from ..transport import DEFAULT_BAUD
@@ -41,6 +40,19 @@ class _Parser(argparse.ArgumentParser):
             self.error(f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply: "
                        "this command opens no device port", prog)
         return ns
+
+
+class _Version(argparse.Action):
+    """--version, looking the version up only when asked (the package
+    metadata takes as long to load as a command takes to run)."""
+
+    def __init__(self, option_strings: Any, dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from .. import __version__
+        print(f"crashdump {__version__}")
+        parser.exit()
 
 
 # The options of commands that talk to a device through a port; other commands
@@ -84,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="crashdump", parents=[general, device],
         description="Talk to a device running crashdump firmware, or run one in QEMU. "
                     "Device options apply to the commands that talk to a device.")
-    parser.add_argument("--version", action="version", version=f"crashdump {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     cmds = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def leaf(sub: Any, name: str, func: Callable[..., Any], help: str, *,

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
-from .. import dumps
 from ..errors import ProbeError
 from .commands import Result, UsageError, _ProgressBar, open_elf
 
@@ -23,6 +21,7 @@ def _quiet_pyocd(args: argparse.Namespace) -> None:
     # pyOCD logs warnings and errors it recovers from (an emulator's CoreSight
     # quirks, a pack without an SVD file) to stderr; failures that matter reach
     # us as exceptions, so its log is noise unless the user is debugging.
+    import logging
     logging.getLogger("pyocd").setLevel(logging.INFO if args.debug else logging.CRITICAL)
 
 
@@ -46,6 +45,7 @@ def cmd_probes(args: argparse.Namespace) -> int:
 
 def probe_pull(args: argparse.Namespace) -> Result:
     """dump pull --probe: read every valid dump from flash and write the files."""
+    from .. import dumps
     from ..probe.locate import BOARD_PARTITIONS, CountingReader, locate, read_dumps
     from ..probe.session import ProbeSession
     _quiet_pyocd(args)
