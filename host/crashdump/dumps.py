@@ -197,8 +197,13 @@ def inject_fault(client: "Client", kind: int, wait: float = 10.0) -> float:
 
 
 def slot_path(base: Path, slot: int, n_pulled: int) -> Path:
-    """FILE for a single pulled slot, FILE.slotN when several are pulled."""
-    return base if n_pulled == 1 else base.with_name(f"{base.name}.slot{slot}")
+    """Where a pulled slot goes: FILE itself when one dump is pulled; when
+    several are, FILE's name with -slotN before its extension (crash.cdmp ->
+    crash-slot0.cdmp, crash-slot1.cdmp), so the extension stays and the glob
+    crash*.cdmp finds the dumps whatever their number."""
+    if n_pulled == 1:
+        return base
+    return base.with_name(f"{base.stem}-slot{slot}{base.suffix}")
 
 
 __all__ = ["CrashRecord", "DumpStatus", "Pulled", "SlotInfo", "dump_erase", "dump_read",

@@ -3,7 +3,8 @@
 
 Device commands follow commands.py: (args, Client) -> (JSON document, text).
 `decode` and `fault --list` need no device: they print themselves and return
-an exit code. Pulled files: one valid slot pulled -> FILE; several -> FILE.slotN.
+an exit code. Pulled files: one dump pulled -> FILE; several -> FILE with -slotN
+before its extension (dumps.slot_path).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 from ..client import Client
 from ..errors import CrashdumpError
@@ -124,27 +125,54 @@ def dev_pull(dev: Client, slot: dumps.SlotInfo, path: Path, bar: Callable[[int, 
 def cmd_dump_erase(args: argparse.Namespace, dev: Client) -> Result:
     if not args.force and not args.verified:
         raise UsageError("refusing to erase a dump the host has not pulled",
-                         hint="pull it first (`crashdump dump pull -o FILE --slot N`) and pass "
-                              "--verified FILE, or erase anyway with --force")
-    from .. import dumps
+                         hint="pull it first (`crashdump dump pull -o FILE`) and pass "
+                              "--verified FILE..., or erase anyway with --force")
+    if args.slot is not None and args.verified and len(args.verified) > 1:
+        raise UsageError("--slot N takes one --verified FILE",
+                         hint="without --slot, each file's slot is found by its body CRC")
     st = dev.dump_status()
-    slots = [args.slot] if args.slot is not None else [s.index for s in st.slots]
-    crc = 0
-    if args.verified:
-        if args.slot is None:
-            raise UsageError("--verified FILE needs --slot N")
-        try:
-            crc = dumps.verified_body_crc(Path(args.verified))
-        except OSError as e:
-            raise UsageError(f"cannot read {args.verified}: {e.strerror or e}") from None
-        except CrashdumpError as e:
-            e.operation = f"dump erase: check {args.verified}"
-            raise
-    for index in slots:
+    if args.slot is not None and args.slot >= len(st.slots):
+        raise UsageError(f"slot {args.slot} does not exist (the device has {len(st.slots)})")
+    # (slot, body CRC the device must find there, the file that proves the copy)
+    plan: List[Tuple[int, int, str]] = []
+    for path in args.verified or ():
+        crc = _verified_crc(path)
+        if args.slot is not None:
+            plan.append((args.slot, crc, path))
+            continue
+        held = [s.index for s in st.slots if s.state == SlotState.VALID and s.body_crc == crc]
+        if not held:
+            raise UsageError(f"no slot holds the dump in {path} (body CRC 0x{crc:08x})",
+                             hint="`crashdump dump status` lists the slots; it may have been "
+                                  "erased already")
+        plan += [(index, crc, path) for index in held]
+    if not args.verified:
+        slots = [args.slot] if args.slot is not None else [s.index for s in st.slots]
+        plan = [(index, 0, "") for index in slots]
+    for index, crc, _ in plan:
         dev.dump_erase(index, crc, force=args.force)
-    what = ", ".join(str(i) for i in slots)
-    return {"erased": slots, "forced": args.force}, f"erased slot{'s' if len(slots) > 1 else ''} " \
-        f"{what}" + (" (forced)" if args.force else f" (verified against {args.verified})")
+    erased = [index for index, _, _ in plan]
+    doc = {"erased": erased, "forced": args.force,
+           "verified": [{"slot": index, "file": path} for index, _, path in plan if path]}
+    if args.verified:
+        text = "\n".join(f"erased slot {index} (verified against {path})"
+                          for index, _, path in plan)
+    else:
+        text = f"erased slot{'s' if len(erased) > 1 else ''} " \
+               f"{', '.join(str(i) for i in erased)} (forced)"
+    return doc, text
+
+
+def _verified_crc(path: str) -> int:
+    """The body CRC of a pulled dump file, after checking the whole file."""
+    from .. import dumps
+    try:
+        return dumps.verified_body_crc(Path(path))
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
+    except CrashdumpError as e:
+        e.operation = f"dump erase: check {path}"
+        raise
 
 
 # ---------------------------------------------------------------- decode and fault
@@ -211,7 +239,8 @@ def add_commands(cmds: Any, leaf: Callable[..., argparse.ArgumentParser]) -> Non
              "copy valid dumps to files, verified: over the serial port (resumes from "
              "FILE.part) or through a debug probe (--probe)")
     p.add_argument("-o", "--output", metavar="FILE", required=True,
-                   help="output file; with several valid slots, FILE.slotN each")
+                   help="output file; when several dumps are pulled, FILE with -slotN before "
+                        "its extension (crash.cdmp -> crash-slot0.cdmp, crash-slot2.cdmp)")
     p.add_argument("--slot", type=int, metavar="N", help="only slot N")
     probe_commands.add_pull_options(p)
     p.set_defaults(device=False)
@@ -219,9 +248,12 @@ def add_commands(cmds: Any, leaf: Callable[..., argparse.ArgumentParser]) -> Non
          "list the debug probes pyOCD sees", port=False).set_defaults(device=False)
     p = leaf(dcmds, "erase", cmd_dump_erase,
              "erase dump slots the host has pulled (or any, with --force)")
-    p.add_argument("--slot", type=int, metavar="N", help="only slot N (default: all)")
-    p.add_argument("--verified", metavar="FILE",
-                   help="the pulled copy of slot N: its body CRC must match the device's")
+    p.add_argument("--slot", type=int, metavar="N",
+                   help="only slot N (default: the slots of the --verified files; with "
+                        "--force, all)")
+    p.add_argument("--verified", metavar="FILE", nargs="+",
+                   help="pulled copies (e.g. crash*.cdmp): each erases the slot holding the "
+                        "same dump, checked by the device against the file's body CRC")
     p.add_argument("--force", action="store_true", help="erase without proof of a pulled copy")
     p = leaf(cmds, "decode", cmd_decode, "decode a pulled dump file: cause, backtrace, rings",
              port=False)
