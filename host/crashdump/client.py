@@ -141,9 +141,12 @@ class Client:
 
     @classmethod
     def open(cls, port: str, baud: int = DEFAULT_BAUD, timeout: float = DEFAULT_TIMEOUT,
-             trace: Optional[TraceHook] = None) -> "Client":
-        """Opens a port (anything pyserial's serial_for_url accepts)."""
-        return cls(open_transport(port, baud=baud, trace=trace), timeout=timeout)
+             trace: Optional[TraceHook] = None, dtr: Optional[bool] = None,
+             rts: Optional[bool] = None) -> "Client":
+        """Opens a port (anything pyserial's serial_for_url accepts; dtr and rts
+        set those modem lines as it opens, None leaves pyserial's default)."""
+        return cls(open_transport(port, baud=baud, trace=trace, dtr=dtr, rts=rts),
+                   timeout=timeout)
 
     def close(self) -> None:
         self.transport.close()

@@ -53,6 +53,22 @@ def caps_names(caps: Caps) -> List[str]:
 
 
 # ---------------------------------------------------------------- JSON
+# docs/json.md is the contract. Addresses, register values, CRCs and codes are
+# "0x%08x" strings (hex_u32); sizes, counts, sequence numbers and indexes are
+# integers; every document is an object that starts with "schema".
+
+JSON_SCHEMA = 1  # raised when a field is removed or changes meaning; new fields keep it
+
+
+def document(body: Dict[str, Any]) -> Dict[str, Any]:
+    """A --json document: the schema version, then body's fields."""
+    return {"schema": JSON_SCHEMA, **body}
+
+
+def hex_u32(value: int) -> str:
+    """An address, register value, CRC or code as JSON writes it: 0x%08x."""
+    return f"0x{value:08x}"
+
 
 
 def record_json(r: Record) -> Dict[str, Any]:

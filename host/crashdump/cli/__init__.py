@@ -19,7 +19,6 @@ from typing import Any, Dict, Optional, Sequence
 from ..client import DEFAULT_TIMEOUT
 from ..errors import (CrashdumpError, DeviceError, DumpFormatError, EmulatorError, ProbeError,
                       ProtocolError, TransportError, TransportTimeoutError)
-from ..transport import DEFAULT_BAUD
 from ..guid import resolve_source
 from .commands import UsageError, err, open_client
 from .dump_commands import parse_kind
@@ -70,8 +69,9 @@ def _hint(e: BaseException) -> Optional[str]:
     return None
 
 
-_DEFAULTS: Dict[str, Any] = {"port": None, "baud": DEFAULT_BAUD, "timeout": DEFAULT_TIMEOUT,
-                             "json": False, "debug": False, "trace": False, "device": True}
+_DEFAULTS: Dict[str, Any] = {"port": None, "baud": None, "timeout": DEFAULT_TIMEOUT,
+                             "json": False, "debug": False, "trace": False, "dtr": None,
+                             "rts": None, "device": True}
 
 
 def _operation(args: argparse.Namespace) -> str:

@@ -13,19 +13,21 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, TextIO, Tuple
 
 from .. import render
 from ..client import Capture, Client
 from ..errors import CrashdumpError
 from ..formats import LABEL_LEN
 from ..guid import SourceRef, label_from_name, parse_guid, resolve_source
+from ..transport import DEFAULT_BAUD, PortInfo, list_ports
 
 if TYPE_CHECKING:
     from ..decode.elf import Elf
     from ..dump import Dump
 
 PORT_ENV = "CRASHDUMP_PORT"
+BAUD_ENV = "CRASHDUMP_BAUD"
 Result = Tuple[Any, str]  # (JSON document, text for people)
 
 
@@ -96,18 +98,77 @@ def open_elf(path: str, operation: Optional[str] = None) -> "Elf":
         raise
 
 
+def print_json(doc: Dict[str, Any], line: bool = False) -> None:
+    """Prints a --json document (docs/json.md), indented or as one line."""
+    print(json.dumps(render.document(doc), indent=None if line else 2), flush=True)
+
+
+def print_result(args: argparse.Namespace, doc: Dict[str, Any], text: str) -> None:
+    """The result of a command: the JSON document with --json, else the text."""
+    if args.json:
+        print_json(doc)
+    else:
+        print(text)
+
+
 def _trace(direction: str, data: bytes) -> None:
     err(*(f"{direction} {line}" for line in render.hexdump(data, indent=" ")))
 
 
-def open_client(args: argparse.Namespace) -> Client:
-    port = args.port or os.environ.get(PORT_ENV)
-    if not port:
-        raise UsageError("no port given",
-                         hint=f"pass --port URL (/dev/ttyACM0, socket://127.0.0.1:PORT from "
-                              f"`crashdump emulate`, ...) or set {PORT_ENV}")
-    return Client.open(port, baud=args.baud, timeout=args.timeout,
-                       trace=_trace if args.trace else None)
+def open_client(args: argparse.Namespace, other: str = "") -> Client:
+    """The device the options name: --port, else $CRASHDUMP_PORT, else the one
+    likely device among the serial ports (named on stderr). `other` adds
+    another way to the hint when there is none (`dump pull --probe`)."""
+    port = args.port or os.environ.get(PORT_ENV) or _only_likely_port(other)
+    return Client.open(port, baud=_baud(args), timeout=args.timeout,
+                       trace=_trace if args.trace else None,
+                       dtr=_LINE_STATES.get(args.dtr), rts=_LINE_STATES.get(args.rts))
+
+
+_LINE_STATES = {"on": True, "off": False}
+
+
+def _baud(args: argparse.Namespace) -> int:
+    if args.baud is not None:
+        return int(args.baud)
+    text = os.environ.get(BAUD_ENV)
+    if not text:
+        return DEFAULT_BAUD
+    try:
+        baud = int(text, 10)
+    except ValueError:
+        baud = 0
+    if baud <= 0:
+        raise UsageError(f"{BAUD_ENV}={text!r} is not a baud rate",
+                         hint=f"set it to a number such as {DEFAULT_BAUD}, or pass --baud N")
+    return baud
+
+
+def _only_likely_port(other: str) -> str:
+    ports = list_ports()
+    likely = [p for p in ports if p.likely]
+    if len(likely) == 1:
+        err(f"using {port_line(likely[0])} (the one likely device; --port chooses another)")
+        return likely[0].device
+    how = f"pass --port URL (/dev/ttyACM0, socket://127.0.0.1:PORT from `crashdump emulate`, " \
+          f"...) or set {PORT_ENV}{other}"
+    if likely:
+        raise UsageError(f"no port given, and {len(likely)} serial ports look like devices: "
+                         + ", ".join(p.device for p in likely),
+                         hint=f"{how}; `crashdump ports` lists them:\n" +
+                              "\n".join(f"  {port_line(p)}" for p in likely))
+    if not ports:
+        raise UsageError("no port given, and this machine has no serial ports", hint=how)
+    raise UsageError(f"no port given, and none of the serial ports "
+                     f"({', '.join(p.device for p in ports)}) looks like a board (a debug "
+                     "probe's VCOM or a USB CDC/ACM device)", hint=how)
+
+
+def port_line(p: PortInfo) -> str:
+    """`/dev/ttyACM0 (J-Link - CDC, 1366:1015, serial 000123)`."""
+    about = [x for x in (p.description, p.vid_pid,
+                         f"serial {p.serial_number}" if p.serial_number else None) if x]
+    return f"{p.device} ({', '.join(about)})" if about else p.device
 
 
 def _data_arg(args: argparse.Namespace) -> bytes:
@@ -238,6 +299,30 @@ def cmd_self_read(args: argparse.Namespace, dev: Client) -> Result:
 
 def cmd_self_capture(args: argparse.Namespace, dev: Client) -> Result:
     return _capture_result(args, lambda bar: dev.self_capture(progress=bar))
+
+
+def cmd_ports(args: argparse.Namespace) -> int:
+    ports = list_ports()
+    doc = {"ports": [{"device": p.device, "description": p.description or None,
+                      "vid_pid": p.vid_pid, "serial_number": p.serial_number,
+                      "manufacturer": p.manufacturer, "likely": p.likely is not None,
+                      "why_likely": p.likely} for p in ports]}
+    if not ports:
+        text = "no serial ports found"
+    else:
+        width = max(len(p.device) for p in ports)
+        lines = [f"  {'device':<{width}}  {'VID:PID':<9}  {'serial':<20}  description"]
+        lines += [f"{'*' if p.likely else ' '} {p.device:<{width}}  {p.vid_pid or '-':<9}  "
+                  f"{p.serial_number or '-':<20}  {p.description or '-'}"
+                  + (f" [{p.likely}]" if p.likely else "") for p in ports]
+        n = sum(1 for p in ports if p.likely)
+        lines.append("* likely a board: used without --port" if n == 1 else
+                     f"* likely boards: {n}; choose one with --port" if n else
+                     "no likely board (a debug probe's VCOM or a USB CDC/ACM device): "
+                     "choose a port with --port")
+        text = "\n".join(lines)
+    print_result(args, doc, text)
+    return 0
 
 
 def cmd_triage_list(args: argparse.Namespace, dev: Client) -> Result:

@@ -10,7 +10,7 @@ from ..client import DEFAULT_TIMEOUT
 from ..emulate import BOARDS
 from ..transport import DEFAULT_BAUD
 from . import commands, dump_commands, gdb_commands
-from .commands import PORT_ENV
+from .commands import BAUD_ENV, PORT_ENV
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,7 +57,7 @@ class _Version(argparse.Action):
 
 # The options of commands that talk to a device through a port; other commands
 # do not offer them (set_defaults(device_options=...) names those they take).
-DEVICE_OPTIONS = ("port", "baud", "timeout", "trace")
+DEVICE_OPTIONS = ("port", "baud", "timeout", "trace", "dtr", "rts")
 
 
 def _uint(bits: int) -> Callable[[str], int]:
@@ -84,13 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     g = device.add_argument_group("device options")
     g.add_argument("--port", "-p", default=argparse.SUPPRESS,
                    help=f"device URL for pyserial: /dev/ttyACM0, COM3, socket://HOST:PORT, "
-                        f"rfc2217://HOST:PORT (default: ${PORT_ENV})")
+                        f"rfc2217://HOST:PORT (default: ${PORT_ENV}, else the one likely "
+                        f"device `crashdump ports` marks)")
     g.add_argument("--baud", "-b", type=int, default=argparse.SUPPRESS,
-                   help=f"baud rate (default {DEFAULT_BAUD})")
+                   help=f"baud rate (default: ${BAUD_ENV}, else {DEFAULT_BAUD})")
     g.add_argument("--timeout", "-t", type=float, default=argparse.SUPPRESS,
                    help=f"seconds to wait for each response (default {DEFAULT_TIMEOUT:g})")
     g.add_argument("--trace", action="store_true", default=argparse.SUPPRESS,
                    help="hex-dump all serial traffic to stderr")
+    for line in ("dtr", "rts"):
+        g.add_argument(f"--{line}", choices=("on", "off"), default=argparse.SUPPRESS,
+                       help=f"set {line.upper()} as the port opens (default: on), for boards "
+                            "whose reset or boot pin is wired to it")
 
     parser = _Parser(
         prog="crashdump", parents=[general, device],
@@ -163,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
                  "remove and show the self ring's oldest items"))
     capture_opts(leaf(selfcmds, "capture", commands.cmd_self_capture,
                       "show every item of the self ring without removing any"))
+
+    leaf(cmds, "ports", commands.cmd_ports,
+         "list the serial ports; * marks likely boards (a debug probe's VCOM, USB CDC/ACM)",
+         port=False).set_defaults(device=False)
 
     triage = cmds.add_parser("triage", help="triage ranges", description="Triage ranges.")
     tcmds = triage.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, List
@@ -111,7 +110,7 @@ def probe_pull(args: argparse.Namespace) -> Result:
 
 def cmd_dump_pull_any(args: argparse.Namespace) -> int:
     """`dump pull`: through a probe with --probe, else over the serial port."""
-    from .commands import PORT_ENV, open_client
+    from .commands import open_client
     from .dump_commands import cmd_dump_pull
     if args.probe:
         doc, text = probe_pull(args)
@@ -119,12 +118,9 @@ def cmd_dump_pull_any(args: argparse.Namespace) -> int:
         for opt in ("target", "pack", "board"):
             if getattr(args, opt):
                 raise UsageError(f"--{opt} needs --probe")
-        if not (args.port or os.environ.get(PORT_ENV)):
-            raise UsageError("no port or probe given",
-                             hint=f"pass --port URL (or set {PORT_ENV}) to pull over the "
-                                  "device's serial port, or --probe UID to read its flash "
-                                  "through a debug probe (`crashdump probes` lists them)")
-        with open_client(args) as dev:
+        with open_client(args, other=", or give --probe UID to read the dumps from flash "
+                                     "through a debug probe (`crashdump probes` lists them)"
+                         ) as dev:
             doc, text = cmd_dump_pull(args, dev)
     return _print(args, doc, text)
 
