@@ -79,7 +79,8 @@ def record_json(r: Record) -> Dict[str, Any]:
 def source_json(s: SourceInfo) -> Dict[str, Any]:
     return {"guid": str(s.guid), "label": s.label, "item_size": s.item_size, "count": s.count,
             "flags": s.flags, "reattached": s.reattached, "self": s.is_self,
-            "head_seq": s.head_seq, "oldest_seq": s.oldest_seq, "held": s.held, "lost": s.lost}
+            "head_seq": s.head_seq, "oldest_seq": s.oldest_seq, "held": s.held,
+            "overwritten_unread_total": s.lost}
 
 
 def info_json(i: DeviceInfo) -> Dict[str, Any]:
@@ -96,7 +97,7 @@ def info_json(i: DeviceInfo) -> Dict[str, Any]:
 
 def read_json(r: ReadResult) -> Dict[str, Any]:
     return {"records": [record_json(x) for x in r.records], "head_seq": r.head_seq,
-            "lost": r.lost}
+            "overwritten_unread_since_last_read": r.lost}
 
 
 def gap_json(g: Gap) -> Dict[str, Any]:
@@ -104,12 +105,13 @@ def gap_json(g: Gap) -> Dict[str, Any]:
 
 
 def capture_json(c: Capture) -> Dict[str, Any]:
-    return {"records": [record_json(x) for x in c.records], "end_seq": c.end_seq,
-            "lost": c.lost, "gaps": [gap_json(g) for g in c.gaps], "missed": c.missed}
+    return {"records": [record_json(x) for x in c.records], "head_seq": c.end_seq,
+            "overwritten_unread_total": c.lost, "gaps": [gap_json(g) for g in c.gaps],
+            "missed_during_capture": c.missed}
 
 
 def range_json(r: Range) -> Dict[str, Any]:
-    return {"addr": r.addr, "len": r.len}
+    return {"addr": hex_u32(r.addr), "len": r.len}
 
 
 # ---------------------------------------------------------------- text

@@ -10,6 +10,13 @@ from crashdump import Client
 from .fake_device import FakeDevice, FakeServer, FakeTransport
 
 
+@pytest.fixture(autouse=True)
+def no_serial_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's serial ports stay out of unit tests: a command without
+    --port would otherwise pick a board plugged into the machine running them."""
+    monkeypatch.setattr("serial.tools.list_ports.comports", lambda: [])
+
+
 @pytest.fixture
 def device() -> FakeDevice:
     return FakeDevice()

@@ -190,7 +190,8 @@ def test_decode_text_and_json(capsys: pytest.CaptureFixture, tmp_path: Path) -> 
     assert "ring 'ring': 32 records, head #40" in out and "#39" in out
     code, out, _ = run(capsys, "decode", str(f), "--json")
     doc = json.loads(out)
-    assert doc["rings"][0]["overwritten"] == 8 and doc["header"]["crash_count"] == 5
+    assert doc["rings"][0]["overwritten_unread_since_last_read"] == 8
+    assert doc["header"]["crash_count"] == 5
 
 
 @pytest.mark.parametrize("content,message", [

@@ -20,7 +20,7 @@ from ..client import DEFAULT_TIMEOUT
 from ..errors import (CrashdumpError, DeviceError, DumpFormatError, EmulatorError, ProbeError,
                       ProtocolError, TransportError, TransportTimeoutError)
 from ..guid import resolve_source
-from .commands import UsageError, err, open_client
+from .commands import UsageError, err, open_client, print_json, print_result
 from .dump_commands import parse_kind
 from .parser import build_parser
 
@@ -153,7 +153,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             return args.func(args)
         with open_client(args) as dev:
             doc, text = args.func(args, dev)
-        print(json.dumps(doc, indent=2) if args.json else text)
+        print_result(args, doc, text)
         return 0
     except KeyboardInterrupt:
         err("interrupted")
@@ -183,9 +183,17 @@ def _report(e: Exception, args: argparse.Namespace) -> int:
         hint = "this is a bug in crashdump; run again with --debug and report the traceback"
     if hint:
         err(f"hint: {hint}")
+    code = 2 if isinstance(e, UsageError) else 1
     if args.json:
-        doc: Dict[str, Any] = {"operation": what, "message": why, "type": type(e).__name__}
-        if isinstance(e, DeviceError):
-            doc.update(status=e.status, status_name=e.name)
-        print(json.dumps({"error": doc}, indent=2))
-    return 2 if isinstance(e, UsageError) else 1
+        print_json({"error": error_json(what, why, type(e).__name__, hint, code, e)})
+    return code
+
+
+def error_json(operation: str, message: str, kind: str, hint: Optional[str], exit_code: int,
+               e: Optional[BaseException] = None) -> Dict[str, Any]:
+    """The "error" object of docs/json.md; status and status_name only for an
+    error status the device answered."""
+    device = isinstance(e, DeviceError)
+    return {"operation": operation, "message": message, "type": kind, "hint": hint,
+            "exit_code": exit_code, "status": e.status if device else None,
+            "status_name": e.name if device else None}

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 PORT_ENV = "CRASHDUMP_PORT"
 BAUD_ENV = "CRASHDUMP_BAUD"
-Result = Tuple[Any, str]  # (JSON document, text for people)
+Result = Tuple[Dict[str, Any], str]  # (JSON document, text for people)
 
 
 class UsageError(CrashdumpError):
@@ -194,7 +194,8 @@ def _save(path: str, capture: Capture, raw: bool) -> None:
         if raw:
             Path(path).write_bytes(b"".join(r.data for r in capture.records))
         else:
-            Path(path).write_text(json.dumps(render.capture_json(capture), indent=2) + "\n")
+            Path(path).write_text(json.dumps(render.document(render.capture_json(capture)),
+                                             indent=2) + "\n")
     except OSError as e:
         raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
 
@@ -289,7 +290,7 @@ def cmd_source_destroy(args: argparse.Namespace, dev: Client) -> Result:
 
 def cmd_source_list(args: argparse.Namespace, dev: Client) -> Result:
     sources = dev.source_list()
-    return [render.source_json(s) for s in sources], render.source_table(sources)
+    return {"sources": [render.source_json(s) for s in sources]}, render.source_table(sources)
 
 
 def cmd_self_read(args: argparse.Namespace, dev: Client) -> Result:
@@ -327,7 +328,7 @@ def cmd_ports(args: argparse.Namespace) -> int:
 
 def cmd_triage_list(args: argparse.Namespace, dev: Client) -> Result:
     ranges = dev.triage_list()
-    return [render.range_json(r) for r in ranges], render.range_text(ranges)
+    return {"ranges": [render.range_json(r) for r in ranges]}, render.range_text(ranges)
 
 
 class _Stop(Exception):
@@ -353,7 +354,7 @@ def cmd_emulate(args: argparse.Namespace) -> int:
                    "serial_url": emu.serial_url, "gdb": emu.gdb_address, "pid": emu.pid,
                    "command": emu.command}
             if args.json:
-                print(json.dumps(doc), flush=True)
+                print_json(doc, line=True)
             else:
                 print(f"{emu.board.name} ({emu.board.machine}) running {emu.elf}")
                 print(f"serial  {emu.serial_url}")

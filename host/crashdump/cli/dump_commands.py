@@ -9,7 +9,6 @@ before its extension (dumps.slot_path).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -19,7 +18,9 @@ from ..client import Client
 from ..errors import CrashdumpError
 from ..formats import FAULT_KIND_HELP, FaultKind, Reason, SlotState
 from . import probe_commands
-from .commands import Result, UsageError, _ProgressBar, open_client, open_elf, read_dump_file
+from ..render import hex_u32
+from .commands import (Result, UsageError, _ProgressBar, open_client, open_elf, print_json,
+                       print_result, read_dump_file)
 
 if TYPE_CHECKING:
     from .. import dumps
@@ -37,11 +38,8 @@ def _reason(reason: int) -> str:
 def cmd_dump_status(args: argparse.Namespace, dev: Client) -> Result:
     st = dev.dump_status()
     doc: Dict[str, Any] = {
-        "partition_base": f"0x{st.partition_base:08x}", "slot_size": st.slot_size,
-        "dropped": st.dropped,
-        "slots": [{"slot": s.index, "state": s.state.name.lower(), "total_len": s.total_len,
-                   "crash_count": s.crash_count, "reason": _reason(s.reason), "code": s.code,
-                   "body_crc": f"0x{s.body_crc:08x}", "flags": s.flags} for s in st.slots],
+        "partition_base": hex_u32(st.partition_base), "slot_size": st.slot_size,
+        "crashes_dropped": st.dropped, "slots": [_slot_json(s) for s in st.slots],
         "last_crash": None}
     lines = [f"dump partition at 0x{st.partition_base:08x}: {len(st.slots)} slots of "
              f"{st.slot_size} bytes; {st.dropped} crashes dropped",
@@ -58,14 +56,26 @@ def cmd_dump_status(args: argparse.Namespace, dev: Client) -> Result:
         lines.append("last crash: none recorded")
     else:
         doc["last_crash"] = {"crash_count": r.crash_count, "consecutive": r.consecutive,
-                             "reason": _reason(r.reason), "code": r.code, "pc": f"0x{r.pc:08x}",
-                             "lr": f"0x{r.lr:08x}", "stage": r.stage, "result": r.result,
-                             "slot": r.slot}
+                             "reason": _reason(r.reason), "code": hex_u32(r.code),
+                             "pc": hex_u32(r.pc), "lr": hex_u32(r.lr), "stage": r.stage,
+                             "result": r.result, "slot": r.slot}
         where = f"slot {r.slot}" if r.slot is not None else "no slot"
         lines.append(f"last crash: #{r.crash_count} ({r.consecutive} in a row), "
                      f"{_reason(r.reason)} 0x{r.code:x}, pc 0x{r.pc:08x} lr 0x{r.lr:08x}, "
                      f"dump result {r.result} in {where}")
     return doc, "\n".join(lines)
+
+
+def _slot_json(s: "dumps.SlotInfo") -> Dict[str, Any]:
+    """A slot of `dump status`; what describes a dump is null unless it holds one."""
+    valid = s.state == SlotState.VALID
+    return {"slot": s.index, "state": s.state.name.lower(),
+            "total_len": s.total_len if valid else None,
+            "crash_count": s.crash_count if valid else None,
+            "reason": _reason(s.reason) if valid else None,
+            "code": hex_u32(s.code) if valid else None,
+            "body_crc": hex_u32(s.body_crc) if valid else None,
+            "flags": s.flags if valid else None}
 
 
 # ---------------------------------------------------------------- dump pull
@@ -102,7 +112,7 @@ def cmd_dump_pull(args: argparse.Namespace, dev: Client) -> Result:
                      f"({rate:.1f} KiB/s{resumed}), verified, written to {path}")
         docs.append({"slot": slot.index, "file": str(path), "bytes": pulled.size,
                      "seconds": round(pulled.seconds, 3), "resumed_from": pulled.resumed_from,
-                     "body_crc": f"0x{pulled.dump.header.body_crc:08x}"})
+                     "body_crc": hex_u32(pulled.dump.header.body_crc)})
     return {"pulled": docs}, "\n".join(lines)
 
 
@@ -188,7 +198,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
     if args.json:
         doc = report.to_json()
         doc["decode_seconds"] = round(time.monotonic() - start, 3)
-        print(json.dumps(doc, indent=2))
+        print_json(doc)
     else:
         print(report.text())
     return 0
@@ -199,8 +209,8 @@ def cmd_fault(args: argparse.Namespace) -> int:
         if args.kind is None and not args.list:
             raise UsageError("give a fault KIND or --list")
         if args.json:
-            print(json.dumps([{"kind": k.name.lower(), "value": int(k),
-                               "description": FAULT_KIND_HELP[k]} for k in FaultKind], indent=2))
+            print_json({"kinds": [{"kind": k.name.lower(), "value": int(k),
+                                   "description": FAULT_KIND_HELP[k]} for k in FaultKind]})
         else:
             for k in FaultKind:
                 print(f"{k.name.lower():<16} {int(k):>2}  {FAULT_KIND_HELP[k]}")
@@ -209,8 +219,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
     with open_client(args) as dev:
         took = dev.fault(kind, wait=max(args.timeout * 5, 10.0))
     text = f"fault {kind.name.lower()} injected; device answering again after {took:.2f} s"
-    print(json.dumps({"kind": kind.name.lower(), "seconds": round(took, 3)}) if args.json
-          else text)
+    print_result(args, {"kind": kind.name.lower(), "seconds": round(took, 3)}, text)
     return 0
 
 

@@ -9,11 +9,10 @@ stdout belongs to the remote protocol.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, Any, Callable
 
-from .commands import UsageError, err, open_elf, read_dump_file
+from .commands import UsageError, err, open_elf, print_json, read_dump_file
 
 if TYPE_CHECKING:  # imported when the command runs: other commands start faster without them
     from ..decode.elf import Elf
@@ -80,9 +79,8 @@ def cmd_gdbserver(args: argparse.Namespace) -> int:
         port = sock.getsockname()[1]
         address = _address(args.bind, port)
         if args.json:
-            print(json.dumps({"file": args.file, "elf": args.elf, "host": args.bind,
-                              "port": port, "address": address, "persist": args.persist}),
-                  flush=True)
+            print_json({"file": args.file, "elf": args.elf, "host": args.bind, "port": port,
+                        "address": address, "persist": args.persist}, line=True)
         else:
             wildcard = args.bind in _WILDCARDS
             local = _address("127.0.0.1", port) if wildcard else address

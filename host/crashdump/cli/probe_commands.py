@@ -7,13 +7,13 @@ pyOCD is imported only when one of these runs, so the serial commands stay fast.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
 from ..errors import ProbeError
-from .commands import Result, UsageError, _ProgressBar, open_elf
+from ..render import hex_u32
+from .commands import Result, UsageError, _ProgressBar, open_elf, print_result
 
 
 def _quiet_pyocd(args: argparse.Namespace) -> None:
@@ -24,8 +24,8 @@ def _quiet_pyocd(args: argparse.Namespace) -> None:
     logging.getLogger("pyocd").setLevel(logging.INFO if args.debug else logging.CRITICAL)
 
 
-def _print(args: argparse.Namespace, doc: Any, text: str) -> int:
-    print(json.dumps(doc, indent=2) if args.json else text)
+def _print(args: argparse.Namespace, doc: Dict[str, Any], text: str) -> int:
+    print_result(args, doc, text)
     return 0
 
 
@@ -33,8 +33,8 @@ def cmd_probes(args: argparse.Namespace) -> int:
     from ..probe.session import GDBRSP_HINT, list_probes
     _quiet_pyocd(args)
     probes = list_probes()
-    doc = [{"unique_id": p.unique_id, "description": p.description, "vendor": p.vendor,
-            "product": p.product} for p in probes]
+    doc = {"probes": [{"unique_id": p.unique_id, "description": p.description,
+                       "vendor": p.vendor, "product": p.product} for p in probes]}
     if not probes:
         return _print(args, doc, f"no debug probes found ({GDBRSP_HINT})")
     lines = [f"{'unique id':<26} description"]
@@ -76,7 +76,7 @@ def probe_pull(args: argparse.Namespace) -> Result:
     for bar in bars.values():
         bar.close()
     where = "; ".join(f"{lay.source}: 0x{lay.base:08x}+0x{lay.size:x}" for lay in layouts)
-    skipped = [{"address": f"0x{s.address:08x}", "reason": s.reason} for s in got.skipped]
+    skipped = [{"addr": hex_u32(s.address), "reason": s.reason} for s in got.skipped]
     if not got.found:
         if got.skipped:
             raise ProbeError(f"no valid dump; {len(got.skipped)} corrupt: "
@@ -94,8 +94,8 @@ def probe_pull(args: argparse.Namespace) -> Result:
             path.write_bytes(f.data)
         except OSError as e:
             raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
-        docs.append({"slot": f.index, "address": f"0x{f.address:08x}", "file": str(path),
-                     "bytes": len(f.data), "body_crc": f"0x{f.dump.header.body_crc:08x}"})
+        docs.append({"slot": f.index, "addr": hex_u32(f.address), "file": str(path),
+                     "bytes": len(f.data), "body_crc": hex_u32(f.dump.header.body_crc)})
         lines.append(f"dump at 0x{f.address:08x} (slot {f.index}): {len(f.data)} bytes, "
                      f"verified, written to {path}")
     for s in got.skipped:

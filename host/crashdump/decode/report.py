@@ -165,8 +165,10 @@ def printable(data: bytes) -> str:
 def _ring_json(r: Ring) -> Dict[str, Any]:
     return {"label": r.label, "guid": str(r.guid), "self": r.is_self, "addr": f"0x{r.addr:08x}",
             "item_size": r.item_size,
-            "count": r.count, "head": r.head, "tail": r.tail, "lost": r.lost,
-            "overwritten": r.overwritten, "missing": r.missing, "truncated": r.truncated,
+            "count": r.count, "head_seq": r.head, "tail_seq": r.tail,
+            "overwritten_unread_total": r.total_lost,
+            "overwritten_unread_since_last_read": r.overwritten, "missing": r.missing,
+            "truncated": r.truncated,
             "records": [{"seq": rec.seq, "len": len(rec.data), "hex": rec.data.hex(),
                          "text": printable(rec.data)} for rec in r.records]}
 
