@@ -248,7 +248,7 @@ def build_report(dump: Dump, elf: Optional[Elf] = None,
     additional = [{"guid": str(a.guid), "len": len(a.data), "hex": a.data.hex(),
                    "text": printable(a.data[:32])} for a in dump.additional]
     header = {"component": h.component, "crash_count": h.crash_count,
-              "boot_count": h.boot_count, "reason": h.reason_name, "code": h.code,
+              "boot_count": h.boot_count, "reason": h.reason_name, "code": f"0x{h.code:08x}",
               "params": [f"0x{p:08x}" for p in h.params], "flags": h.flags, "stage": h.stage,
               "arch": h.arch_name, "cpuid": f"0x{h.cpuid:08x}", "build_id": h.build_id.hex(),
               "total_len": h.total_len}
