@@ -304,3 +304,10 @@ def test_probe_pull(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPat
     check_object(doc, COMMANDS["dump pull --probe"])
     assert [p["addr"] for p in doc["pulled"]] == ["0x003e1000"]
     assert [s["addr"] for s in doc["skipped"]] == ["0x003e2000"]
+
+
+def test_usage_errors_are_json_errors_too(capsys: pytest.CaptureFixture) -> None:
+    doc = run_json(capsys, "source", "create", "x", "--count", "1", code=2)
+    check_object(doc, "error")
+    assert doc["error"]["operation"] == "source create"
+    assert "--item-size" in doc["error"]["message"] and doc["error"]["exit_code"] == 2

@@ -22,7 +22,7 @@ from ..errors import (CrashdumpError, DeviceError, DumpFormatError, EmulatorErro
 from ..guid import resolve_source
 from .commands import UsageError, err, open_client, print_json, print_result
 from .dump_commands import parse_kind
-from .parser import build_parser
+from .parser import _Parser, build_parser
 
 __all__ = ["main", "build_parser", "UsageError"]
 
@@ -141,10 +141,17 @@ def _silence_stdout() -> None:
 
 def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    _Parser.last_error = None
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as e:  # --help, --version or a usage error (argparse printed it)
-        return e.code if isinstance(e.code, int) else 2
+        code = e.code if isinstance(e.code, int) else 2
+        if code == 2 and _Parser.last_error and "--json" in words:
+            prog, message, hint = _Parser.last_error
+            print_json({"error": error_json(prog.replace("crashdump ", "", 1), message,
+                                            "UsageError", hint, code)})
+        return code
     for key, value in _DEFAULTS.items():
         if not hasattr(args, key):
             setattr(args, key, value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable, NoReturn, Optional
+from typing import Any, Callable, NoReturn, Optional, Tuple
 
 from ..client import DEFAULT_TIMEOUT
 from ..emulate import BOARDS
@@ -17,12 +17,16 @@ class _Parser(argparse.ArgumentParser):
     """argparse with crashdump's error shape: `error: <command>: <why>` and a
     hint, after the usage line (subcommand parsers inherit the class)."""
 
+    # The last usage error (command, message, hint), for the JSON error document.
+    last_error: Optional[Tuple[str, str, str]] = None
+
     def error(self, message: str, prog: Optional[str] = None) -> "NoReturn":
         prog = prog or self.prog
         if prog == self.prog:
             self.print_usage(sys.stderr)
-        self.exit(2, f"error: {prog}: {message}\n"
-                     f"hint: `{prog} --help` shows what it takes\n")
+        hint = f"`{prog} --help` shows what it takes"
+        _Parser.last_error = (prog, message, hint)
+        self.exit(2, f"error: {prog}: {message}\nhint: {hint}\n")
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
         # Unknown arguments are found by the top-level parser; name the
