@@ -60,7 +60,12 @@ typedef struct {
     size_t total;
 } cd_layout_t;
 
+/* Fault-critical (the crash path reads the configuration, the storage and the
+ * triage table from here): bracketed by guard words, set by cd_init(), that a
+ * stack or buffer overrun reaching into it from either side overwrites first
+ * (cd_core_intact()). */
 static struct {
+    uint32_t guard_lo;
     int ready;
     cd_config_t cfg;                    /* copy; strings point to the copies below */
     char name[CD_NAME_LEN];
@@ -70,6 +75,7 @@ static struct {
     cd_ring_t *self;                    /* NULL until ready: cd_self_write's check */
     uint32_t boot_count;
     uint32_t triage_used;
+    uint32_t guard_hi;
 } g_cd;
 
 /* ------------------------------------------------------------ helpers */
@@ -269,6 +275,8 @@ int cd_init(const cd_config_t *cfg)
     g_cd.boot_count = sh->boot_count;
     g_cd.triage_used = 0;
     g_cd.self = self;
+    g_cd.guard_lo = CD_GUARD_LO;
+    g_cd.guard_hi = CD_GUARD_HI;
     g_cd.ready = 1;
     cd_arch_fault_init();
     cd_dump_boot(&g_cd.cfg);
@@ -278,6 +286,14 @@ int cd_init(const cd_config_t *cfg)
 uint32_t cd_boot_count(void)
 {
     return g_cd.ready ? g_cd.boot_count : 0;
+}
+
+int cd_core_intact(void)
+{
+    if (g_cd.guard_lo == 0u && g_cd.guard_hi == 0u && !g_cd.ready) {
+        return 1; /* before cd_init(): nothing to lose */
+    }
+    return g_cd.guard_lo == CD_GUARD_LO && g_cd.guard_hi == CD_GUARD_HI;
 }
 
 const cd_config_t *cd_core_config(void)

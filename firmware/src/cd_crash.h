@@ -43,6 +43,13 @@ enum {
  * once. Never returns. */
 __attribute__((noreturn)) void cd_crash_handle(cd_crash_ctx_t *ctx);
 
+/* Fault context. For an entry that found the library's own fault-critical
+ * state overwritten (a guard word or a nesting count changed by a stack
+ * overflow or a stray write): stores the crash record of ctx with result
+ * CD_E_LIB_STATE, writes no dump, and resets. Reads nothing but the crash
+ * record area. Never returns. */
+__attribute__((noreturn)) void cd_crash_state_lost(const cd_crash_ctx_t *ctx);
+
 /* Thread, at boot (cd_init() calls it). Enables the architecture's fault
  * handling: on v7-M / v8-M Mainline the MemManage, BusFault and UsageFault
  * handlers (so a fault inside the crash path escalates to HardFault instead

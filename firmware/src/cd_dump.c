@@ -52,8 +52,13 @@ typedef struct {
 
 static cd_crash_area_t s_area CD_NOINIT;
 
-/* RAM state, zeroed at startup; valid after cd_dump_boot(). */
+/* RAM state, zeroed at startup; valid after cd_dump_boot(). Fault-critical,
+ * so bracketed by guard words (dump_intact()). */
 static struct {
+    uint32_t guard_lo;
+    volatile uint32_t entries;  /* cd_crash_handle() entries since boot */
+    volatile uint32_t stage;    /* stage reached by the first entry */
+    volatile int crashing;
     int ready;
     uint32_t n_slots;
     uint32_t slot_size;
@@ -61,14 +66,12 @@ static struct {
     uint32_t erase_size;
     uint8_t state[CD_DUMP_SLOTS_MAX]; /* CD_SLOT_* */
     uint32_t victim;                  /* pick_victim() as of the end of boot */
+    uint32_t guard_hi;
 } s_d;
 
 /* For debug probes: found by symbol, filled by cd_dump_boot() (cd_format.h). */
 cd_dump_locator_t cd_dump_locator;
 
-static volatile uint32_t s_entries; /* cd_crash_handle() entries since boot */
-static volatile uint32_t s_stage;   /* stage reached by the first entry */
-static volatile int s_crashing;
 volatile uint32_t cd_fault_injecting;
 
 uint32_t cd_fault_injected(void)
@@ -82,7 +85,7 @@ uint32_t cd_fault_injected(void)
 
 int cd_dump_crashing(void)
 {
-    return s_crashing;
+    return s_d.crashing;
 }
 
 void *cd_dump_noinit_area(size_t *len)
@@ -114,7 +117,7 @@ static void area_seal(void)
 
 static void set_stage(uint32_t stage)
 {
-    s_stage = stage;
+    s_d.stage = stage;
     s_area.rec.stage = stage;
     rec_seal();
 }
@@ -321,9 +324,11 @@ static uint32_t find_empty(void)
 void cd_dump_boot(const cd_config_t *cfg)
 {
     const cd_flash_geometry_t *g = cd_port_flash_geometry();
-    s_entries = 0;
-    s_crashing = 0;
-    s_stage = 0;
+    s_d.guard_lo = CD_GUARD_LO;
+    s_d.guard_hi = CD_GUARD_HI;
+    s_d.entries = 0;
+    s_d.crashing = 0;
+    s_d.stage = 0;
     s_d.ready = 0;
     s_d.n_slots = cfg->dump_slots == 0 ? 2u : cfg->dump_slots;
     s_d.slot_size = slot_size_of(g, s_d.n_slots);
@@ -695,7 +700,16 @@ static void put_ring(struct cd_writer *w, const void *arg)
     const cd_dump_ring_t where = {(uint32_t)(uintptr_t)&r->hdr, 0u};
     sec_put(w, &where, sizeof where);
     sec_put(w, &r->hdr, sizeof r->hdr);
-    sec_put(w, r + 1, r->hdr.count * r->hdr.stride);
+    /* The slots the header claims, but no further than the storage area: an
+     * overwritten header must not send the writer off into other memory. */
+    const cd_config_t *cfg = cd_core_config();
+    uintptr_t data = (uintptr_t)(r + 1);
+    uintptr_t end = (uintptr_t)cfg->storage + cfg->storage_size;
+    uint32_t avail = end > data ? (uint32_t)(end - data) : 0u;
+    uint32_t len = r->hdr.stride == 0u || r->hdr.count > cd_udiv(avail, r->hdr.stride)
+                       ? avail
+                       : r->hdr.count * r->hdr.stride;
+    sec_put(w, r + 1, len);
 }
 
 static void put_additional(struct cd_writer *w, const void *arg)
@@ -878,8 +892,9 @@ static void emit_all(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_co
      * interrupt came in on keeps its exception frame and callers. */
     uint32_t thread_sp = ctx->regs.sp;
     uint32_t exc = ctx->regs.exc_return;
-    if (exc != 0u && (exc & 0x8u) == 0u && (ctx->regs.valid & CD_REGS_V_SPECIAL) &&
-        ctx->regs.psp != 0u) {
+    /* (A bugcheck has no EXC_RETURN: called from a handler, IPSR says so.) */
+    int in_handler = exc != 0u ? (exc & 0x8u) == 0u : (ctx->regs.xpsr & 0x1FFu) != 0u;
+    if (in_handler && (ctx->regs.valid & CD_REGS_V_SPECIAL) && ctx->regs.psp != 0u) {
         th = thread_of(ctx->regs.psp);
         m.addr = ctx->regs.psp;
         m.len = stack_bytes(m.addr, th != NULL ? th->stack_hi : 0u, want);
@@ -951,7 +966,7 @@ static void commit(struct cd_writer *w, const cd_crash_ctx_t *ctx, const cd_conf
     h.code = ctx->code;
     cd_copy(h.param, ctx->param, sizeof h.param);
     h.flags = (ctx->flags & (CD_DUMP_F_BAD_SP | CD_DUMP_F_FPU)) | w->flags | extra_flags;
-    h.stage = s_nested_stage != 0 ? s_nested_stage : s_stage;
+    h.stage = s_nested_stage != 0 ? s_nested_stage : s_d.stage;
     h.cpuid = ctx->cpuid;
     h.arch = ctx->arch;
     h.n_sections = w->done_n;
@@ -1031,7 +1046,7 @@ static __attribute__((noreturn)) void finish(int result, uint32_t slot)
     }
     s_area.rec.result = result;
     s_area.rec.slot = slot;
-    s_stage = CD_STAGE_DONE;
+    s_d.stage = CD_STAGE_DONE;
     s_area.rec.stage = CD_STAGE_DONE;
     rec_seal();
     cd_arch_reset();
@@ -1042,11 +1057,11 @@ static __attribute__((noreturn)) void crash_nested(void)
 {
     const cd_config_t *cfg = cd_core_config();
     const cd_crash_ctx_t *ctx = s_ctx;
-    if (cfg == NULL || ctx == NULL || s_stage == CD_STAGE_COMMIT || s_w.in_flash_op) {
+    if (cfg == NULL || ctx == NULL || s_d.stage == CD_STAGE_COMMIT || s_w.in_flash_op) {
         cd_arch_reset(); /* nothing sensible left to do; the record tells the stage */
     }
-    s_nested_stage = s_stage;
-    s_area.rec.stage = s_stage;
+    s_nested_stage = s_d.stage;
+    s_area.rec.stage = s_d.stage;
     rec_seal();
     if (s_w.mode == MODE_WRITE && s_w.started) {
         /* Commit what was completed: the bytes of the cut section past
@@ -1068,23 +1083,21 @@ static __attribute__((noreturn)) void crash_nested(void)
     finish(rc, slot);
 }
 
-void cd_crash_handle(cd_crash_ctx_t *ctx)
+/* 0 if the writer's state was overwritten, else 1 (before cd_dump_boot() too:
+ * all zero). */
+static int dump_intact(void)
 {
-    uint32_t entry = ++s_entries;
-    if (entry == 2u) {
-        crash_nested();
+    if (s_d.guard_lo == 0u && s_d.guard_hi == 0u && !s_d.ready && s_d.entries == 0u) {
+        return 1;
     }
-    if (entry > 2u) {
-        cd_arch_reset();
-    }
-    s_ctx = ctx;
-    cd_zero(&s_w, sizeof s_w); /* nothing written yet (see crash_nested) */
-    s_nested_stage = 0;
-    s_crashing = 1;
-    s_add_len = 0;
-    s_stage = CD_STAGE_ENTRY;
+    return s_d.guard_lo == CD_GUARD_LO && s_d.guard_hi == CD_GUARD_HI && s_d.entries <= 2u &&
+           s_d.n_slots <= CD_DUMP_SLOTS_MAX;
+}
 
-    /* The record first: whatever happens next, the reason is kept. */
+/* The record of a crash, with the outcome `result`, from nothing but the
+ * crash area (in .noinit, CRC-checked) and ctx. */
+static void record_crash(const cd_crash_ctx_t *ctx, int result)
+{
     cd_crash_record_t *rec = &s_area.rec;
     if (!rec_ok(rec)) {
         cd_zero(rec, sizeof *rec);
@@ -1100,9 +1113,45 @@ void cd_crash_handle(cd_crash_ctx_t *ctx)
     rec->code = ctx->code;
     rec->pc = ctx->regs.pc;
     rec->lr = ctx->regs.lr;
-    rec->result = CD_E_NO_DUMP;
+    rec->result = result;
     rec->slot = NO_SLOT;
-    set_stage(CD_STAGE_RECORD);
+    rec->stage = CD_STAGE_RECORD;
+    rec_seal();
+}
+
+void cd_crash_state_lost(const cd_crash_ctx_t *ctx)
+{
+    /* Nothing here reads the overwritten state: the record and the reset
+     * only. The dump is not attempted (its slot table, configuration and
+     * callbacks cannot be trusted), so it counts as dropped. */
+    record_crash(ctx, CD_E_LIB_STATE);
+    count_dropped();
+    cd_arch_reset();
+}
+
+void cd_crash_handle(cd_crash_ctx_t *ctx)
+{
+    if (!dump_intact() || !cd_core_intact()) {
+        cd_crash_state_lost(ctx);
+    }
+    uint32_t entry = ++s_d.entries;
+    if (entry == 2u) {
+        crash_nested();
+    }
+    if (entry > 2u) {
+        cd_arch_reset();
+    }
+    s_ctx = ctx;
+    cd_zero(&s_w, sizeof s_w); /* nothing written yet (see crash_nested) */
+    s_nested_stage = 0;
+    s_d.crashing = 1;
+    s_add_len = 0;
+    s_d.stage = CD_STAGE_ENTRY;
+
+    /* The record first: whatever happens next, the reason is kept. */
+    cd_crash_record_t *rec = &s_area.rec;
+    record_crash(ctx, CD_E_NO_DUMP);
+    s_d.stage = CD_STAGE_RECORD;
 
     const cd_config_t *cfg = cd_core_config();
     if (cfg == NULL || !s_d.ready) {

@@ -84,6 +84,16 @@ const cd_thread_t *cd_thread_at(uint32_t index, uint32_t *total);
 
 /* ---- core (cd_core.c) */
 
+/* Guard words around each block of the library's fault-critical RAM state
+ * (the core's, the dump writer's): a stack overflow or buffer overrun that
+ * reaches such a block from either side overwrites a guard first. */
+#define CD_GUARD_LO 0x47445243u /* "CRDG" */
+#define CD_GUARD_HI 0xB8BBADBCu /* ~CD_GUARD_LO */
+
+/* Any, fault. 0 if the core's state was overwritten (a guard word changed),
+ * else 1 (before cd_init() too). */
+int cd_core_intact(void);
+
 /* The configuration cd_init() accepted: a copy whose component_name and
  * self_label point to internal copies. NULL before a successful cd_init().
  * For the dump writer (callbacks, user pointer, name). */

@@ -36,6 +36,7 @@ class Status(enum.IntEnum):
     UNSUPPORTED = -17
     STATE = -18
     EMPTY = -19
+    LIB_STATE = -20
 
 
 MESSAGES: Dict[Status, str] = {
@@ -59,6 +60,7 @@ MESSAGES: Dict[Status, str] = {
     Status.UNSUPPORTED: "not supported by this build",
     Status.STATE: "not allowed in the current state",
     Status.EMPTY: "ring is empty",
+    Status.LIB_STATE: "crashdump's own state was overwritten",
 }
 
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -25,7 +25,7 @@ from crashdump.formats import FaultKind
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "crashdump"]
-WHERE_THREAD, WHERE_IRQ = 1, 2
+WHERE_THREAD, WHERE_IRQ, WHERE_SMASH, WHERE_OVERRUN = 1, 2, 3, 4
 ENTRIES = {"proto": "proto_thread", "worker": "worker_thread", "fpu": "fpu_thread",
            "idle": "idle"}
 
@@ -85,6 +85,22 @@ def crash_dump(board: str, tmp_path: Path, where: int, kind: int):
     return report, out, elf
 
 
+def crash_status(board: str, where: int, kind: int) -> Dict[str, Any]:
+    """Crashes the fixture from the worker thread; `dump status --json`
+    after the restart."""
+    elf = rtos_elf(board)
+    with Emulator(board, elf=elf) as emu:
+        url = emu.serial_url
+        with Client.open(url, timeout=5.0) as dev:
+            boot = dev.info().boot_count
+            dev.source_create("ctl", item_size=8, count=4)
+            dev.source_write("ctl", bytes([where, kind]))
+        wait_boot(url, boot)
+        status = json.loads(run(CLI + ["--port", url, "--json", "dump", "status"]).stdout)
+    assert not emu.locked_up, emu.output
+    return status
+
+
 def names(frames: List[Dict[str, Any]]) -> List[str]:
     return [f["function"] or "??" for f in frames]
 
@@ -119,16 +135,25 @@ def test_fault_in_a_thread(board: str, tmp_path: Path) -> None:
     check_other_threads(report, "proto")
 
 
-def test_fault_in_another_thread(board: str, tmp_path: Path) -> None:
-    report = crash(board, tmp_path, WHERE_THREAD, FaultKind.UNDEF)
+THREAD_KINDS = [FaultKind.UNDEF, FaultKind.BAD_WRITE, FaultKind.DIV0, FaultKind.UNALIGNED,
+                FaultKind.BAD_BRANCH, FaultKind.BUGCHECK, FaultKind.NESTED]
+
+
+@pytest.mark.parametrize("kind", THREAD_KINDS, ids=lambda k: k.name.lower())
+def test_fault_in_another_thread(board: str, tmp_path: Path, kind: FaultKind) -> None:
+    if kind == FaultKind.DIV0 and get_board(board).arch == "v6m":
+        pytest.skip("ARMv6-M has no divide instruction")
+    report = crash(board, tmp_path, WHERE_THREAD, kind)
     assert report["context"] == "thread 'worker'"
     bt = names(report["backtrace"])
     assert bt[-3:] == ["cd_fault_inject", "worker_obey", "worker_thread"], bt
     check_other_threads(report, "worker")
 
 
-def test_fault_in_an_interrupt_handler(board: str, tmp_path: Path) -> None:
-    report = crash(board, tmp_path, WHERE_IRQ, FaultKind.BAD_READ)
+@pytest.mark.parametrize("kind", [FaultKind.BAD_READ, FaultKind.UNDEF, FaultKind.BUGCHECK],
+                         ids=lambda k: k.name.lower())
+def test_fault_in_an_interrupt_handler(board: str, tmp_path: Path, kind: FaultKind) -> None:
+    report = crash(board, tmp_path, WHERE_IRQ, kind)
     assert report["context"].startswith("an interrupt handler (")
     assert report["context"].endswith("which interrupted thread 'worker'")
     frames = report["backtrace"]
@@ -140,6 +165,14 @@ def test_fault_in_an_interrupt_handler(board: str, tmp_path: Path) -> None:
 
 
 def test_thread_stack_overflow(board: str, tmp_path: Path) -> None:
+    if get_board(board).arch == "v6m":
+        # No stack guard: the runaway recursion runs over whatever lies below
+        # the stack (other stacks, crashdump's own state) until something
+        # faults. The device must still leave a crash record and restart:
+        # a dump, or the record that crashdump's state was overwritten.
+        status = crash_status(board, WHERE_THREAD, FaultKind.STACK_OVERFLOW)
+        assert status["last_crash"]["result"] in (0, -20), status
+        return
     report = crash(board, tmp_path, WHERE_THREAD, FaultKind.STACK_OVERFLOW)
     worker = next(t for t in report["threads"] if t["name"] == "worker")
     assert worker["current"]
@@ -157,6 +190,27 @@ def test_thread_stack_overflow(board: str, tmp_path: Path) -> None:
         assert report["context"].endswith("which interrupted thread 'worker'"), report["context"]
         assert report["backtrace"][0]["function"] in ("PendSV_Handler", "SysTick_Handler"), \
             names(report["backtrace"])
+
+
+def test_thread_stack_overrun_named(board: str, tmp_path: Path) -> None:
+    """A thread writes below the bottom of its stack and yields: the MPU
+    guard faults at the first write (ARMv7-M); elsewhere (ARMv8-M, whose
+    PSPLIM checks pushes, not stores, and ARMv6-M, with no guard at all) the
+    switch's stack check calls the FreeRTOS adapter's stack-overflow hook.
+    Either way the dump names the thread and says its stack overflowed."""
+    report = crash(board, tmp_path, WHERE_OVERRUN, 0)
+    assert "worker" in report["summary"], report["summary"]
+    text = json.dumps(report).lower()
+    assert "stack overflow" in text or "stack guard" in text or "mpu" in text, report["summary"]
+    if report["context"] == "thread 'worker'":
+        bt = names(report["backtrace"])  # (worker_obey may tail-call overrun)
+        assert bt[0] == "overrun" and bt[-1] == "worker_thread", bt
+    else:
+        # The hook, from the context switch that found the stack overrun.
+        assert report["context"] == "an interrupt handler (PendSV), which interrupted thread 'worker'", \
+            report["context"]
+        assert report["summary"].startswith("stack overflow in thread 'worker'"), report["summary"]
+        assert "vApplicationStackOverflowHook" in names(report["backtrace"]), names(report["backtrace"])
 
 
 def test_gdb_sees_every_thread(board: str, tmp_path: Path) -> None:
@@ -183,3 +237,43 @@ def test_gdb_sees_every_thread(board: str, tmp_path: Path) -> None:
             # helpers, neither unwinder has call-frame information to go on.)
             assert ENTRIES[t["name"]] in gdb_functions, (t["name"], gdb_functions)
     assert "<signal handler called>" in bts["worker"]  # through the interrupt into the thread
+
+
+def symbol(elf: Path, name: str) -> Tuple[int, int]:
+    """(address, size) of a data symbol, static ones included (GCC may have
+    suffixed a static's name: `g_cd.lto_priv.0`)."""
+    from elftools.elf.elffile import ELFFile
+    with elf.open("rb") as f:
+        for sym in ELFFile(f).get_section_by_name(".symtab").iter_symbols():
+            if sym.entry.st_info.type == "STT_OBJECT" and sym.name.split(".")[0] == name:
+                return sym["st_value"], sym["st_size"]
+    raise AssertionError(f"{name} not in {elf}")
+
+
+@pytest.mark.parametrize("target", ["g_cd", "s_d", "cd_fault_depth"])
+def test_overwritten_library_state_leaves_a_record(board: str, tmp_path: Path, target: str) -> None:
+    """A runaway write over the library's own fault-critical state (the
+    core's configuration, the dump writer's slot table, the fault nesting
+    count) just before a fault: the device writes no dump from state it
+    cannot trust, but still a crash record that says so, and restarts."""
+    elf = rtos_elf(board)
+    addr, size = symbol(elf, target)
+    assert 0 < size < 0x10000
+    with Emulator(board, elf=elf) as emu:
+        url = emu.serial_url
+        with Client.open(url, timeout=5.0) as dev:
+            boot = dev.info().boot_count
+            dev.source_create("ctl", item_size=8, count=4)
+            dev.source_write("ctl", bytes([WHERE_SMASH, FaultKind.BAD_READ]) +
+                             size.to_bytes(2, "little") + addr.to_bytes(4, "little"))
+        wait_boot(url, boot)
+        status = json.loads(run(CLI + ["--port", url, "--json", "dump", "status"]).stdout)
+        text = run(CLI + ["--port", url, "dump", "status"]).stdout
+        with Client.open(url, timeout=5.0) as dev:  # alive, and crashdump is again
+            assert dev.info().boot_count == boot + 1, (text, emu.output)
+    assert not emu.locked_up, emu.output
+    last = status["last_crash"]
+    assert last["result"] == -20, status
+    assert "crashdump's own state was overwritten" in text, text
+    assert status["dropped"] == 1, status
+    assert not any(s["state"] == "valid" for s in status["slots"]), status

@@ -815,6 +815,46 @@ TEST(nested_fault_while_writing)
     CHECK_EQ(slot_state(0), CD_SLOT_VALID);
 }
 
+TEST(overwritten_library_state_still_leaves_a_record)
+{
+    /* An overrun from below reaches the core's guard word (just below its
+     * copy of the configuration) first: the crash path must not trust the
+     * configuration, storage or callbacks behind it, and must still leave a
+     * record that says what happened, then reset. */
+    setup(8192, 2, 4);
+    add_calls = 0;
+    uint32_t *w = (uint32_t *)(void *)(uintptr_t)cd_core_config();
+    int found = 0;
+    for (int i = 1; i <= 4 && !found; i++) {
+        if (w[-i] == CD_GUARD_LO) {
+            memset(&w[-i], 0xDB, 4u * (uint32_t)i + 16u); /* guard, ready, some config */
+            found = 1;
+        }
+    }
+    CHECK(found);
+    make_ctx(10, 0);
+    CHECK_EQ(run_crash(), 1);
+    CHECK_EQ(add_calls, 0);
+    CHECK_EQ(boot(), CD_OK);
+    cd_crash_record_t r;
+    CHECK_EQ(cd_last_crash(&r), CD_OK);
+    CHECK_EQ(r.result, CD_E_LIB_STATE);
+    CHECK_EQ(r.code, 10);
+    CHECK_EQ(r.pc, 0x08000200u + 10u);
+    CHECK_EQ(r.crash_count, 1);
+    cd_wire_dump_status_t st;
+    CHECK_EQ(cd_dump_status(&st), CD_OK);
+    CHECK_EQ(st.dropped, 1);
+    CHECK(slot_state(0) != CD_SLOT_VALID && slot_state(1) != CD_SLOT_VALID);
+
+    /* After the reboot (cd_init() restores the guards) crashes dump again. */
+    make_ctx(11, 0);
+    CHECK_EQ(run_crash(), 1);
+    CHECK_EQ(boot(), CD_OK);
+    CHECK_EQ(cd_last_crash(&r), CD_OK);
+    CHECK_EQ(r.result, CD_OK);
+}
+
 TEST(flash_error_drops_dump)
 {
     setup(8192, 2, 4);
@@ -1679,6 +1719,7 @@ int main(void)
     RUN(crash_loop_limit_skips_dump);
     RUN(nested_fault_in_triage_callback);
     RUN(nested_fault_while_writing);
+    RUN(overwritten_library_state_still_leaves_a_record);
     RUN(flash_error_drops_dump);
     RUN(dump_api_status_read_erase);
     RUN(config_dump_fields);

@@ -22,6 +22,7 @@ function(mps2_add_rtos linker_script)
         FLASH ram
         SOURCES ${rtos}/rtos_demo.c ${rtos}/sched.c ${rtos}/sched_switch.S
                 ${MPS2_COMMON_DIR}/mps2_port.c ${MPS2_COMMON_DIR}/cmsdk_uart.c
+                ${CMAKE_SOURCE_DIR}/firmware/rtos/freertos/cd_freertos.c
         INCLUDE_DIRS ${MPS2_COMMON_DIR} ${MPS2_COMMON_DIR}/../demo ${rtos}
     )
 endfunction()

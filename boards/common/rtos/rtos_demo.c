@@ -7,7 +7,13 @@
  *   worker  counts, and obeys records the host writes to a data source
  *           labelled "ctl": 2 bytes {where, kind}, where 1 = raise fault
  *           `kind` (CD_FAULT_*) in this thread, 2 = in an interrupt handler
- *           that interrupts it
+ *           that interrupts it; 8 bytes {3, kind, len (LE16), addr (LE32)}
+ *           = overwrite len bytes at addr with 0xDB, as a runaway stack or
+ *           buffer would, then raise fault `kind` (interrupts masked between);
+ *           {4, 0} = write below the bottom of this thread's stack, as a too
+ *           deep call would, then yield: a stack guard faults at the first
+ *           write (v7-M, v8-M), or the switch's stack check calls the
+ *           stack-overflow hook (any core)
  *   fpu     (hard-float builds) keeps floating-point state live, so its saved
  *           context holds s16-s31
  *   idle    main() after sched_start()
@@ -28,10 +34,14 @@
 #define CTL_LABEL "ctl"
 #define WHERE_THREAD 1u
 #define WHERE_IRQ 2u
+#define WHERE_SMASH 3u
+#define WHERE_OVERRUN 4u
 
 /* A spare interrupt whose handler raises a fault (in handler mode). */
 #if defined(BOARD_MPS2_TZ)
 #define RTOS_FAULT_IRQ 46
+#elif defined(__ARM_ARCH_6M__)
+#define RTOS_FAULT_IRQ 24 /* nRF51 SWI4 (SWI5 is the watchdog warning's) */
 #else
 #define RTOS_FAULT_IRQ 30
 #endif
@@ -43,10 +53,15 @@ static uint8_t storage[CD_STORAGE_SIZE(DEMO_SELF_ITEM_SIZE, DEMO_SELF_ITEM_COUNT
                                        DEMO_SOURCE_MAX_BYTES, DEMO_TRIAGE_COUNT)] CD_NOINIT;
 
 static sched_thread_t th_proto, th_worker, th_fpu, th_idle;
-static uint8_t stk_proto[2048] __attribute__((aligned(8)));
-static uint8_t stk_worker[1024] __attribute__((aligned(8)));
-static uint8_t stk_fpu[1024] __attribute__((aligned(8)));
-static uint8_t stk_idle[512] __attribute__((aligned(8)));
+#if defined(__ARM_ARCH_6M__) /* 16 KiB of RAM */
+#define STK_SCALE 2u
+#else
+#define STK_SCALE 1u
+#endif
+static uint8_t stk_proto[2048 / STK_SCALE] __attribute__((aligned(8)));
+static uint8_t stk_worker[1024 / STK_SCALE] __attribute__((aligned(8)));
+static uint8_t stk_fpu[1024 / STK_SCALE / STK_SCALE] __attribute__((aligned(8)));
+static uint8_t stk_idle[512 / STK_SCALE] __attribute__((aligned(8)));
 
 /* Saved with every crash (a triage range). */
 static struct {
@@ -90,10 +105,38 @@ static void proto_thread(void *arg)
     }
 }
 
-__attribute__((noinline)) static void worker_obey(uint8_t where, uint8_t kind)
+/* Writes from the current SP down into the stack's lowest bytes (the canary
+ * the switch checks, or the guard), the way a call chain one frame too deep
+ * would, and yields. */
+__attribute__((noinline)) static void overrun(void)
 {
+    uint32_t sp;
+    __asm volatile("mov %0, sp" : "=r"(sp));
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)sp;
+    while ((uintptr_t)p > (uintptr_t)stk_worker + 4u) {
+        *--p = 0x5Au;
+    }
+    sched_sleep(1);
+}
+
+__attribute__((noinline)) static void worker_obey(const uint8_t *rec)
+{
+    uint8_t where = rec[0], kind = rec[1];
     app.commands++; /* before and after: no tail call, so worker_obey is a frame */
-    if (where == WHERE_THREAD) {
+    if (where == WHERE_SMASH) {
+        uint32_t len = (uint32_t)rec[2] | (uint32_t)rec[3] << 8;
+        volatile uint8_t *at = (volatile uint8_t *)(uintptr_t)((uint32_t)rec[4] |
+                                                             (uint32_t)rec[5] << 8 |
+                                                             (uint32_t)rec[6] << 16 |
+                                                             (uint32_t)rec[7] << 24);
+        cm_irq_disable();
+        for (uint32_t i = 0; i < len; i++) {
+            at[i] = 0xDBu;
+        }
+        (void)cd_fault_inject(kind);
+    } else if (where == WHERE_OVERRUN) {
+        overrun();
+    } else if (where == WHERE_THREAD) {
         (void)cd_fault_inject(kind);
         app.commands++;
     } else if (where == WHERE_IRQ) {
@@ -112,8 +155,12 @@ static void worker_thread(void *arg)
         cd_ring_t *ctl = ctl_source();
         uint8_t rec[8];
         uint32_t seq, lost;
-        if (ctl != NULL && cd_ring_read(ctl, rec, sizeof rec, &seq, &lost) == 2) {
-            worker_obey(rec[0], rec[1]);
+        int n = ctl != NULL ? cd_ring_read(ctl, rec, sizeof rec, &seq, &lost) : 0;
+        if (n == 2 || (n == 8 && rec[0] == WHERE_SMASH)) {
+            /* Let the proto thread finish its reply first: a host that saw
+             * no reply before the crash would send the record again. */
+            sched_sleep(50);
+            worker_obey(rec);
         }
         sched_sleep(5);
     }

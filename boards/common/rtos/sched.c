@@ -6,6 +6,7 @@
 #include "crashdump/crashdump.h"
 
 #define XPSR_THUMB 0x01000000u
+#define CANARY 0xA5u
 #define EXC_RETURN_THREAD_PSP 0xFFFFFFFDu /* thread mode, PSP, basic frame (Secure on v8-M) */
 
 sched_thread_t *sched_current;
@@ -31,6 +32,9 @@ void sched_create(sched_thread_t *t, const char *name, void (*fn)(void *), void 
     for (uint32_t r = 11; r >= 4; r--) {
         *--sp = r * 0x01010101u;
     }
+    for (uint32_t i = 0; i < SCHED_STACK_CANARY; i++) {
+        stack[i] = CANARY;
+    }
     t->sp = (uint32_t)(uintptr_t)sp;
     t->name = name;
     t->stack = stack;
@@ -45,9 +49,24 @@ void sched_create(sched_thread_t *t, const char *name, void (*fn)(void *), void 
 /* PendSV, interrupts masked (sched_switch.S): the next thread after the
  * current one, round robin, whose sleep is over; the idle thread when none
  * is. Tells crashdump, which moves the stack guard. */
+/* The FreeRTOS adapter's hook (firmware/rtos/freertos): a bugcheck. */
+void vApplicationStackOverflowHook(void *task, char *name);
+
+static void check_stack(const sched_thread_t *t)
+{
+    int bad = t->sp < (uint32_t)(uintptr_t)t->stack + SCHED_STACK_CANARY;
+    for (uint32_t i = 0; i < SCHED_STACK_CANARY && t != s_idle; i++) {
+        bad |= t->stack[i] != CANARY;
+    }
+    if (bad) {
+        vApplicationStackOverflowHook((void *)(uintptr_t)t, (char *)(uintptr_t)t->name);
+    }
+}
+
 sched_thread_t *sched_pick(void)
 {
     sched_thread_t *t = sched_current;
+    check_stack(t);
     sched_thread_t *pick = s_idle;
     for (sched_thread_t *n = s_first; n != NULL; n = n->next) {
         t = t->next != NULL ? t->next : s_first;
@@ -95,20 +114,35 @@ void sched_start(sched_thread_t *idle, uint8_t *idle_stack, size_t idle_size, ui
     cd_thread_switch((uint32_t)(uintptr_t)idle);
 
     /* PendSV and SysTick at the lowest priority, as FreeRTOS sets them. */
+#if defined(__ARM_ARCH_6M__)
+    /* ARMv6-M: SHPR3 is word-accessible only. */
+    *(volatile uint32_t *)(void *)&CM_SCB->SHPR[8] |= 0xFFFF0000u;
+#else
     CM_SCB->SHPR[14 - 4] = 0xFFu;
     CM_SCB->SHPR[15 - 4] = 0xFFu;
+#endif
     (void)cm_systick_start(cpu_hz / tick_hz);
     /* idle_fn runs on the idle stack, in thread mode on PSP; main()'s frame
      * stays behind on the main stack, which the handlers use from now on. */
     __asm volatile("msr psp, %0\n\t"
                    "mrs r1, control\n\t"
-                   "orr r1, r1, #2\n\t"
+#if defined(__ARM_ARCH_6M__) /* GCC's inline assembly is in divided syntax here */
+                   "mov r2, #2\n\t"
+                   "orr r1, r2\n\t"
                    "msr control, r1\n\t"
                    "isb\n\t"
-                   "mov lr, #0\n\t" /* idle_fn never returns: a debugger stops there */
-                   "bx %1" ::"r"((uint32_t)(uintptr_t)(idle_stack + idle_size)),
-                   "r"(idle_fn)
-                   : "r1", "memory");
+                   "mov r2, #0\n\t" /* idle_fn never returns: a debugger stops there */
+#else
+                   "movs r2, #2\n\t"
+                   "orrs r1, r2\n\t"
+                   "msr control, r1\n\t"
+                   "isb\n\t"
+                   "movs r2, #0\n\t"
+#endif
+                   "mov lr, r2\n\t"
+                   "bx %1" ::"l"((uint32_t)(uintptr_t)(idle_stack + idle_size)),
+                   "l"(idle_fn)
+                   : "r1", "r2", "cc", "memory");
     for (;;) {
     }
 }

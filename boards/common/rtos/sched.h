@@ -5,7 +5,13 @@
  * Cortex-M ports do (PendSV on the process stack, the same saved-context
  * layout: r4-r11 and EXC_RETURN, below them s16-s31 when the thread's FP
  * context is active, below the hardware frame), so what crashdump captures
- * from it is what it captures from FreeRTOS. ARMv7-M and ARMv8-M Mainline.
+ * from it is what it captures from FreeRTOS. ARMv6-M, ARMv7-M and ARMv8-M
+ * Mainline.
+ *
+ * Like FreeRTOS's configCHECK_FOR_STACK_OVERFLOW 2, a switch checks the
+ * outgoing thread's stack (its saved SP, and a pattern in its lowest
+ * SCHED_STACK_CANARY bytes) and calls the stack-overflow hook, which is
+ * FreeRTOS adapter's: cd_bugcheck(CD_BUGCHECK_STACK_OVERFLOW, thread, name).
  *
  * Threads register with crashdump (cd_thread_add()) when created, and the
  * switch tells it which one runs (cd_thread_switch()), which also moves the
@@ -16,6 +22,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define SCHED_STACK_CANARY 16u /* bytes of pattern at the bottom of each stack */
 
 typedef struct sched_thread {
     volatile uint32_t sp;        /* saved SP while switched out: first, as in a FreeRTOS TCB */

@@ -29,6 +29,20 @@ static inline void cd_arch_irq_unlock(uint32_t primask)
  * the bottom of the stack (rounded up to 32), so the first push into it is a
  * MemManage fault. Elsewhere nothing: a scheduler's own overflow check (the
  * FreeRTOS hook) must report it. */
+#if defined(CD_THREAD_GUARD_REGION) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__))
+/* The guard is larger than any exception frame (32 bytes + 4 of alignment;
+ * 104 + 4 with FP state): the hardware stacks a frame from its lowest word
+ * up, so a frame that started below a smaller guard would land its first
+ * words under the stack, in whatever lies there, before the guard faulted. */
+#if defined(__ARM_FP)
+#define CD_GUARD_BYTES 128u
+#define CD_GUARD_SIZE_FIELD 6u
+#else
+#define CD_GUARD_BYTES 64u
+#define CD_GUARD_SIZE_FIELD 5u
+#endif
+#endif
+
 static inline void cd_arch_thread_guard(uintptr_t stack_lo)
 {
 #if defined(__ARM_ARCH_8M_MAIN__)
@@ -39,9 +53,13 @@ static inline void cd_arch_thread_guard(uintptr_t stack_lo)
     if (stack_lo == 0u) {
         mpu[3] = 0u;
     } else {
-        mpu[2] = (uint32_t)((stack_lo + 31u) & ~(uintptr_t)31u);
-        /* XN, AP = no access, SIZE = 32 bytes (log2 5 -> field 4), ENABLE */
-        mpu[3] = (1u << 28) | (4u << 1) | 1u;
+        /* The lowest aligned block of CD_GUARD_BYTES above the stack's lowest
+         * 16 bytes, which stay readable: an RTOS's own overflow check
+         * (FreeRTOS's configCHECK_FOR_STACK_OVERFLOW 2) reads them at every
+         * switch, while this guard is still on. */
+        mpu[2] = (uint32_t)((stack_lo + 16u + CD_GUARD_BYTES - 1u) & ~(uintptr_t)(CD_GUARD_BYTES - 1u));
+        /* XN, AP = no access, SIZE = CD_GUARD_BYTES (field log2 - 1), ENABLE */
+        mpu[3] = (1u << 28) | (CD_GUARD_SIZE_FIELD << 1) | 1u;
         if ((mpu[0] & 1u) == 0u) {
             mpu[0] = (1u << 2) | 1u; /* PRIVDEFENA | ENABLE */
         }

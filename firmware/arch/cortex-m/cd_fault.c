@@ -37,7 +37,10 @@
 /* One context per nesting level, static so a nested entry, which reuses the
  * fault stack below the outer handler, cannot overwrite the first one. */
 static cd_crash_ctx_t cd_fault_ctx[2];
-static volatile uint32_t cd_fault_depth;
+/* Nesting depth and its complement, initialised data (valid before cd_init()):
+ * an overwritten depth is told from a real one, so an overrun into it yields a
+ * crash record that says so instead of a silent reset or a wrong context. */
+static volatile uint32_t cd_fault_depth[2] = {0u, ~0u};
 
 #if defined(__ARM_ARCH_8M_MAIN__)
 /* Security Extension (v8-M Mainline): ID_PFR1.Security says whether it is
@@ -158,11 +161,17 @@ __attribute__((target("general-regs-only")))
 #endif
 void cd_fault_entry_c(cd_fault_save_t *save)
 {
-    uint32_t depth = cd_fault_depth;
-    cd_fault_depth = depth + 1u;
-    if (depth >= 2u) {
+    uint32_t depth = cd_fault_depth[0];
+    int lost = cd_fault_depth[1] != ~depth || depth > 2u;
+    if (lost) {
+        depth = 0u;                 /* capture into the first context, then report */
+    } else if (depth == 2u) {
         cd_arch_reset();
     }
+    /* After a lost state any further fault resets at once. */
+    uint32_t next = lost ? 2u : depth + 1u;
+    cd_fault_depth[0] = next;
+    cd_fault_depth[1] = ~next;
     /* A thread stack guard (an MPU region on v7-M) has done its job: the
      * stack it guarded is read from here on. */
     cd_arch_thread_guard(0u);
@@ -346,5 +355,8 @@ void cd_fault_entry_c(cd_fault_save_t *save)
     }
 #endif
 
+    if (lost) {
+        cd_crash_state_lost(ctx);
+    }
     cd_crash_handle(ctx);
 }

@@ -32,7 +32,8 @@
     X(CD_E_NO_DUMP,         -16,  "no dump stored")                                    \
     X(CD_E_UNSUPPORTED,     -17,  "not supported by this build")                       \
     X(CD_E_STATE,           -18,  "not allowed in the current state")                  \
-    X(CD_E_EMPTY,           -19,  "ring is empty")
+    X(CD_E_EMPTY,           -19,  "ring is empty")                                    \
+    X(CD_E_LIB_STATE,       -20,  "crashdump's own state was overwritten")
 
 typedef enum {
 #define CD_X_ENUM(name, value, msg) name = (value),

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 from ..client import Client
 from ..errors import CrashdumpError
 from ..formats import FAULT_KIND_HELP, FaultKind, Reason, SlotState
-from . import probe_commands
 from ..render import hex_u32
+from ..status import describe
+from . import probe_commands
 from .commands import (Result, UsageError, _ProgressBar, open_client, open_elf, print_json,
                        print_result, read_dump_file)
 
@@ -59,10 +60,14 @@ def cmd_dump_status(args: argparse.Namespace, dev: Client) -> Result:
                              "reason": _reason(r.reason), "code": hex_u32(r.code),
                              "pc": hex_u32(r.pc), "lr": hex_u32(r.lr), "stage": r.stage,
                              "result": r.result, "slot": r.slot}
-        where = f"slot {r.slot}" if r.slot is not None else "no slot"
+        if r.result == 0 and r.slot is not None:
+            outcome = f"dump in slot {r.slot}"
+        else:
+            name, message = describe(r.result)
+            outcome = f"no dump: {message} ({name})"
         lines.append(f"last crash: #{r.crash_count} ({r.consecutive} in a row), "
                      f"{_reason(r.reason)} 0x{r.code:x}, pc 0x{r.pc:08x} lr 0x{r.lr:08x}, "
-                     f"dump result {r.result} in {where}")
+                     f"{outcome}")
     return doc, "\n".join(lines)
 
 

@@ -35,6 +35,7 @@ MMFSR_BITS: Tuple[Tuple[int, str, str], ...] = (
     (5, "MLSPERR", "MemManage fault during lazy FP state preservation"),
 )
 MMARVALID = 1 << 7
+MSTKERR = 1 << 4
 BFSR_BITS: Tuple[Tuple[int, str, str], ...] = (
     (8, "IBUSERR", "bus fault on instruction fetch"),
     (9, "PRECISERR", "precise bus fault{addr}"),
@@ -159,8 +160,29 @@ def summary(dump: Dump, string_at: Optional[StringAt] = None) -> str:
     if h.reason == Reason.FAULT:
         causes = fault_causes(dump)
         first = causes[0] if causes else None
+        guard = stack_guard_hit(dump)
+        if guard is not None:
+            first = f"stack overflow (hit the stack guard at 0x{guard:08x})"
         return f"{exception_name(h.code)}" + (f": {first}" if first else "")
     return f"unknown crash reason {h.reason} (code 0x{h.code:08x})"
+
+
+# The ARMv7-M guard: a 64- or 128-byte block within the lowest 16 + 2 x 128 bytes of a stack.
+GUARD_SPAN = 16 + 2 * 128
+
+
+def stack_guard_hit(dump: Dump) -> Optional[int]:
+    """The address at which a MemManage fault hit the running thread's
+    stack guard (the MPU block crashdump keeps at the bottom of its stack on
+    ARMv7-M): an access there, or stacking with SP there. None otherwise."""
+    t, f, regs = dump.current_thread, dump.fault, dump.regs
+    if t is None or f is None or dump.header.reason != Reason.FAULT:
+        return None
+    for hit in ((f.mmfar if f.cfsr & MMARVALID else None),
+                (regs.psp if regs is not None and f.cfsr & MSTKERR else None)):
+        if hit is not None and t.stack_lo - 128 <= hit < t.stack_lo + GUARD_SPAN:
+            return hit
+    return None
 
 
 def fault_causes(dump: Dump) -> List[str]:

@@ -309,7 +309,8 @@ def _context(dump: Dump) -> str:
     if current is None or regs is None:
         return ""
     name = repr(current.name) if current.name else f"0x{current.id:08x}"
-    handler = regs.exc_return != 0 and not regs.exc_return & 0x8
+    # (A bugcheck has no EXC_RETURN: called from a handler, IPSR says so.)
+    handler = (not regs.exc_return & 0x8) if regs.exc_return else bool(regs.xpsr & 0x1FF)
     if handler:
         what = fault.exception_name(regs.xpsr & 0x1FF)
         return f"an interrupt handler ({what}), which interrupted thread {name}"
