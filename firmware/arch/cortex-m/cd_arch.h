@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "crashdump/cd_config.h" /* CD_THREAD_GUARD_REGION from the firmware's config file */
+
 /* Masks interrupts (PRIMASK) and returns the previous mask for cd_arch_irq_unlock(). */
 static inline uint32_t cd_arch_irq_lock(void)
 {
