@@ -11,26 +11,59 @@
 Layers, each importing only those before it: errors, status -> formats -> guid,
 framing -> transport (pyserial) -> client -> render -> cli; emulate (QEMU) stands
 beside them and imports only errors.
+
+The names below are imported on first use, so that `crashdump info` loads
+only the modules it needs (the CLI's start-up time is most of a command's).
 """
-from .client import Capture, Client, Gap, ReadResult
-from .emulate import BOARDS, Board, Emulator
-from .errors import (CrashdumpError, DeviceError, DumpFormatError, EmulatorError, ProbeError,
-                     ProtocolError, TransportError, TransportTimeoutError)
-from .formats import Caps, DeviceInfo, Range, Record, SourceInfo
-from .guid import SourceRef, guid_from_name, parse_guid, resolve_source
-from .status import Status
-from .transport import SerialTransport, Transport, open_transport
+from __future__ import annotations
 
-try:  # the VERSION file at the repository root, through the package metadata
-    from importlib.metadata import PackageNotFoundError, version as _version
-    __version__ = _version("crashdump")
-except PackageNotFoundError:  # pragma: no cover - run from a source tree without install
-    __version__ = "0.0.0"
+import importlib
+from typing import TYPE_CHECKING, Any, Dict, List
 
-__all__ = [
-    "BOARDS", "Board", "Capture", "Caps", "Client", "CrashdumpError", "DeviceError",
-    "DeviceInfo", "DumpFormatError", "Emulator", "EmulatorError", "Gap", "ProbeError",
-    "ProtocolError", "Range", "ReadResult", "Record", "SerialTransport", "SourceInfo",
-    "SourceRef", "Status", "Transport", "TransportError", "TransportTimeoutError",
-    "guid_from_name", "open_transport", "parse_guid", "resolve_source", "__version__",
-]
+if TYPE_CHECKING:
+    from .client import Capture, Client, Gap, ReadResult
+    from .emulate import BOARDS, Board, Emulator
+    from .errors import (CrashdumpError, DeviceError, DumpFormatError, EmulatorError,
+                         ProbeError, ProtocolError, TransportError, TransportTimeoutError)
+    from .formats import Caps, DeviceInfo, Range, Record, SourceInfo
+    from .guid import SourceRef, guid_from_name, parse_guid, resolve_source
+    from .status import Status
+    from .transport import SerialTransport, Transport, open_transport
+
+_EXPORTS: Dict[str, List[str]] = {
+    "client": ["Capture", "Client", "Gap", "ReadResult"],
+    "emulate": ["BOARDS", "Board", "Emulator"],
+    "errors": ["CrashdumpError", "DeviceError", "DumpFormatError", "EmulatorError", "ProbeError",
+               "ProtocolError", "TransportError", "TransportTimeoutError"],
+    "formats": ["Caps", "DeviceInfo", "Range", "Record", "SourceInfo"],
+    "guid": ["SourceRef", "guid_from_name", "parse_guid", "resolve_source"],
+    "status": ["Status"],
+    "transport": ["SerialTransport", "Transport", "open_transport"],
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF) + ["__version__"]
+
+
+def _package_version() -> str:
+    """The VERSION file at the repository root, through the package metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("crashdump")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree without install
+        return "0.0.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value: Any = _package_version()
+    elif name in _MODULE_OF:
+        value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -18,13 +18,12 @@ command that changes state on a device that does not announce Caps.DEDUP.
 from __future__ import annotations
 
 import contextlib
-import random
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Tuple, TypeVar, Union
 
-from . import dumps
 from .errors import CrashdumpError, DeviceError, ProtocolError, TransportTimeoutError
 from .formats import (CMD_RESPONSE, FRAME_DELIM, FRAME_OVERHEAD, Caps, Cmd, DeviceInfo,
                       DumpCmd, Range, Record,
@@ -35,6 +34,9 @@ from .framing import Frame, FrameDecoder, encode_frame
 from .guid import SourceRef, resolve_source
 from .status import describe
 from .transport import DEFAULT_BAUD, TraceHook, Transport, open_transport
+
+if TYPE_CHECKING:
+    from . import dumps
 
 DEFAULT_TIMEOUT = 2.0
 
@@ -126,20 +128,25 @@ class Client:
         self.stale = 0    # responses skipped because their id or command did not match
         self.repeats = 0  # requests sent again because no answer came in retry_interval
         self._decoder = FrameDecoder()
-        self._next_id = random.randrange(256)
+        # Random (os.urandom: the random module costs start-up time for two numbers).
+        seed = int.from_bytes(os.urandom(3), "little")
+        self._next_id = seed & 0xFF
         # Sent in every request's status field (docs/protocol.md): a request of
         # another session with the same id and bytes is then not taken for a
         # repeat of ours. Positive, so it fits the signed i16 field.
-        self.tag = random.randrange(1, 0x8000)
+        self.tag = 1 + (seed >> 8) % 0x7FFF
         # Send a 0x00 before each request. Only a bench turns it off, to
         # measure what it is worth.
         self.flush_before_request = True
 
     @classmethod
     def open(cls, port: str, baud: int = DEFAULT_BAUD, timeout: float = DEFAULT_TIMEOUT,
-             trace: Optional[TraceHook] = None) -> "Client":
-        """Opens a port (anything pyserial's serial_for_url accepts)."""
-        return cls(open_transport(port, baud=baud, trace=trace), timeout=timeout)
+             trace: Optional[TraceHook] = None, dtr: Optional[bool] = None,
+             rts: Optional[bool] = None) -> "Client":
+        """Opens a port (anything pyserial's serial_for_url accepts; dtr and rts
+        set those modem lines as it opens, None leaves pyserial's default)."""
+        return cls(open_transport(port, baud=baud, trace=trace, dtr=dtr, rts=rts),
+                   timeout=timeout)
 
     def close(self) -> None:
         self.transport.close()
@@ -376,23 +383,29 @@ class Client:
                                     f"device reports {total} entries")
 
     # ------------------------------------------------------------ crash dumps (dumps.py)
+    # dumps is imported here, not at the top: it imports this module, and the
+    # commands that need no dump start faster without it.
 
     def dump_status(self) -> "dumps.DumpStatus":
         """The dump partition: slots, dropped crashes, the last crash record."""
         with _naming("dump status"):
+            from . import dumps
             return dumps.dump_status(self)
 
     def dump_read(self, slot: int, offset: int, length: int) -> bytes:
         """Up to `length` bytes of a slot from `offset` (fewer at the end)."""
         with _naming(f"dump read slot {slot}"):
+            from . import dumps
             return dumps.dump_read(self, slot, offset, length)
 
     def dump_erase(self, slot: int, body_crc: int, force: bool = False) -> None:
         """Erases a slot; without force only if body_crc matches its dump."""
         with _naming(f"dump erase slot {slot}"):
+            from . import dumps
             dumps.dump_erase(self, slot, body_crc, force)
 
     def fault(self, kind: int, wait: float = 10.0) -> float:
         """Injects a fault (test firmware) and waits until the device answers again."""
         with _naming(f"fault {kind}"):
+            from . import dumps
             return dumps.inject_fault(self, kind, wait)

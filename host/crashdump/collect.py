@@ -27,6 +27,7 @@ from . import dumps
 from .dump import Dump
 from .errors import CrashdumpError
 from .formats import SlotState
+from .render import document
 
 if TYPE_CHECKING:
     from .client import Client
@@ -159,7 +160,7 @@ class Collector:
         report = build_report(dump, self.elf())
         text_path, json_path = path.with_suffix(".txt"), path.with_suffix(".json")
         text_path.write_text(report.text() + "\n")
-        json_path.write_text(json.dumps(report.to_json(), indent=2) + "\n")
+        json_path.write_text(json.dumps(document(report.to_json()), indent=2) + "\n")
         self.seen.add((dump.header.crash_count, dump.header.body_crc))
         return Crash(slot, path, text_path, json_path, dump, report)
 

@@ -6,11 +6,11 @@ Client methods dump_status/dump_read/dump_erase/fault call into here.
 from __future__ import annotations
 
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, List, Optional
 
-from .dump import Dump, crc32, parse_dump, parse_header
 from .errors import DumpFormatError, ProtocolError, TransportTimeoutError
 from .formats import (CRASH_MAGIC, CRASH_RECORD, CRASH_RECORD_CRC_LEN, ERASE_F_FORCE,
                       FRAME_OVERHEAD, WIRE_DUMP_ERASE, WIRE_DUMP_READ, WIRE_DUMP_STATUS,
@@ -18,6 +18,10 @@ from .formats import (CRASH_MAGIC, CRASH_RECORD, CRASH_RECORD_CRC_LEN, ERASE_F_F
 
 if TYPE_CHECKING:
     from .client import Client
+    from .dump import Dump
+
+# .dump (the dump file parser) is imported by the functions that parse a dump:
+# it is the largest module on the way, and most commands never need it.
 
 ProgressFn = Callable[[int, int], None]
 
@@ -61,7 +65,7 @@ def parse_crash_record(raw: bytes) -> Optional[CrashRecord]:
     if len(raw) != CRASH_RECORD.size:
         raise ProtocolError(f"crash record has {len(raw)} bytes, expected {CRASH_RECORD.size}")
     f = CRASH_RECORD.unpack(raw)
-    if f["magic"] != CRASH_MAGIC or crc32(raw[:CRASH_RECORD_CRC_LEN]) != f["crc"]:
+    if f["magic"] != CRASH_MAGIC or zlib.crc32(raw[:CRASH_RECORD_CRC_LEN]) != f["crc"]:
         return None
     slot = None if f["slot"] == 0xFFFFFFFF else f["slot"]
     return CrashRecord(f["crash_count"], f["consecutive"], f["reason"], f["code"], f["pc"],
@@ -131,6 +135,7 @@ def pull_slot(client: "Client", slot: SlotInfo, path: Path,
     """Reads slot.total_len bytes into path, verifying the dump before it is
     written. A `path.part` left by an interrupted pull is continued from its
     length when its bytes are a prefix of this dump (same header, same body CRC)."""
+    from .dump import parse_dump
     start = time.monotonic()
     total = slot.total_len
     part = path.with_name(path.name + ".part")
@@ -163,6 +168,7 @@ def pull_slot(client: "Client", slot: SlotInfo, path: Path,
 
 
 def _same_dump(hdr: bytes, slot: SlotInfo) -> bool:
+    from .dump import parse_header
     try:
         h = parse_header(hdr)
     except DumpFormatError:
@@ -172,6 +178,7 @@ def _same_dump(hdr: bytes, slot: SlotInfo) -> bool:
 
 def verified_body_crc(path: Path) -> int:
     """The body CRC of a pulled dump file, after checking the whole file."""
+    from .dump import parse_dump
     return parse_dump(path.read_bytes()).header.body_crc
 
 
@@ -190,8 +197,13 @@ def inject_fault(client: "Client", kind: int, wait: float = 10.0) -> float:
 
 
 def slot_path(base: Path, slot: int, n_pulled: int) -> Path:
-    """FILE for a single pulled slot, FILE.slotN when several are pulled."""
-    return base if n_pulled == 1 else base.with_name(f"{base.name}.slot{slot}")
+    """Where a pulled slot goes: FILE itself when one dump is pulled; when
+    several are, FILE's name with -slotN before its extension (crash.cdmp ->
+    crash-slot0.cdmp, crash-slot1.cdmp), so the extension stays and the glob
+    crash*.cdmp finds the dumps whatever their number."""
+    if n_pulled == 1:
+        return base
+    return base.with_name(f"{base.stem}-slot{slot}{base.suffix}")
 
 
 __all__ = ["CrashRecord", "DumpStatus", "Pulled", "SlotInfo", "dump_erase", "dump_read",

@@ -16,14 +16,18 @@ import errno
 import os
 import socket
 import struct
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .errors import EmulatorError
+
+if TYPE_CHECKING:
+    import subprocess
+
+# subprocess and tempfile are imported where QEMU or CMake is started: the CLI
+# imports this module for BOARDS, and every command would pay for them.
 
 QEMU_LOCKUP_EXIT = 134  # QEMU aborts when the CPU locks up (e.g. a fault in HardFault)
 
@@ -91,6 +95,7 @@ def demo_elf(board: Board, root: Path) -> Path:
 
 
 def _run(cmd: Sequence[str], what: str) -> None:
+    import subprocess
     try:
         done = subprocess.run(list(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
@@ -359,6 +364,8 @@ class Emulator:
             self.command.append("-S")
         self.command += [*self.board.extra_args, *self.extra_args]
 
+        import subprocess
+        import tempfile
         fd, name = tempfile.mkstemp(prefix=f"crashdump-{self.board.name}-", suffix=".log")
         self._log_path = Path(name)
         try:
@@ -410,6 +417,7 @@ class Emulator:
         """Blocks until QEMU exits; returns its exit code."""
         if self._proc is None:
             raise EmulatorError("not started", operation="emulate")
+        import subprocess
         try:
             return self._proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -423,6 +431,7 @@ class Emulator:
         if proc is None:
             return None
         if proc.poll() is None:
+            import subprocess
             proc.terminate()
             try:
                 proc.wait(timeout)

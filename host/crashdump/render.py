@@ -62,6 +62,22 @@ def caps_names(caps: Caps) -> List[str]:
 
 
 # ---------------------------------------------------------------- JSON
+# docs/json.md is the contract. Addresses, register values, CRCs and codes are
+# "0x%08x" strings (hex_u32); sizes, counts, sequence numbers and indexes are
+# integers; every document is an object that starts with "schema".
+
+JSON_SCHEMA = 1  # raised when a field is removed or changes meaning; new fields keep it
+
+
+def document(body: Dict[str, Any]) -> Dict[str, Any]:
+    """A --json document: the schema version, then body's fields."""
+    return {"schema": JSON_SCHEMA, **body}
+
+
+def hex_u32(value: int) -> str:
+    """An address, register value, CRC or code as JSON writes it: 0x%08x."""
+    return f"0x{value:08x}"
+
 
 
 def record_json(r: Record) -> Dict[str, Any]:
@@ -72,7 +88,8 @@ def record_json(r: Record) -> Dict[str, Any]:
 def source_json(s: SourceInfo) -> Dict[str, Any]:
     return {"guid": str(s.guid), "label": s.label, "item_size": s.item_size, "count": s.count,
             "flags": s.flags, "reattached": s.reattached, "self": s.is_self,
-            "head_seq": s.head_seq, "oldest_seq": s.oldest_seq, "held": s.held, "lost": s.lost}
+            "head_seq": s.head_seq, "oldest_seq": s.oldest_seq, "held": s.held,
+            "overwritten_unread_total": s.lost}
 
 
 def info_json(i: DeviceInfo) -> Dict[str, Any]:
@@ -89,7 +106,7 @@ def info_json(i: DeviceInfo) -> Dict[str, Any]:
 
 def read_json(r: ReadResult) -> Dict[str, Any]:
     return {"records": [record_json(x) for x in r.records], "head_seq": r.head_seq,
-            "lost": r.lost}
+            "overwritten_unread_since_last_read": r.lost}
 
 
 def gap_json(g: Gap) -> Dict[str, Any]:
@@ -97,12 +114,13 @@ def gap_json(g: Gap) -> Dict[str, Any]:
 
 
 def capture_json(c: Capture) -> Dict[str, Any]:
-    return {"records": [record_json(x) for x in c.records], "end_seq": c.end_seq,
-            "lost": c.lost, "gaps": [gap_json(g) for g in c.gaps], "missed": c.missed}
+    return {"records": [record_json(x) for x in c.records], "head_seq": c.end_seq,
+            "overwritten_unread_total": c.lost, "gaps": [gap_json(g) for g in c.gaps],
+            "missed_during_capture": c.missed}
 
 
 def range_json(r: Range) -> Dict[str, Any]:
-    return {"addr": r.addr, "len": r.len}
+    return {"addr": hex_u32(r.addr), "len": r.len}
 
 
 # ---------------------------------------------------------------- text

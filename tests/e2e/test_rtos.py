@@ -287,5 +287,5 @@ def test_overwritten_library_state_leaves_a_record(board: str, tmp_path: Path, t
     last = status["last_crash"]
     assert last["result"] == -20, status
     assert "crashdump's own state was overwritten" in text, text
-    assert status["dropped"] == 1, status
+    assert status["crashes_dropped"] == 1, status
     assert not any(s["state"] == "valid" for s in status["slots"]), status

@@ -1,11 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 from __future__ import annotations
 
-import types
 from typing import Iterator
 
 import pytest
-from serial.urlhandler import protocol_socket
 
 from crashdump import Client
 
@@ -13,10 +11,10 @@ from .fake_device import FakeDevice, FakeServer, FakeTransport
 
 
 @pytest.fixture(autouse=True)
-def no_socket_close_delay(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pyserial's socket:// close() sleeps 0.3 s for servers that re-accept
-    slowly; the fake server does not need it, and the CLI tests open many."""
-    monkeypatch.setattr(protocol_socket, "time", types.SimpleNamespace(sleep=lambda s: None))
+def no_serial_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's serial ports stay out of unit tests: a command without
+    --port would otherwise pick a board plugged into the machine running them."""
+    monkeypatch.setattr("serial.tools.list_ports.comports", lambda: [])
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any, List, Tuple
@@ -39,7 +40,7 @@ def test_info_text_and_json(capsys: pytest.CaptureFixture, server: FakeServer) -
 def test_global_options_after_the_command(capsys: pytest.CaptureFixture,
                                           server: FakeServer) -> None:
     code, out, _ = run(capsys, "source", "list", "--port", server.url, "--json")
-    assert code == 0 and json.loads(out) == []
+    assert code == 0 and json.loads(out) == {"schema": 1, "sources": []}
 
 
 def test_port_from_environment(capsys: pytest.CaptureFixture, server: FakeServer,
@@ -71,7 +72,7 @@ def test_source_life_cycle(capsys: pytest.CaptureFixture, server: FakeServer,
     ]
     cap = run_json(capsys, server, "source", "capture", "sensor")
     assert [r["hex"] for r in cap["records"]] == ["68690001", "68656c6c6f"]
-    assert cap["gaps"] == [] and cap["missed"] == 0
+    assert cap["gaps"] == [] and cap["missed_during_capture"] == 0
 
     for i in range(5):
         run(capsys, "-p", server.url, "source", "write", "sensor", "--text", f"r{i}")
@@ -79,13 +80,13 @@ def test_source_life_cycle(capsys: pytest.CaptureFixture, server: FakeServer,
     assert code == 0
     assert out.splitlines()[-2:] == ["read 1 record #3", "3 records overwritten before read"]
     read = run_json(capsys, server, "source", "read", str(guid_from_name("sensor")))
-    assert [r["text"] for r in read["records"]] == ["r2", "r3", "r4"] and read["lost"] == 0
+    assert [r["text"] for r in read["records"]] == ["r2", "r3", "r4"] and read["overwritten_unread_since_last_read"] == 0
 
     listing = run_json(capsys, server, "source", "list")
-    assert [s["label"] for s in listing] == ["sensor"]
+    assert [s["label"] for s in listing["sources"]] == ["sensor"]
     assert run_json(capsys, server, "source", "open", "sensor")["count"] == 4
     assert run_json(capsys, server, "source", "destroy", "sensor") == \
-        {"guid": str(guid_from_name("sensor")), "destroyed": True}
+        {"schema": 1, "guid": str(guid_from_name("sensor")), "destroyed": True}
     assert device.sources == []
 
 
@@ -169,9 +170,11 @@ def test_source_limit_message(capsys: pytest.CaptureFixture, server: FakeServer)
 def test_json_error_document(capsys: pytest.CaptureFixture, server: FakeServer) -> None:
     code, out, err = run(capsys, "-p", server.url, "--json", "source", "destroy", "nope")
     assert code == 1 and err.startswith("error: source destroy 'nope'")
-    assert json.loads(out) == {"error": {
+    assert json.loads(out) == {"schema": 1, "error": {
         "operation": "source destroy 'nope'", "message": "unknown data source (UNKNOWN_SOURCE)",
-        "type": "DeviceError", "status": -4, "status_name": "UNKNOWN_SOURCE"}}
+        "type": "DeviceError", "status": -4, "status_name": "UNKNOWN_SOURCE", "exit_code": 1,
+        "hint": "`crashdump source list` shows the device's sources; `crashdump source create "
+                "NAME --item-size N --count N` makes one"}}
 
 
 def test_timeout_names_the_port(capsys: pytest.CaptureFixture, server: FakeServer,
@@ -214,7 +217,8 @@ def test_refused_port(capsys: pytest.CaptureFixture) -> None:
 def test_usage_errors(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(commands.PORT_ENV, raising=False)
     code, _, err = run(capsys, "info")
-    assert code == 2 and err.startswith("error: info: no port given\nhint: pass --port URL")
+    assert code == 2 and err.startswith("error: info: no port given, and this machine has no "
+                                        "serial ports\nhint: pass --port URL")
     assert run(capsys, "source", "create", "x", "--count", "1")[0] == 2  # no --item-size
     assert run(capsys, "source", "create", "x", "--item-size", "70000", "--count", "1")[0] == 2
     assert run(capsys, "frobnicate")[0] == 2
@@ -234,7 +238,8 @@ def test_reset_and_self_and_triage(capsys: pytest.CaptureFixture, server: FakeSe
     assert [r["text"] for r in run_json(capsys, server, "self", "read")["records"]] == ["tick 1"]
     code, out, _ = run(capsys, "-p", server.url, "self", "read")
     assert out.strip() == "no records (ring empty)"
-    assert run_json(capsys, server, "triage", "list") == [{"addr": 0x20000000, "len": 16}]
+    assert run_json(capsys, server, "triage", "list")["ranges"] == \
+        [{"addr": "0x20000000", "len": 16}]
 
 
 def test_trace_hex_dumps_traffic(capsys: pytest.CaptureFixture, server: FakeServer) -> None:
@@ -252,3 +257,20 @@ def test_long_items_wrap_in_hex_dump(capsys: pytest.CaptureFixture, server: Fake
     assert lines[0].startswith("#0          40  41 41") and lines[0].endswith("|" + "A" * 16 + "|")
     assert lines[2].startswith(" " * 16 + "41") and lines[2].endswith("|" + "A" * 8 + "|")
     assert str(uuid.UUID(int=0)) not in out
+
+
+def test_device_commands_load_no_dump_decoder_probe_or_gdb_server() -> None:
+    """Start-up time is most of a device command's time: `crashdump info`
+    must not import pyOCD, the dump parser, the decoder or the GDB server."""
+    import subprocess
+    import sys
+    heavy = ("pyocd", "crashdump.dump", "crashdump.decode", "crashdump.gdbserver",
+             "crashdump.probe", "crashdump.dumps", "subprocess", "importlib.metadata")
+    code = ("import sys; from crashdump.cli import build_parser; "
+            "build_parser().parse_args(['--port', 'loop://', 'info']); "
+            "print('\\n'.join(sys.modules))")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "host")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout.split()
+    assert "crashdump.client" in out
+    assert [m for m in out if m.startswith(heavy)] == []

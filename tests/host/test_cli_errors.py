@@ -60,6 +60,7 @@ BAD_INPUTS = {
     ("dump", "erase"): ["--port", "{dev}", "dump", "erase", "--slot", "0", "--verified",
                         "{tmp}/absent.cdmp"],
     ("probes",): ["probes", "unexpected-argument"],
+    ("ports",): ["ports", "--port", "/dev/ttyACM0"],
     ("decode",): ["decode", "{tmp}/not-a-dump.cdmp"],
     ("fault",): ["--port", "{dev}", "fault", "no_such_kind"],
     ("gdbserver",): ["gdbserver", "{tmp}/long.cdmp", "--elf", "{tmp}/not-a-dump.cdmp",
@@ -217,9 +218,11 @@ def test_help_lists_device_options_only_where_they_act(capsys: pytest.CaptureFix
         with pytest.raises(SystemExit):
             parser.parse_args([*command, "--help"])
         out = capsys.readouterr().out
-        takes_port = command[0] not in ("decode", "probes", "emulate", "gdbserver")
+        takes_port = command[0] not in ("decode", "probes", "emulate", "gdbserver", "ports")
         assert ("--port" in out) == takes_port, (command, out)
         assert ("--baud" in out) == takes_port and ("--timeout" in out) == takes_port, command
+        assert ("--dtr" in out) == takes_port and ("--rts" in out) == takes_port, command
+        assert ("--trace" in out) == (takes_port or command[0] == "gdbserver"), command
         assert "--json" in out and "--debug" in out, command
 
 

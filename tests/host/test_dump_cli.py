@@ -99,8 +99,10 @@ def test_pull_all_valid_slots_then_resume(capsys: pytest.CaptureFixture, tmp_pat
     out_file = tmp_path / "crash.cdmp"
     code, out, err = run(capsys, "--port", server.url, "dump", "pull", "-o", str(out_file))
     assert code == 0, err
-    assert (tmp_path / "crash.cdmp.slot0").read_bytes() == device.slots[0]
-    assert (tmp_path / "crash.cdmp.slot2").read_bytes() == device.slots[2]
+    assert (tmp_path / "crash-slot0.cdmp").read_bytes() == device.slots[0]
+    assert (tmp_path / "crash-slot2.cdmp").read_bytes() == device.slots[2]
+    assert sorted(p.name for p in tmp_path.glob("crash*.cdmp")) == ["crash-slot0.cdmp",
+                                                                   "crash-slot2.cdmp"]
     assert "verified" in out and "bytes in" in out
     assert all(length <= 512 - 8 for _, _, length in device.reads)
     total = len(device.slots[2] or b"")
@@ -145,6 +147,42 @@ def test_erase_needs_verified_copy_or_force(capsys: pytest.CaptureFixture, tmp_p
     assert code == 0 and device.erased[-1][:2] == (2, 1)
 
 
+def test_pull_then_erase_by_glob(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                 dev: Tuple[DumpDevice, FakeServer]) -> None:
+    """The README's flow: pull -o crash.cdmp, then erase --verified crash*.cdmp
+    finds each file's slot by its body CRC, whatever the number of dumps."""
+    device, server = dev
+    code, out, err = run(capsys, "--port", server.url, "--json", "dump", "pull", "-o",
+                         str(tmp_path / "crash.cdmp"))
+    assert code == 0, err
+    files = sorted(str(p) for p in tmp_path.glob("crash*.cdmp"))
+    assert [d["file"] for d in json.loads(out)["pulled"]] == files
+    code, out, err = run(capsys, "--port", server.url, "--json", "dump", "erase",
+                         "--verified", *reversed(files))
+    assert code == 0, err
+    crcs = [parse_dump(Path(f).read_bytes()).header.body_crc for f in files]
+    assert device.erased == [(2, 0, crcs[1]), (0, 0, crcs[0])]
+    assert json.loads(out)["verified"] == [{"slot": 2, "file": files[1]},
+                                           {"slot": 0, "file": files[0]}]
+    # One dump on the device: -o names the file itself.
+    device.slots[0] = None
+    code, out, err = run(capsys, "--port", server.url, "dump", "pull", "-o",
+                         str(tmp_path / "one.cdmp"))
+    assert code == 0 and (tmp_path / "one.cdmp").read_bytes() == device.slots[2]
+
+
+def test_erase_refuses_a_file_no_slot_holds(capsys: pytest.CaptureFixture, tmp_path: Path,
+                                            dev: Tuple[DumpDevice, FakeServer]) -> None:
+    device, server = dev
+    f = tmp_path / "old.cdmp"
+    f.write_bytes(make_dump(9))
+    code, _, err = run(capsys, "--port", server.url, "dump", "erase", "--verified", str(f))
+    assert code == 2 and f"no slot holds the dump in {f}" in err and device.erased == []
+    code, _, err = run(capsys, "--port", server.url, "dump", "erase", "--slot", "0",
+                       "--verified", str(f), str(f))
+    assert code == 2 and "--slot N takes one --verified FILE" in err
+
+
 def test_decode_text_and_json(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     f = tmp_path / "d.cdmp"
     f.write_bytes(make_dump(5))
@@ -157,7 +195,8 @@ def test_decode_text_and_json(capsys: pytest.CaptureFixture, tmp_path: Path) -> 
                                     "rings (32 records)")
     code, out, _ = run(capsys, "decode", str(f), "--json")
     doc = json.loads(out)
-    assert doc["rings"][0]["overwritten"] == 8 and doc["header"]["crash_count"] == 5
+    assert doc["rings"][0]["overwritten_unread_since_last_read"] == 8
+    assert doc["header"]["crash_count"] == 5
     assert len(doc["rings"][0]["records"]) == 32 and doc["damaged"] == []
     assert doc["file"] == str(f) and len(doc["signature"]["hash"]) == 8
 
@@ -287,7 +326,7 @@ def test_decode_many_files_and_directories(capsys: pytest.CaptureFixture,
     assert len({x.split()[1] for x in lines}) == 1
     assert lines[0].split(None, 2)[2] == "build none      HardFault DIVBYZERO  in 0x00000200"
     code, out, _ = run(capsys, "decode", str(tmp_path), "--oneline", "--json")
-    docs = json.loads(out)
+    docs = json.loads(out)["dumps"]
     assert [d["signature"]["cause"] for d in docs] == ["HardFault DIVBYZERO"] * 3
     # one bad file: the others are still decoded, the exit code says it
     (tmp_path / "c2.cdmp").write_bytes(b"CDMP" + bytes(10))
@@ -295,7 +334,7 @@ def test_decode_many_files_and_directories(capsys: pytest.CaptureFixture,
     assert code == 1 and len(out.splitlines()) == 2
     assert err.startswith(f"error: decode {tmp_path / 'c2.cdmp'}: truncated")
     code, out, _ = run(capsys, "decode", str(tmp_path), "--json")
-    docs = json.loads(out)
+    docs = json.loads(out)["dumps"]
     assert code == 1 and "error" in docs[1] and docs[2]["header"]["crash_count"] == 3
     code, _, err = run(capsys, "decode", str(other / ".."), str(tmp_path / "empty"))
     assert code == 2 and "cannot read" in err

@@ -43,5 +43,5 @@ def test_pull_without_port_or_probe_names_both(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.delenv("CRASHDUMP_PORT", raising=False)
     assert main(["dump", "pull", "-o", "x.cdmp"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: dump pull: no port or probe given")
+    assert err.startswith("error: dump pull: no port given")
     assert "--port URL" in err and "--probe UID" in err

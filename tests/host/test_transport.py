@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from typing import Iterator, List, Tuple
 
 import pytest
@@ -88,3 +89,14 @@ def test_close_is_idempotent_and_use_after_close_fails(device: FakeDevice) -> No
         t.close()
         with pytest.raises(TransportError, match="closed"):
             t.write(b"x")
+
+
+def test_socket_close_does_not_wait(device: FakeDevice) -> None:
+    """pyserial's socket:// close() sleeps 0.3 s; every CLI command closes its
+    port once, so the transport closes the socket itself."""
+    with FakeServer(device) as server:
+        for _ in range(3):  # reconnecting at once works: the server is not given time
+            with Client.open(server.url) as client:
+                assert client.info().name == "fake-device"
+                start = time.monotonic()
+            assert time.monotonic() - start < 0.1

@@ -14,17 +14,15 @@ import argparse
 import json
 import os
 import sys
-import traceback
 from typing import Any, Dict, Optional, Sequence
 
 from ..client import DEFAULT_TIMEOUT
 from ..errors import (CrashdumpError, DeviceError, DumpFormatError, EmulatorError, ProbeError,
                       ProtocolError, TransportError, TransportTimeoutError)
-from ..transport import DEFAULT_BAUD
 from ..guid import resolve_source
-from .commands import UsageError, err, open_client
+from .commands import UsageError, err, open_client, print_json, print_result
 from .dump_commands import parse_kind
-from .parser import build_parser
+from .parser import _Parser, build_parser
 
 __all__ = ["main", "build_parser", "UsageError"]
 
@@ -71,8 +69,9 @@ def _hint(e: BaseException) -> Optional[str]:
     return None
 
 
-_DEFAULTS: Dict[str, Any] = {"port": None, "baud": DEFAULT_BAUD, "timeout": DEFAULT_TIMEOUT,
-                             "json": False, "debug": False, "trace": False, "device": True}
+_DEFAULTS: Dict[str, Any] = {"port": None, "baud": None, "timeout": DEFAULT_TIMEOUT,
+                             "json": False, "debug": False, "trace": False, "dtr": None,
+                             "rts": None, "device": True}
 
 
 def _operation(args: argparse.Namespace) -> str:
@@ -142,10 +141,17 @@ def _silence_stdout() -> None:
 
 def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    _Parser.last_error = None
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as e:  # --help, --version or a usage error (argparse printed it)
-        return e.code if isinstance(e.code, int) else 2
+        code = e.code if isinstance(e.code, int) else 2
+        if code == 2 and _Parser.last_error and "--json" in words:
+            prog, message, hint = _Parser.last_error
+            print_json({"error": error_json(prog.replace("crashdump ", "", 1), message,
+                                            "UsageError", hint, code)})
+        return code
     for key, value in _DEFAULTS.items():
         if not hasattr(args, key):
             setattr(args, key, value)
@@ -154,7 +160,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             return args.func(args)
         with open_client(args) as dev:
             doc, text = args.func(args, dev)
-        print(json.dumps(doc, indent=2) if args.json else text)
+        print_result(args, doc, text)
         return 0
     except KeyboardInterrupt:
         err("interrupted")
@@ -169,6 +175,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
 
 def _report(e: Exception, args: argparse.Namespace) -> int:
     if args.debug:
+        import traceback
         traceback.print_exc()
     if isinstance(e, CrashdumpError):
         what, why = _what(e, args), str(e)
@@ -183,9 +190,17 @@ def _report(e: Exception, args: argparse.Namespace) -> int:
         hint = "this is a bug in crashdump; run again with --debug and report the traceback"
     if hint:
         err(f"hint: {hint}")
+    code = 2 if isinstance(e, UsageError) else 1
     if args.json:
-        doc: Dict[str, Any] = {"operation": what, "message": why, "type": type(e).__name__}
-        if isinstance(e, DeviceError):
-            doc.update(status=e.status, status_name=e.name)
-        print(json.dumps({"error": doc}, indent=2))
-    return 2 if isinstance(e, UsageError) else 1
+        print_json({"error": error_json(what, why, type(e).__name__, hint, code, e)})
+    return code
+
+
+def error_json(operation: str, message: str, kind: str, hint: Optional[str], exit_code: int,
+               e: Optional[BaseException] = None) -> Dict[str, Any]:
+    """The "error" object of docs/json.md; status and status_name only for an
+    error status the device answered."""
+    device = isinstance(e, DeviceError)
+    return {"operation": operation, "message": message, "type": kind, "hint": hint,
+            "exit_code": exit_code, "status": e.status if device else None,
+            "status_name": e.name if device else None}

@@ -17,17 +17,18 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TextIO, T
 
 from .. import render
 from ..client import Capture, Client
-from ..emulate import Emulator
 from ..errors import CrashdumpError
 from ..formats import LABEL_LEN
 from ..guid import SourceRef, label_from_name, parse_guid, resolve_source
+from ..transport import DEFAULT_BAUD, PortInfo, list_ports
 
 if TYPE_CHECKING:
     from ..decode.elf import Elf
     from ..dump import Dump
 
 PORT_ENV = "CRASHDUMP_PORT"
-Result = Tuple[Any, str]  # (JSON document, text for people)
+BAUD_ENV = "CRASHDUMP_BAUD"
+Result = Tuple[Dict[str, Any], str]  # (JSON document, text for people)
 
 
 class UsageError(CrashdumpError):
@@ -180,18 +181,77 @@ def elf_options(p: argparse.ArgumentParser) -> None:
                         "from the dump's (the report warns)")
 
 
+def print_json(doc: Dict[str, Any], line: bool = False) -> None:
+    """Prints a --json document (docs/json.md), indented or as one line."""
+    print(json.dumps(render.document(doc), indent=None if line else 2), flush=True)
+
+
+def print_result(args: argparse.Namespace, doc: Dict[str, Any], text: str) -> None:
+    """The result of a command: the JSON document with --json, else the text."""
+    if args.json:
+        print_json(doc)
+    else:
+        print(text)
+
+
 def _trace(direction: str, data: bytes) -> None:
     err(*(f"{direction} {line}" for line in render.hexdump(data, indent=" ")))
 
 
-def open_client(args: argparse.Namespace) -> Client:
-    port = args.port or os.environ.get(PORT_ENV)
-    if not port:
-        raise UsageError("no port given",
-                         hint=f"pass --port URL (/dev/ttyACM0, socket://127.0.0.1:PORT from "
-                              f"`crashdump emulate`, ...) or set {PORT_ENV}")
-    return Client.open(port, baud=args.baud, timeout=args.timeout,
-                       trace=_trace if args.trace else None)
+def open_client(args: argparse.Namespace, other: str = "") -> Client:
+    """The device the options name: --port, else $CRASHDUMP_PORT, else the one
+    likely device among the serial ports (named on stderr). `other` adds
+    another way to the hint when there is none (`dump pull --probe`)."""
+    port = args.port or os.environ.get(PORT_ENV) or _only_likely_port(other)
+    return Client.open(port, baud=_baud(args), timeout=args.timeout,
+                       trace=_trace if args.trace else None,
+                       dtr=_LINE_STATES.get(args.dtr), rts=_LINE_STATES.get(args.rts))
+
+
+_LINE_STATES = {"on": True, "off": False}
+
+
+def _baud(args: argparse.Namespace) -> int:
+    if args.baud is not None:
+        return int(args.baud)
+    text = os.environ.get(BAUD_ENV)
+    if not text:
+        return DEFAULT_BAUD
+    try:
+        baud = int(text, 10)
+    except ValueError:
+        baud = 0
+    if baud <= 0:
+        raise UsageError(f"{BAUD_ENV}={text!r} is not a baud rate",
+                         hint=f"set it to a number such as {DEFAULT_BAUD}, or pass --baud N")
+    return baud
+
+
+def _only_likely_port(other: str) -> str:
+    ports = list_ports()
+    likely = [p for p in ports if p.likely]
+    if len(likely) == 1:
+        err(f"using {port_line(likely[0])} (the one likely device; --port chooses another)")
+        return likely[0].device
+    how = f"pass --port URL (/dev/ttyACM0, socket://127.0.0.1:PORT from `crashdump emulate`, " \
+          f"...) or set {PORT_ENV}{other}"
+    if likely:
+        raise UsageError(f"no port given, and {len(likely)} serial ports look like devices: "
+                         + ", ".join(p.device for p in likely),
+                         hint=f"{how}; `crashdump ports` lists them:\n" +
+                              "\n".join(f"  {port_line(p)}" for p in likely))
+    if not ports:
+        raise UsageError("no port given, and this machine has no serial ports", hint=how)
+    raise UsageError(f"no port given, and none of the serial ports "
+                     f"({', '.join(p.device for p in ports)}) looks like a board (a debug "
+                     "probe's VCOM or a USB CDC/ACM device)", hint=how)
+
+
+def port_line(p: PortInfo) -> str:
+    """`/dev/ttyACM0 (J-Link - CDC, 1366:1015, serial 000123)`."""
+    about = [x for x in (p.description, p.vid_pid,
+                         f"serial {p.serial_number}" if p.serial_number else None) if x]
+    return f"{p.device} ({', '.join(about)})" if about else p.device
 
 
 def _data_arg(args: argparse.Namespace) -> bytes:
@@ -217,7 +277,8 @@ def _save(path: str, capture: Capture, raw: bool) -> None:
         if raw:
             Path(path).write_bytes(b"".join(r.data for r in capture.records))
         else:
-            Path(path).write_text(json.dumps(render.capture_json(capture), indent=2) + "\n")
+            Path(path).write_text(json.dumps(render.document(render.capture_json(capture)),
+                                             indent=2) + "\n")
     except OSError as e:
         raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
 
@@ -312,7 +373,7 @@ def cmd_source_destroy(args: argparse.Namespace, dev: Client) -> Result:
 
 def cmd_source_list(args: argparse.Namespace, dev: Client) -> Result:
     sources = dev.source_list()
-    return [render.source_json(s) for s in sources], render.source_table(sources)
+    return {"sources": [render.source_json(s) for s in sources]}, render.source_table(sources)
 
 
 def cmd_self_read(args: argparse.Namespace, dev: Client) -> Result:
@@ -324,9 +385,33 @@ def cmd_self_capture(args: argparse.Namespace, dev: Client) -> Result:
     return _capture_result(args, lambda bar: dev.self_capture(progress=bar))
 
 
+def cmd_ports(args: argparse.Namespace) -> int:
+    ports = list_ports()
+    doc = {"ports": [{"device": p.device, "description": p.description or None,
+                      "vid_pid": p.vid_pid, "serial_number": p.serial_number,
+                      "manufacturer": p.manufacturer, "likely": p.likely is not None,
+                      "why_likely": p.likely} for p in ports]}
+    if not ports:
+        text = "no serial ports found"
+    else:
+        width = max(len(p.device) for p in ports)
+        lines = [f"  {'device':<{width}}  {'VID:PID':<9}  {'serial':<20}  description"]
+        lines += [f"{'*' if p.likely else ' '} {p.device:<{width}}  {p.vid_pid or '-':<9}  "
+                  f"{p.serial_number or '-':<20}  {p.description or '-'}"
+                  + (f" [{p.likely}]" if p.likely else "") for p in ports]
+        n = sum(1 for p in ports if p.likely)
+        lines.append("* likely a board: used without --port" if n == 1 else
+                     f"* likely boards: {n}; choose one with --port" if n else
+                     "no likely board (a debug probe's VCOM or a USB CDC/ACM device): "
+                     "choose a port with --port")
+        text = "\n".join(lines)
+    print_result(args, doc, text)
+    return 0
+
+
 def cmd_triage_list(args: argparse.Namespace, dev: Client) -> Result:
     ranges = dev.triage_list()
-    return [render.range_json(r) for r in ranges], render.range_text(ranges)
+    return {"ranges": [render.range_json(r) for r in ranges]}, render.range_text(ranges)
 
 
 class _Stop(Exception):
@@ -338,6 +423,7 @@ def _raise_stop(signum: int, frame: object) -> None:
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
+    from ..emulate import Emulator
     emu = Emulator(args.board, elf=args.elf, serial_port=args.serial_port,
                    gdb_port=args.gdb_port, build=args.build, paused=args.paused,
                    on_status=lambda msg: err(msg))
@@ -351,7 +437,7 @@ def cmd_emulate(args: argparse.Namespace) -> int:
                    "serial_url": emu.serial_url, "gdb": emu.gdb_address, "pid": emu.pid,
                    "command": emu.command}
             if args.json:
-                print(json.dumps(doc), flush=True)
+                print_json(doc, line=True)
             else:
                 print(f"{emu.board.name} ({emu.board.machine}) running {emu.elf}")
                 print(f"serial  {emu.serial_url}")

@@ -3,27 +3,28 @@
 
 Device commands follow commands.py: (args, Client) -> (JSON document, text).
 `decode` and `fault --list` need no device: they print themselves and return
-an exit code. Pulled files: one valid slot pulled -> FILE; several -> FILE.slotN.
+an exit code. Pulled files: one dump pulled -> FILE; several -> FILE with -slotN
+before its extension (dumps.slot_path).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-from .. import dumps
 from ..client import Client
 from ..errors import CrashdumpError, DumpFormatError
 from ..formats import FAULT_KIND_HELP, FaultKind, Reason, SlotState
+from ..render import hex_u32
 from ..status import describe
 from . import probe_commands
 from .commands import (ElfChooser, Result, UsageError, _ProgressBar, elf_options, err,
-                       open_client, read_dump_file)
+                       open_client, print_json, print_result, read_dump_file)
 
 if TYPE_CHECKING:
+    from .. import dumps
     from ..decode.report import Report
 
 # ---------------------------------------------------------------- dump status
@@ -39,11 +40,8 @@ def _reason(reason: int) -> str:
 def cmd_dump_status(args: argparse.Namespace, dev: Client) -> Result:
     st = dev.dump_status()
     doc: Dict[str, Any] = {
-        "partition_base": f"0x{st.partition_base:08x}", "slot_size": st.slot_size,
-        "dropped": st.dropped,
-        "slots": [{"slot": s.index, "state": s.state.name.lower(), "total_len": s.total_len,
-                   "crash_count": s.crash_count, "reason": _reason(s.reason), "code": s.code,
-                   "body_crc": f"0x{s.body_crc:08x}", "flags": s.flags} for s in st.slots],
+        "partition_base": hex_u32(st.partition_base), "slot_size": st.slot_size,
+        "crashes_dropped": st.dropped, "slots": [_slot_json(s) for s in st.slots],
         "last_crash": None}
     lines = [f"dump partition at 0x{st.partition_base:08x}: {len(st.slots)} slots of "
              f"{st.slot_size} bytes; {st.dropped} crashes dropped",
@@ -60,9 +58,9 @@ def cmd_dump_status(args: argparse.Namespace, dev: Client) -> Result:
         lines.append("last crash: none recorded")
     else:
         doc["last_crash"] = {"crash_count": r.crash_count, "consecutive": r.consecutive,
-                             "reason": _reason(r.reason), "code": r.code, "pc": f"0x{r.pc:08x}",
-                             "lr": f"0x{r.lr:08x}", "stage": r.stage, "result": r.result,
-                             "slot": r.slot}
+                             "reason": _reason(r.reason), "code": hex_u32(r.code),
+                             "pc": hex_u32(r.pc), "lr": hex_u32(r.lr), "stage": r.stage,
+                             "result": r.result, "slot": r.slot}
         if r.result == 0 and r.slot is not None:
             outcome = f"dump in slot {r.slot}"
         else:
@@ -74,10 +72,23 @@ def cmd_dump_status(args: argparse.Namespace, dev: Client) -> Result:
     return doc, "\n".join(lines)
 
 
+def _slot_json(s: "dumps.SlotInfo") -> Dict[str, Any]:
+    """A slot of `dump status`; what describes a dump is null unless it holds one."""
+    valid = s.state == SlotState.VALID
+    return {"slot": s.index, "state": s.state.name.lower(),
+            "total_len": s.total_len if valid else None,
+            "crash_count": s.crash_count if valid else None,
+            "reason": _reason(s.reason) if valid else None,
+            "code": hex_u32(s.code) if valid else None,
+            "body_crc": hex_u32(s.body_crc) if valid else None,
+            "flags": s.flags if valid else None}
+
+
 # ---------------------------------------------------------------- dump pull
 
 
 def cmd_dump_pull(args: argparse.Namespace, dev: Client) -> Result:
+    from .. import dumps
     st = dev.dump_status()
     if args.slot is not None:
         if args.slot >= len(st.slots):
@@ -107,12 +118,13 @@ def cmd_dump_pull(args: argparse.Namespace, dev: Client) -> Result:
                      f"({rate:.1f} KiB/s{resumed}), verified, written to {path}")
         docs.append({"slot": slot.index, "file": str(path), "bytes": pulled.size,
                      "seconds": round(pulled.seconds, 3), "resumed_from": pulled.resumed_from,
-                     "body_crc": f"0x{pulled.dump.header.body_crc:08x}"})
+                     "body_crc": hex_u32(pulled.dump.header.body_crc)})
     return {"pulled": docs}, "\n".join(lines)
 
 
 def dev_pull(dev: Client, slot: dumps.SlotInfo, path: Path, bar: Callable[[int, int], None]
              ) -> dumps.Pulled:
+    from .. import dumps
     try:
         return dumps.pull_slot(dev, slot, path, progress=bar)
     except CrashdumpError as e:
@@ -129,26 +141,54 @@ def dev_pull(dev: Client, slot: dumps.SlotInfo, path: Path, bar: Callable[[int, 
 def cmd_dump_erase(args: argparse.Namespace, dev: Client) -> Result:
     if not args.force and not args.verified:
         raise UsageError("refusing to erase a dump the host has not pulled",
-                         hint="pull it first (`crashdump dump pull -o FILE --slot N`) and pass "
-                              "--verified FILE, or erase anyway with --force")
+                         hint="pull it first (`crashdump dump pull -o FILE`) and pass "
+                              "--verified FILE..., or erase anyway with --force")
+    if args.slot is not None and args.verified and len(args.verified) > 1:
+        raise UsageError("--slot N takes one --verified FILE",
+                         hint="without --slot, each file's slot is found by its body CRC")
     st = dev.dump_status()
-    slots = [args.slot] if args.slot is not None else [s.index for s in st.slots]
-    crc = 0
-    if args.verified:
-        if args.slot is None:
-            raise UsageError("--verified FILE needs --slot N")
-        try:
-            crc = dumps.verified_body_crc(Path(args.verified))
-        except OSError as e:
-            raise UsageError(f"cannot read {args.verified}: {e.strerror or e}") from None
-        except CrashdumpError as e:
-            e.operation = f"dump erase: check {args.verified}"
-            raise
-    for index in slots:
+    if args.slot is not None and args.slot >= len(st.slots):
+        raise UsageError(f"slot {args.slot} does not exist (the device has {len(st.slots)})")
+    # (slot, body CRC the device must find there, the file that proves the copy)
+    plan: List[Tuple[int, int, str]] = []
+    for path in args.verified or ():
+        crc = _verified_crc(path)
+        if args.slot is not None:
+            plan.append((args.slot, crc, path))
+            continue
+        held = [s.index for s in st.slots if s.state == SlotState.VALID and s.body_crc == crc]
+        if not held:
+            raise UsageError(f"no slot holds the dump in {path} (body CRC 0x{crc:08x})",
+                             hint="`crashdump dump status` lists the slots; it may have been "
+                                  "erased already")
+        plan += [(index, crc, path) for index in held]
+    if not args.verified:
+        slots = [args.slot] if args.slot is not None else [s.index for s in st.slots]
+        plan = [(index, 0, "") for index in slots]
+    for index, crc, _ in plan:
         dev.dump_erase(index, crc, force=args.force)
-    what = ", ".join(str(i) for i in slots)
-    return {"erased": slots, "forced": args.force}, f"erased slot{'s' if len(slots) > 1 else ''} " \
-        f"{what}" + (" (forced)" if args.force else f" (verified against {args.verified})")
+    erased = [index for index, _, _ in plan]
+    doc = {"erased": erased, "forced": args.force,
+           "verified": [{"slot": index, "file": path} for index, _, path in plan if path]}
+    if args.verified:
+        text = "\n".join(f"erased slot {index} (verified against {path})"
+                          for index, _, path in plan)
+    else:
+        text = f"erased slot{'s' if len(erased) > 1 else ''} " \
+               f"{', '.join(str(i) for i in erased)} (forced)"
+    return doc, text
+
+
+def _verified_crc(path: str) -> int:
+    """The body CRC of a pulled dump file, after checking the whole file."""
+    from .. import dumps
+    try:
+        return dumps.verified_body_crc(Path(path))
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
+    except CrashdumpError as e:
+        e.operation = f"dump erase: check {path}"
+        raise
 
 
 # ---------------------------------------------------------------- decode and fault
@@ -258,7 +298,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
         if args.oneline:
             docs = [{k: d[k] for k in ("file", "signature", "summary", "damaged", "error")
                      if k in d} for d in docs]
-        print(json.dumps(docs if many else docs[0], indent=2))
+        print_json({"dumps": docs} if many else docs[0])
     return status
 
 
@@ -286,8 +326,8 @@ def cmd_fault(args: argparse.Namespace) -> int:
         if args.kind is None and not args.list:
             raise UsageError("give a fault KIND or --list")
         if args.json:
-            print(json.dumps([{"kind": k.name.lower(), "value": int(k),
-                               "description": FAULT_KIND_HELP[k]} for k in FaultKind], indent=2))
+            print_json({"kinds": [{"kind": k.name.lower(), "value": int(k),
+                                   "description": FAULT_KIND_HELP[k]} for k in FaultKind]})
         else:
             for k in FaultKind:
                 print(f"{k.name.lower():<16} {int(k):>2}  {FAULT_KIND_HELP[k]}")
@@ -296,8 +336,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
     with open_client(args) as dev:
         took = dev.fault(kind, wait=max(args.timeout * 5, 10.0))
     text = f"fault {kind.name.lower()} injected; device answering again after {took:.2f} s"
-    print(json.dumps({"kind": kind.name.lower(), "seconds": round(took, 3)}) if args.json
-          else text)
+    print_result(args, {"kind": kind.name.lower(), "seconds": round(took, 3)}, text)
     return 0
 
 
@@ -326,7 +365,8 @@ def add_commands(cmds: Any, leaf: Callable[..., argparse.ArgumentParser]) -> Non
              "copy valid dumps to files, verified: over the serial port (resumes from "
              "FILE.part) or through a debug probe (--probe)")
     p.add_argument("-o", "--output", metavar="FILE", required=True,
-                   help="output file; with several valid slots, FILE.slotN each")
+                   help="output file; when several dumps are pulled, FILE with -slotN before "
+                        "its extension (crash.cdmp -> crash-slot0.cdmp, crash-slot2.cdmp)")
     p.add_argument("--slot", type=int, metavar="N", help="only slot N")
     probe_commands.add_pull_options(p)
     p.set_defaults(device=False)
@@ -334,9 +374,12 @@ def add_commands(cmds: Any, leaf: Callable[..., argparse.ArgumentParser]) -> Non
          "list the debug probes pyOCD sees", port=False).set_defaults(device=False)
     p = leaf(dcmds, "erase", cmd_dump_erase,
              "erase dump slots the host has pulled (or any, with --force)")
-    p.add_argument("--slot", type=int, metavar="N", help="only slot N (default: all)")
-    p.add_argument("--verified", metavar="FILE",
-                   help="the pulled copy of slot N: its body CRC must match the device's")
+    p.add_argument("--slot", type=int, metavar="N",
+                   help="only slot N (default: the slots of the --verified files; with "
+                        "--force, all)")
+    p.add_argument("--verified", metavar="FILE", nargs="+",
+                   help="pulled copies (e.g. crash*.cdmp): each erases the slot holding the "
+                        "same dump, checked by the device against the file's body CRC")
     p.add_argument("--force", action="store_true", help="erase without proof of a pulled copy")
     p = leaf(cmds, "decode", cmd_decode,
              "decode pulled dump files: a one-screen summary (cause, backtrace, ring tails), "

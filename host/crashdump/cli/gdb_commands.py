@@ -10,20 +10,23 @@ stdout belongs to the remote protocol.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from ..decode.report import elf_warnings
-from ..gdbserver import Target, listen, serve_pipe, serve_tcp
-from .commands import SYMBOLS_ENV, ElfChooser, UsageError, elf_options, err, read_dump_file
+from .commands import (SYMBOLS_ENV, ElfChooser, UsageError, elf_options, err, print_json,
+                       read_dump_file)
+
+if TYPE_CHECKING:  # imported when the command runs: other commands start faster without them
+    from ..gdbserver import Target
 
 
 def _trace(direction: str, payload: bytes) -> None:
     err(f"rsp {direction} {payload[:200]!r}{'...' if len(payload) > 200 else ''}")
 
 
-def load_target(args: argparse.Namespace, operation: str) -> Target:
+def load_target(args: argparse.Namespace, operation: str) -> "Target":
+    from ..decode.report import elf_warnings
+    from ..gdbserver import Target
     dump = read_dump_file(args.file, operation)
     elf, notes = ElfChooser(args, operation).choose(dump, operation)
     if elf is None:
@@ -37,6 +40,7 @@ def load_target(args: argparse.Namespace, operation: str) -> Target:
 
 
 def cmd_gdbserver(args: argparse.Namespace) -> int:
+    from ..gdbserver import listen, serve_pipe, serve_tcp
     operation = f"gdbserver {args.file}"
     if args.old_port is not None:
         err("warning: gdbserver --port is deprecated (it is the device URL elsewhere); "
@@ -68,9 +72,8 @@ def cmd_gdbserver(args: argparse.Namespace) -> int:
         port = sock.getsockname()[1]
         address = _address(args.bind, port)
         if args.json:
-            print(json.dumps({"file": args.file, "elf": args.elf, "host": args.bind,
-                              "port": port, "address": address, "persist": args.persist}),
-                  flush=True)
+            print_json({"file": args.file, "elf": args.elf, "host": args.bind, "port": port,
+                        "address": address, "persist": args.persist}, line=True)
         else:
             wildcard = args.bind in _WILDCARDS
             local = _address("127.0.0.1", port) if wildcard else address

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable, NoReturn, Optional
+from typing import Any, Callable, NoReturn, Optional, Tuple
 
-from .. import __version__
 from ..client import DEFAULT_TIMEOUT
 from ..emulate import BOARDS
 from ..transport import DEFAULT_BAUD
 from . import commands, dump_commands, gdb_commands
-from .commands import PORT_ENV
+from .commands import BAUD_ENV, PORT_ENV
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse with crashdump's error shape: `error: <command>: <why>` and a
     hint, after the usage line (subcommand parsers inherit the class)."""
 
+    # The last usage error (command, message, hint), for the JSON error document.
+    last_error: Optional[Tuple[str, str, str]] = None
+
     def error(self, message: str, prog: Optional[str] = None) -> "NoReturn":
         prog = prog or self.prog
         if prog == self.prog:
             self.print_usage(sys.stderr)
-        self.exit(2, f"error: {prog}: {message}\n"
-                     f"hint: `{prog} --help` shows what it takes\n")
+        hint = f"`{prog} --help` shows what it takes"
+        _Parser.last_error = (prog, message, hint)
+        self.exit(2, f"error: {prog}: {message}\nhint: {hint}\n")
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
         # Unknown arguments are found by the top-level parser; name the
@@ -43,9 +46,22 @@ class _Parser(argparse.ArgumentParser):
         return ns
 
 
+class _Version(argparse.Action):
+    """--version, looking the version up only when asked (the package
+    metadata takes as long to load as a command takes to run)."""
+
+    def __init__(self, option_strings: Any, dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from .. import __version__
+        print(f"crashdump {__version__}")
+        parser.exit()
+
+
 # The options of commands that talk to a device through a port; other commands
 # do not offer them (set_defaults(device_options=...) names those they take).
-DEVICE_OPTIONS = ("port", "baud", "timeout", "trace")
+DEVICE_OPTIONS = ("port", "baud", "timeout", "trace", "dtr", "rts")
 
 
 def _uint(bits: int) -> Callable[[str], int]:
@@ -72,19 +88,24 @@ def build_parser() -> argparse.ArgumentParser:
     g = device.add_argument_group("device options")
     g.add_argument("--port", "-p", default=argparse.SUPPRESS,
                    help=f"device URL for pyserial: /dev/ttyACM0, COM3, socket://HOST:PORT, "
-                        f"rfc2217://HOST:PORT (default: ${PORT_ENV})")
+                        f"rfc2217://HOST:PORT (default: ${PORT_ENV}, else the one likely "
+                        f"device `crashdump ports` marks)")
     g.add_argument("--baud", "-b", type=int, default=argparse.SUPPRESS,
-                   help=f"baud rate (default {DEFAULT_BAUD})")
+                   help=f"baud rate (default: ${BAUD_ENV}, else {DEFAULT_BAUD})")
     g.add_argument("--timeout", "-t", type=float, default=argparse.SUPPRESS,
                    help=f"seconds to wait for each response (default {DEFAULT_TIMEOUT:g})")
     g.add_argument("--trace", action="store_true", default=argparse.SUPPRESS,
                    help="hex-dump all serial traffic to stderr")
+    for line in ("dtr", "rts"):
+        g.add_argument(f"--{line}", choices=("on", "off"), default=argparse.SUPPRESS,
+                       help=f"set {line.upper()} as the port opens (default: on), for boards "
+                            "whose reset or boot pin is wired to it")
 
     parser = _Parser(
         prog="crashdump", parents=[general, device],
         description="Talk to a device running crashdump firmware, or run one in QEMU. "
                     "Device options apply to the commands that talk to a device.")
-    parser.add_argument("--version", action="version", version=f"crashdump {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     cmds = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def leaf(sub: Any, name: str, func: Callable[..., Any], help: str, *,
@@ -151,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
                  "remove and show the self ring's oldest items"))
     capture_opts(leaf(selfcmds, "capture", commands.cmd_self_capture,
                       "show every item of the self ring without removing any"))
+
+    leaf(cmds, "ports", commands.cmd_ports,
+         "list the serial ports; * marks likely boards (a debug probe's VCOM, USB CDC/ACM)",
+         port=False).set_defaults(device=False)
 
     triage = cmds.add_parser("triage", help="triage ranges", description="Triage ranges.")
     tcmds = triage.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)

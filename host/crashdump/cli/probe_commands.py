@@ -7,27 +7,25 @@ pyOCD is imported only when one of these runs, so the serial commands stay fast.
 from __future__ import annotations
 
 import argparse
-import json
-import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
-from .. import dumps
 from ..errors import ProbeError
-from .commands import Result, UsageError, _ProgressBar, open_elf
+from ..render import hex_u32
+from .commands import Result, UsageError, _ProgressBar, open_elf, print_result
 
 
 def _quiet_pyocd(args: argparse.Namespace) -> None:
     # pyOCD logs warnings and errors it recovers from (an emulator's CoreSight
     # quirks, a pack without an SVD file) to stderr; failures that matter reach
     # us as exceptions, so its log is noise unless the user is debugging.
+    import logging
     logging.getLogger("pyocd").setLevel(logging.INFO if args.debug else logging.CRITICAL)
 
 
-def _print(args: argparse.Namespace, doc: Any, text: str) -> int:
-    print(json.dumps(doc, indent=2) if args.json else text)
+def _print(args: argparse.Namespace, doc: Dict[str, Any], text: str) -> int:
+    print_result(args, doc, text)
     return 0
 
 
@@ -35,8 +33,8 @@ def cmd_probes(args: argparse.Namespace) -> int:
     from ..probe.session import GDBRSP_HINT, list_probes
     _quiet_pyocd(args)
     probes = list_probes()
-    doc = [{"unique_id": p.unique_id, "description": p.description, "vendor": p.vendor,
-            "product": p.product} for p in probes]
+    doc = {"probes": [{"unique_id": p.unique_id, "description": p.description,
+                       "vendor": p.vendor, "product": p.product} for p in probes]}
     if not probes:
         return _print(args, doc, f"no debug probes found ({GDBRSP_HINT})")
     lines = [f"{'unique id':<26} description"]
@@ -46,6 +44,7 @@ def cmd_probes(args: argparse.Namespace) -> int:
 
 def probe_pull(args: argparse.Namespace) -> Result:
     """dump pull --probe: read every valid dump from flash and write the files."""
+    from .. import dumps
     from ..probe.locate import BOARD_PARTITIONS, CountingReader, locate, read_dumps
     from ..probe.session import ProbeSession
     _quiet_pyocd(args)
@@ -77,7 +76,7 @@ def probe_pull(args: argparse.Namespace) -> Result:
     for bar in bars.values():
         bar.close()
     where = "; ".join(f"{lay.source}: 0x{lay.base:08x}+0x{lay.size:x}" for lay in layouts)
-    skipped = [{"address": f"0x{s.address:08x}", "reason": s.reason} for s in got.skipped]
+    skipped = [{"addr": hex_u32(s.address), "reason": s.reason} for s in got.skipped]
     if not got.found:
         if got.skipped:
             raise ProbeError(f"no valid dump; {len(got.skipped)} corrupt: "
@@ -95,8 +94,8 @@ def probe_pull(args: argparse.Namespace) -> Result:
             path.write_bytes(f.data)
         except OSError as e:
             raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
-        docs.append({"slot": f.index, "address": f"0x{f.address:08x}", "file": str(path),
-                     "bytes": len(f.data), "body_crc": f"0x{f.dump.header.body_crc:08x}"})
+        docs.append({"slot": f.index, "addr": hex_u32(f.address), "file": str(path),
+                     "bytes": len(f.data), "body_crc": hex_u32(f.dump.header.body_crc)})
         lines.append(f"dump at 0x{f.address:08x} (slot {f.index}): {len(f.data)} bytes, "
                      f"verified, written to {path}")
     for s in got.skipped:
@@ -111,7 +110,7 @@ def probe_pull(args: argparse.Namespace) -> Result:
 
 def cmd_dump_pull_any(args: argparse.Namespace) -> int:
     """`dump pull`: through a probe with --probe, else over the serial port."""
-    from .commands import PORT_ENV, open_client
+    from .commands import open_client
     from .dump_commands import cmd_dump_pull
     if args.probe:
         doc, text = probe_pull(args)
@@ -119,12 +118,9 @@ def cmd_dump_pull_any(args: argparse.Namespace) -> int:
         for opt in ("target", "pack", "board"):
             if getattr(args, opt):
                 raise UsageError(f"--{opt} needs --probe")
-        if not (args.port or os.environ.get(PORT_ENV)):
-            raise UsageError("no port or probe given",
-                             hint=f"pass --port URL (or set {PORT_ENV}) to pull over the "
-                                  "device's serial port, or --probe UID to read its flash "
-                                  "through a debug probe (`crashdump probes` lists them)")
-        with open_client(args) as dev:
+        with open_client(args, other=", or give --probe UID to read the dumps from flash "
+                                     "through a debug probe (`crashdump probes` lists them)"
+                         ) as dev:
             doc, text = cmd_dump_pull(args, dev)
     return _print(args, doc, text)
 

@@ -143,7 +143,6 @@ class Report:
             "signature": self.signature.to_json() if self.signature else None,
         }
 
-
     def text(self, sections: Sequence[str] = SECTIONS, records: Optional[int] = None) -> str:
         """The report for people: `sections` (names from SECTIONS) in their
         order, at most the newest `records` of each ring (None: all)."""
@@ -282,8 +281,10 @@ def printable(data: bytes) -> str:
 def _ring_json(r: Ring) -> Dict[str, Any]:
     return {"label": r.label, "guid": str(r.guid), "self": r.is_self, "addr": f"0x{r.addr:08x}",
             "item_size": r.item_size,
-            "count": r.count, "head": r.head, "tail": r.tail, "lost": r.lost,
-            "overwritten": r.overwritten, "missing": r.missing, "truncated": r.truncated,
+            "count": r.count, "head_seq": r.head, "tail_seq": r.tail,
+            "overwritten_unread_total": r.total_lost,
+            "overwritten_unread_since_last_read": r.overwritten, "missing": r.missing,
+            "truncated": r.truncated,
             "records": [{"seq": rec.seq, "len": len(rec.data), "hex": rec.data.hex(),
                          "text": printable(rec.data)} for rec in r.records]}
 
@@ -366,7 +367,7 @@ def build_report(dump: Dump, elf: Optional[Elf] = None,
     additional = [{"guid": str(a.guid), "len": len(a.data), "hex": a.data.hex(),
                    "text": printable(a.data[:32])} for a in dump.additional]
     header = {"component": h.component, "crash_count": h.crash_count,
-              "boot_count": h.boot_count, "reason": h.reason_name, "code": h.code,
+              "boot_count": h.boot_count, "reason": h.reason_name, "code": f"0x{h.code:08x}",
               "params": [f"0x{p:08x}" for p in h.params], "flags": h.flags, "stage": h.stage,
               "arch": h.arch_name, "cpuid": f"0x{h.cpuid:08x}", "build_id": h.build_id.hex(),
               "total_len": h.total_len}
