@@ -8,9 +8,11 @@
         for record in dev.source_capture("sensor").records:
             print(record.seq, record.data)
 
-Layers, each importing only those before it: errors, status -> formats -> guid,
-framing -> transport (pyserial) -> client -> render -> cli; emulate (QEMU) stands
-beside them and imports only errors.
+Layers, each a subpackage importing only from those before it (checked by
+tests/host/test_layers.py): errors -> protocol (the device protocol; pyserial) ->
+dumpfile (the dump file format) -> decode -> probe (pyOCD) -> gdbserver -> pull
+(where dumps come from: serial or probe) -> harness (QEMU, collect, Robot,
+pytest) -> cli.
 
 The names below are imported on first use, so that `crashdump info` loads
 only the modules it needs (the CLI's start-up time is most of a command's).
@@ -21,24 +23,24 @@ import importlib
 from typing import TYPE_CHECKING, Any, Dict, List
 
 if TYPE_CHECKING:
-    from .client import Capture, Client, Gap, ReadResult
-    from .emulate import BOARDS, Board, Emulator
     from .errors import (CrashdumpError, DeviceError, DumpFormatError, EmulatorError,
                          ProbeError, ProtocolError, TransportError, TransportTimeoutError)
-    from .formats import Caps, DeviceInfo, Range, Record, SourceInfo
-    from .guid import SourceRef, guid_from_name, parse_guid, resolve_source
-    from .status import Status
-    from .transport import SerialTransport, Transport, open_transport
+    from .harness.emulate import BOARDS, Board, Emulator
+    from .protocol.client import Capture, Client, Gap, ReadResult
+    from .protocol.guid import SourceRef, guid_from_name, parse_guid, resolve_source
+    from .protocol.status import Status
+    from .protocol.transport import SerialTransport, Transport, open_transport
+    from .protocol.wire import Caps, DeviceInfo, Range, Record, SourceInfo
 
 _EXPORTS: Dict[str, List[str]] = {
-    "client": ["Capture", "Client", "Gap", "ReadResult"],
-    "emulate": ["BOARDS", "Board", "Emulator"],
     "errors": ["CrashdumpError", "DeviceError", "DumpFormatError", "EmulatorError", "ProbeError",
                "ProtocolError", "TransportError", "TransportTimeoutError"],
-    "formats": ["Caps", "DeviceInfo", "Range", "Record", "SourceInfo"],
-    "guid": ["SourceRef", "guid_from_name", "parse_guid", "resolve_source"],
-    "status": ["Status"],
-    "transport": ["SerialTransport", "Transport", "open_transport"],
+    "harness.emulate": ["BOARDS", "Board", "Emulator"],
+    "protocol.client": ["Capture", "Client", "Gap", "ReadResult"],
+    "protocol.guid": ["SourceRef", "guid_from_name", "parse_guid", "resolve_source"],
+    "protocol.status": ["Status"],
+    "protocol.transport": ["SerialTransport", "Transport", "open_transport"],
+    "protocol.wire": ["Caps", "DeviceInfo", "Range", "Record", "SourceInfo"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

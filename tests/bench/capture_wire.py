@@ -15,7 +15,7 @@ import sys
 import time
 
 from crashdump import Client, Emulator
-from crashdump.emulate import demo_elf, find_root, get_board
+from crashdump.harness.emulate import demo_elf, find_root, get_board
 
 GEOMETRIES = [(1024, 64), (256, 256), (64, 1024), (32, 2048)]  # item size, count: 64 KiB
 

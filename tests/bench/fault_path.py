@@ -21,7 +21,7 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 
 from crashdump import Client, Emulator
-from crashdump.emulate import demo_elf, find_root, get_board
+from crashdump.harness.emulate import demo_elf, find_root, get_board
 
 BOARD = "qemu-mps2-an385"
 

@@ -18,15 +18,15 @@ import time
 from pathlib import Path
 
 from crashdump import Client
-from crashdump.dumps import pull_slot
-from crashdump.emulate import Emulator, demo_elf, find_root, get_board
+from crashdump.harness.emulate import Emulator, demo_elf, find_root, get_board
+from crashdump.pull.serial import SerialSource, offered
 
 
 def pull_demo_dump(board: str, elf: Path, path: Path) -> None:
     with Emulator(board, elf=elf) as emu, Client.open(emu.serial_url, timeout=5.0) as dev:
         dev.fault(1)  # bad_read
         slot = [s for s in dev.dump_status().slots if s.state == 1][0]
-        pull_slot(dev, slot, path)
+        SerialSource(dev).pull(offered(slot), path)
 
 
 def attach_to_bt(gdb: str, dump: Path, elf: Path) -> float:

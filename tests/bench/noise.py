@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
 from crashdump import Client, Emulator  # noqa: E402
-from crashdump.emulate import demo_elf, find_root, get_board  # noqa: E402
 from crashdump.errors import CrashdumpError  # noqa: E402
+from crashdump.harness.emulate import demo_elf, find_root, get_board
 from noise_proxy import NoiseProxy  # noqa: E402
 
 

@@ -14,7 +14,7 @@ import time
 
 from crashdump import Client, Emulator
 from crashdump.decode.elf import Elf
-from crashdump.emulate import demo_elf, find_root, get_board
+from crashdump.harness.emulate import demo_elf, find_root, get_board
 from crashdump.probe.locate import CountingReader, locate, read_dumps
 from crashdump.probe.session import ProbeSession
 

@@ -13,7 +13,7 @@ import time
 from typing import Callable
 
 from crashdump import Emulator
-from crashdump.emulate import demo_elf, find_root, get_board
+from crashdump.harness.emulate import demo_elf, find_root, get_board
 from crashdump.probe.rsp_client import RspClient
 from pyocd.core.helpers import ConnectHelper
 

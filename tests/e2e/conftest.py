@@ -15,7 +15,7 @@ from typing import Dict, Iterator, List, Optional
 import pytest
 
 from crashdump import Client
-from crashdump.emulate import BOARDS, Emulator, demo_elf, find_root, get_board
+from crashdump.harness.emulate import BOARDS, Emulator, demo_elf, find_root, get_board
 
 ROOT = Path(__file__).resolve().parents[2]
 E2E_BOARDS = [b for b in os.environ.get("CRASHDUMP_BOARDS", ",".join(BOARDS)).split(",") if b]

@@ -16,8 +16,8 @@ from typing import List
 
 import pytest
 
-from crashdump.dump import parse_dump
-from crashdump.dumps import pull_slot
+from crashdump.dumpfile.parse import parse_dump
+from crashdump.pull.serial import SerialSource, offered
 
 from conftest import E2E_BOARDS
 from test_faults import KINDS
@@ -38,7 +38,7 @@ def test_summary_oneline_and_symbol_dir(dev, board, elf, tmp_path: Path) -> None
     for n, name in enumerate(["bad_read", "undef", "bad_read"]):
         dev.fault(KINDS[name][0])
         slot = next(s for s in dev.dump_status().slots if s.state == 1)
-        pull_slot(dev, slot, dumps / f"{n}-{name}.cdmp")
+        SerialSource(dev).pull(offered(slot), dumps / f"{n}-{name}.cdmp")
         dev.dump_erase(slot.index, 0, force=True)
     symbols = str(elf.parent.parent.parent)     # the board's build tree: ELFs and objects
 

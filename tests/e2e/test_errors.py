@@ -45,7 +45,7 @@ def test_source_errors(dev):
 
 
 def test_protocol_level_errors(dev):
-    from crashdump.formats import Cmd
+    from crashdump.protocol.wire import Cmd
     # an empty write is INVAL; a payload too short for its command is MALFORMED
     guid = dev.source_create("raw", item_size=8, count=2).guid
     assert status_of(lambda: dev.request(Cmd.SRC_WRITE, guid.bytes)) == "INVAL"

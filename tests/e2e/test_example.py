@@ -23,7 +23,7 @@ import pytest
 
 import crashdump
 from crashdump import Client, CrashdumpError
-from crashdump.emulate import Emulator
+from crashdump.harness.emulate import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "sensor-app"

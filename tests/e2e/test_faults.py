@@ -16,9 +16,9 @@ import pytest
 
 from crashdump.decode.elf import Elf
 from crashdump.decode.report import build_report
-from crashdump.dumps import pull_slot
-from crashdump.emulate import get_board
-from crashdump.formats import REGS_V_SPLIM, Arch
+from crashdump.dumpfile.format import REGS_V_SPLIM, Arch
+from crashdump.harness.emulate import get_board
+from crashdump.pull.serial import SerialSource, offered
 
 REASON_FAULT, REASON_BUGCHECK, REASON_WATCHDOG = 1, 2, 3
 STKOF = 1 << 20  # CFSR.STKOF (ARMv8-M)
@@ -58,7 +58,7 @@ def crash(dev, kind: int, tmp_path: Path):
     valid = [s for s in status.slots if s.state == 1]
     assert len(valid) == 1, status
     assert status.record is not None and status.record.crash_count == valid[0].crash_count
-    return pull_slot(dev, valid[0], tmp_path / "crash.cdmp").dump
+    return SerialSource(dev).pull(offered(valid[0]), tmp_path / "crash.cdmp").dump
 
 
 @pytest.mark.parametrize("name", sorted(KINDS))

@@ -21,9 +21,9 @@ from typing import Dict, List, Tuple
 import pytest
 
 from crashdump import Client
-from crashdump.dumps import pull_slot
-from crashdump.emulate import Emulator, get_board
-from crashdump.formats import RING_MAGIC
+from crashdump.dumpfile.format import RING_MAGIC
+from crashdump.harness.emulate import Emulator, get_board
+from crashdump.pull.serial import SerialSource, offered
 
 GDB = shutil.which("gdb-multiarch")
 CRASHDUMP = [sys.executable, "-m", "crashdump"]
@@ -51,7 +51,7 @@ def crash_dump(board: str, elf: Path, name: str, tmp_path_factory) -> Path:
                 dev.fault(KINDS[name][0])
                 valid = [s for s in dev.dump_status().slots if s.state == 1]
                 assert len(valid) == 1
-                pull_slot(dev, valid[0], path)
+                SerialSource(dev).pull(offered(valid[0]), path)
         assert not emu.locked_up, emu.output
         _dumps[key] = path
     return _dumps[key]

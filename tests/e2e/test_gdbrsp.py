@@ -13,7 +13,7 @@ import pytest
 
 from crashdump import Client
 from crashdump.decode.elf import Elf
-from crashdump.emulate import Emulator, get_board
+from crashdump.harness.emulate import Emulator, get_board
 from crashdump.probe.gdbrsp import GdbRspRegisterError
 from crashdump.probe.rsp_client import RspClient
 from pyocd.core import exceptions

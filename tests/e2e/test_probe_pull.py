@@ -18,8 +18,8 @@ from typing import Iterator, List
 import pytest
 
 from crashdump import Client
-from crashdump.emulate import Emulator
-from crashdump.formats import DUMP_LOCATOR
+from crashdump.dumpfile.format import DUMP_LOCATOR
+from crashdump.harness.emulate import Emulator
 from crashdump.probe.rsp_client import RspClient
 
 FAULT_BAD_READ = 1
@@ -151,7 +151,7 @@ def test_probe_pull_with_a_local_cmsis_pack(gdb_emu, board, elf, tmp_path):
     memory map): no network, no ELF given; the pack's IROM is scanned."""
     import zipfile
     from crashdump.decode.elf import Elf
-    from crashdump.emulate import get_board
+    from crashdump.harness.emulate import get_board
     with Elf(elf) as image:
         rom = image.address_of("cm_core_vectors")
         rom_end = image.address_of("__cd_dump_end")

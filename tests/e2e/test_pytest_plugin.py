@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crashdump.emulate import BOARDS, demo_elf, get_board
+from crashdump.harness.emulate import BOARDS, demo_elf, get_board
 
 pytest_plugins = ["pytester"]
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BOARD = (os.environ.get("CRASHDUMP_BOARDS") or next(iter(BOARDS))).split(",")[0]
 
 USER_TESTS = '''
-from crashdump.formats import FaultKind
+from crashdump.protocol.wire import FaultKind
 
 def test_talks(crashdump_client):
     assert crashdump_client.info().boot_count == 1

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from crashdump import Caps, Client, DeviceError
-from crashdump.emulate import Emulator, demo_elf, find_root, get_board
-from crashdump.formats import FaultKind
+from crashdump.harness.emulate import Emulator, demo_elf, find_root, get_board
+from crashdump.protocol.wire import FaultKind
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crashdump.emulate import BOARDS, Emulator, demo_elf, get_board
+from crashdump.harness.emulate import BOARDS, Emulator, demo_elf, get_board
 
 robot_api = pytest.importorskip("robot.api", reason="Robot Framework is in the test extra: "
                                 "pip install -e '.[test]'")

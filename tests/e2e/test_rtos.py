@@ -20,8 +20,8 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from crashdump import Client, CrashdumpError
-from crashdump.emulate import Emulator, demo_elf, find_root, get_board
-from crashdump.formats import FaultKind
+from crashdump.harness.emulate import Emulator, demo_elf, find_root, get_board
+from crashdump.protocol.wire import FaultKind
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "crashdump"]

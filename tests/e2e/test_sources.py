@@ -12,7 +12,7 @@ from elftools.elf.elffile import ELFFile
 
 from crashdump import DeviceError
 from crashdump.decode.elf import Elf
-from crashdump.formats import Caps
+from crashdump.protocol.wire import Caps
 
 
 def elf_build_id(path) -> bytes:

@@ -3,8 +3,8 @@
 with simple rings, behind a fake Transport or a TCP socket.
 
 It is written from the spec, not from the client: it parses requests and builds
-replies with struct directly, not with crashdump.formats, so client and fake do
-not share a layout mistake. COBS comes from crashdump.framing, which
+replies with struct directly, not with crashdump.protocol.wire, so client and fake do
+not share a layout mistake. COBS comes from crashdump.protocol.framing, which
 test_framing.py checks against published vectors.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Deque, List, Optional, Tuple
 
-from crashdump.framing import cobs_decode, cobs_encode
-from crashdump.transport import Transport
+from crashdump.protocol.framing import cobs_decode, cobs_encode
+from crashdump.protocol.transport import Transport
 
 OK, INVAL, MALFORMED, UNKNOWN_CMD, UNKNOWN_SOURCE, SOURCE_LIMIT = 0, -1, -2, -3, -4, -5
 RING_TOO_LARGE, ITEM_TOO_LARGE, GEOMETRY = -6, -7, -8

@@ -199,7 +199,7 @@ def test_internal_error_is_one_line_without_debug(capsys: pytest.CaptureFixture,
     def broken(self: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("crashdump.client.Client.info", broken)
+    monkeypatch.setattr("crashdump.protocol.client.Client.info", broken)
     code, _, err = run(capsys, "-p", server.url, "info")
     assert code == 1 and "Traceback" not in err
     assert err.splitlines()[0] == "error: info: internal error: RuntimeError: boom"
@@ -264,13 +264,14 @@ def test_device_commands_load_no_dump_decoder_probe_or_gdb_server() -> None:
     must not import pyOCD, the dump parser, the decoder or the GDB server."""
     import subprocess
     import sys
-    heavy = ("pyocd", "crashdump.dump", "crashdump.decode", "crashdump.gdbserver",
-             "crashdump.probe", "crashdump.dumps", "subprocess", "importlib.metadata")
+    heavy = ("pyocd", "crashdump.dumpfile", "crashdump.decode", "crashdump.gdbserver",
+             "crashdump.probe", "crashdump.pull", "crashdump.harness.collect",
+             "subprocess", "importlib.metadata")
     code = ("import sys; from crashdump.cli import build_parser; "
             "build_parser().parse_args(['--port', 'loop://', 'info']); "
             "print('\\n'.join(sys.modules))")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "host")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env).stdout.split()
-    assert "crashdump.client" in out
+    assert "crashdump.protocol.client" in out
     assert [m for m in out if m.startswith(heavy)] == []

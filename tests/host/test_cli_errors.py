@@ -15,8 +15,8 @@ import pytest
 
 from crashdump.cli import main
 from crashdump.cli.parser import build_parser
-from crashdump.dump import FaultRegs, MemBlock, Regs
-from crashdump.dump_build import build_dump, build_ring
+from crashdump.dumpfile.build import build_dump, build_ring
+from crashdump.dumpfile.parse import FaultRegs, MemBlock, Regs
 
 from .fake_device import FakeServer
 

@@ -8,7 +8,7 @@ import pytest
 
 from crashdump import (Client, DeviceError, Gap, ProtocolError, TransportTimeoutError,
                        guid_from_name)
-from crashdump.formats import Cmd
+from crashdump.protocol.wire import Cmd
 
 from .fake_device import FakeDevice, FakeTransport
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""crashdump.collect: dumps pulled over the protocol (fake device) and through
+"""crashdump.harness.collect: dumps pulled over the protocol (fake device) and through
 the gdbrsp probe (fake GDB stub), written and decoded, each reported once."""
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from crashdump import Client
-from crashdump.collect import Collector, safe_name
-from crashdump.dump import parse_dump
+from crashdump.dumpfile.parse import parse_dump
 from crashdump.errors import CrashdumpError, ProbeError
+from crashdump.harness.collect import Collector, safe_name
 
 from .fake_rsp import FakeRspServer, FakeStub
 from .test_dump_cli import DumpDevice

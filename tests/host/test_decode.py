@@ -14,9 +14,9 @@ from crashdump.decode import fault
 from crashdump.decode.elf import Elf, Symbol
 from crashdump.decode.report import build_report, name_range
 from crashdump.decode.unwind import unwind
-from crashdump.dump import FaultRegs, MemBlock, Regs, parse_dump
-from crashdump.dump_build import build_dump
-from crashdump.formats import DUMP_F_BAD_SP, DUMP_F_NESTED, Arch, Reason
+from crashdump.dumpfile.build import build_dump
+from crashdump.dumpfile.format import DUMP_F_BAD_SP, DUMP_F_NESTED, Arch, Reason
+from crashdump.dumpfile.parse import FaultRegs, MemBlock, Regs, parse_dump
 
 ROOT = Path(__file__).resolve().parents[2]
 

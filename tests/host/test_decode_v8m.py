@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from crashdump.decode import fault
-from crashdump.dump import FaultRegs, Regs, parse_dump
-from crashdump.dump_build import build_dump
-from crashdump.formats import DUMP_F_BAD_SP, REGS_V_SPECIAL, REGS_V_SPLIM, Arch
+from crashdump.dumpfile.build import build_dump
+from crashdump.dumpfile.format import DUMP_F_BAD_SP, REGS_V_SPECIAL, REGS_V_SPLIM, Arch
+from crashdump.dumpfile.parse import FaultRegs, Regs, parse_dump
 
 STKOF = 1 << 20
 LIMIT_M, LIMIT_P = 0x38000000, 0x38010000

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""crashdump.dump: parse and build crash dump files (cd_format.h, "crash dumps")."""
+"""crashdump.dumpfile: parse and build crash dump files (cd_format.h, "crash dumps")."""
 from __future__ import annotations
 
 import random
@@ -9,11 +9,11 @@ from typing import List
 
 import pytest
 
-from crashdump.dump import (HDR_LEN, Additional, FaultRegs, Fpu, MemBlock, Regs, crc32,
-                            decode_ring, parse_dump, split_slots)
-from crashdump.dump_build import build_dump, build_ring
+from crashdump.dumpfile.build import build_dump, build_ring
+from crashdump.dumpfile.format import SEC_F_SELF, SEC_F_TRUNCATED, SecType
+from crashdump.dumpfile.parse import (HDR_LEN, Additional, FaultRegs, Fpu, MemBlock, Regs, crc32,
+                                      decode_ring, parse_dump, split_slots)
 from crashdump.errors import DumpFormatError
-from crashdump.formats import SEC_F_SELF, SEC_F_TRUNCATED, SecType
 
 REGS = Regs(r=tuple(range(13)), sp=0x20000F00, lr=0x1AD, pc=0x24A, xpsr=0x01000000,
             exc_return=0xFFFFFFFD, valid=7)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""crashdump.dump: the parser's work is bounded by its input (issue 11).
+"""crashdump.dumpfile.parse: the parser's work is bounded by its input (issue 11).
 
 Work is counted, not timed: every Python line executed while parsing is one
 unit, and the parse is stopped with an error once it exceeds a budget
@@ -13,10 +13,10 @@ from typing import Optional
 
 import pytest
 
-from crashdump.dump import crc32, decode_ring, parse_dump
-from crashdump.dump_build import build_dump, build_ring
+from crashdump.dumpfile.build import build_dump, build_ring
+from crashdump.dumpfile.format import RING_HDR_CRC_LEN, SEC_F_SELF, SEC_F_TRUNCATED
+from crashdump.dumpfile.parse import crc32, decode_ring, parse_dump
 from crashdump.errors import DumpFormatError
-from crashdump.formats import RING_HDR_CRC_LEN, SEC_F_SELF, SEC_F_TRUNCATED
 
 from .workbound import WorkExceeded, run_bounded
 

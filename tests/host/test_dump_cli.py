@@ -12,11 +12,11 @@ from typing import Iterator, List, Optional, Tuple
 import pytest
 
 from crashdump.cli import main
-from crashdump.dump import FaultRegs, MemBlock, Regs, parse_dump, parse_header
+from crashdump.dumpfile.build import build_dump, build_ring
+from crashdump.dumpfile.parse import FaultRegs, MemBlock, Regs, parse_dump, parse_header
 from crashdump.errors import DumpFormatError
-from crashdump.dump_build import build_dump, build_ring
-from crashdump.formats import (CRASH_MAGIC, CRASH_RECORD, WIRE_DUMP_ERASE, WIRE_DUMP_READ,
-                               WIRE_DUMP_STATUS, WIRE_SLOT)
+from crashdump.protocol.wire import (CRASH_MAGIC, CRASH_RECORD, WIRE_DUMP_ERASE, WIRE_DUMP_READ,
+                                     WIRE_DUMP_STATUS, WIRE_SLOT)
 
 from .fake_device import FakeDevice, FakeServer
 

@@ -26,11 +26,12 @@ from typing import List, Optional, Tuple
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crashdump.dump import HDR_LEN, Additional, Dump, MemBlock, Regs, crc32, decode_ring, \
-    parse_dump
-from crashdump.dump_build import build_dump, build_ring
+from crashdump.dumpfile.build import build_dump, build_ring
+from crashdump.dumpfile.format import DUMP_HDR, SEC_F_SELF
+from crashdump.dumpfile.parse import (HDR_LEN, Additional, Dump, MemBlock, Regs, crc32, decode_ring,
+                                      parse_dump)
 from crashdump.errors import DumpFormatError
-from crashdump.formats import DUMP_HDR, SEC_F_SELF, SEQ_MASK
+from crashdump.protocol.wire import SEQ_MASK
 
 from .workbound import run_bounded
 

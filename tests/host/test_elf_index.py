@@ -15,8 +15,8 @@ import pytest
 from crashdump.cli import main
 from crashdump.decode.elf import Elf
 from crashdump.decode.elf_index import EM_ARM, ElfIndex, elf_problems, read_elf_id
-from crashdump.dump import MemBlock, Regs
-from crashdump.dump_build import build_dump
+from crashdump.dumpfile.build import build_dump
+from crashdump.dumpfile.parse import MemBlock, Regs
 
 EM_X86_64 = 62
 

@@ -16,8 +16,8 @@ from typing import Any, Dict
 import pytest
 
 from crashdump import BOARDS, Board, Client, Emulator, EmulatorError
-from crashdump import emulate
 from crashdump.cli import main
+from crashdump.harness import emulate
 
 FAKE_QEMU = Path(__file__).with_name("fake_qemu.py")
 FAKE = Board("fake-board", "fake-machine", qemu=str(FAKE_QEMU), boot_address=None)

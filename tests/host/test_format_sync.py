@@ -11,14 +11,15 @@ from typing import Dict, Tuple
 
 import pytest
 
-from crashdump import formats
-from crashdump.status import MESSAGES, Status
+from crashdump.dumpfile import format as dumpfile
+from crashdump.protocol import wire
+from crashdump.protocol.status import MESSAGES, Status
 
 ROOT = Path(__file__).resolve().parents[2]
 INCLUDE = ROOT / "firmware" / "include"
 STATUS_H = INCLUDE / "crashdump" / "cd_status.h"
 FORMAT_H = INCLUDE / "crashdump" / "cd_format.h"
-ALL_STRUCTS = formats.WIRE_STRUCTS + formats.DUMP_STRUCTS
+ALL_STRUCTS = wire.WIRE_STRUCTS + wire.DUMP_WIRE_STRUCTS + dumpfile.DUMP_STRUCTS
 
 
 def c_statuses() -> Dict[str, Tuple[int, str]]:
@@ -36,53 +37,52 @@ def test_status_table_matches_cd_status_h() -> None:
 def c_constants() -> Dict[str, int]:
     """Every constant cd_format.h defines, with its Python counterpart."""
     consts: Dict[str, int] = {
-        "CD_PROTO_VERSION": formats.PROTO_VERSION,
-        "CD_FRAME_HDR_LEN": formats.FRAME_HDR_LEN,
-        "CD_FRAME_CRC_LEN": formats.FRAME_CRC_LEN,
-        "CD_FRAME_OVERHEAD": formats.FRAME_OVERHEAD,
-        "CD_FRAME_DELIM": formats.FRAME_DELIM,
-        "CD_CMD_RESPONSE": formats.CMD_RESPONSE,
-        "CD_LABEL_LEN": formats.LABEL_LEN,
-        "CD_NAME_LEN": formats.NAME_LEN,
-        "CD_BUILD_ID_MAX": formats.BUILD_ID_MAX,
-        "CD_SRC_F_REATTACHED": formats.SRC_F_REATTACHED,
-        "CD_SRC_F_SELF": formats.SRC_F_SELF,
-        "CD_CAPTURE_F_FROM": formats.CAPTURE_F_FROM,
-        "CD_SLOT_HDR_LEN": formats.SLOT_HDR_LEN,
-        "sizeof(cd_guid_t)": formats.GUID_LEN,
+        "CD_PROTO_VERSION": wire.PROTO_VERSION,
+        "CD_FRAME_HDR_LEN": wire.FRAME_HDR_LEN,
+        "CD_FRAME_CRC_LEN": wire.FRAME_CRC_LEN,
+        "CD_FRAME_OVERHEAD": wire.FRAME_OVERHEAD,
+        "CD_FRAME_DELIM": wire.FRAME_DELIM,
+        "CD_CMD_RESPONSE": wire.CMD_RESPONSE,
+        "CD_LABEL_LEN": wire.LABEL_LEN,
+        "CD_NAME_LEN": wire.NAME_LEN,
+        "CD_BUILD_ID_MAX": wire.BUILD_ID_MAX,
+        "CD_SRC_F_REATTACHED": wire.SRC_F_REATTACHED,
+        "CD_SRC_F_SELF": wire.SRC_F_SELF,
+        "CD_CAPTURE_F_FROM": wire.CAPTURE_F_FROM,
+        "CD_SLOT_HDR_LEN": wire.SLOT_HDR_LEN,
+        "sizeof(cd_guid_t)": wire.GUID_LEN,
     }
-    consts.update({f"CD_CMD_{c.name}": int(c) for c in formats.Cmd})
-    consts.update({f"CD_CAP_{c.name}": int(c) for c in formats.Caps if c.name})
-    consts.update({f"CD_RING_STRIDE({n})": formats.ring_stride(n) for n in (1, 3, 4, 5, 64, 255)})
+    consts.update({f"CD_CMD_{c.name}": int(c) for c in wire.Cmd})
+    consts.update({f"CD_CAP_{c.name}": int(c) for c in wire.Caps if c.name})
+    consts.update({f"CD_RING_STRIDE({n})": wire.ring_stride(n) for n in (1, 3, 4, 5, 64, 255)})
     consts.update(dump_constants())
     return consts
 
 
 def dump_constants() -> Dict[str, int]:
     """The crash-dump part of cd_format.h."""
-    f = formats
     consts: Dict[str, int] = {
-        "CD_CAP_FPU": f.CAP_FPU, "CD_ERASE_F_FORCE": f.ERASE_F_FORCE,
-        "CD_RING_MAGIC": f.RING_MAGIC, "CD_RING_VERSION": f.RING_VERSION,
-        "CD_RING_HDR_CRC_LEN": f.RING_HDR_CRC_LEN,
-        "CD_DUMP_MAGIC": f.DUMP_MAGIC, "CD_DUMP_VERSION": f.DUMP_VERSION,
-        "CD_DUMP_HDR_CRC_LEN": f.DUMP_HDR_CRC_LEN, "CD_CRASH_MAGIC": f.CRASH_MAGIC,
-        "offsetof(cd_crash_record_t,crc)": f.CRASH_RECORD_CRC_LEN,
-        "CD_LOCATOR_MAGIC": f.LOCATOR_MAGIC, "CD_LOCATOR_SLOTS": f.LOCATOR_SLOTS,
-        "offsetof(cd_dump_locator_t,crc)": f.LOCATOR_CRC_LEN,
-        "CD_DUMP_F_TRUNCATED": f.DUMP_F_TRUNCATED, "CD_DUMP_F_NESTED": f.DUMP_F_NESTED,
-        "CD_DUMP_F_BAD_SP": f.DUMP_F_BAD_SP, "CD_DUMP_F_FPU": f.DUMP_F_FPU,
-        "CD_SEC_F_TRUNCATED": f.SEC_F_TRUNCATED, "CD_SEC_F_SELF": f.SEC_F_SELF,
-        "CD_SEC_F_INTERRUPTED": f.SEC_F_INTERRUPTED,
-        "CD_THREAD_F_CURRENT": f.THREAD_F_CURRENT, "CD_THREAD_F_SP_OUT": f.THREAD_F_SP_OUT,
-        "CD_REGS_V_FRAME": f.REGS_V_FRAME, "CD_REGS_V_CALLEE": f.REGS_V_CALLEE,
-        "CD_REGS_V_SPECIAL": f.REGS_V_SPECIAL, "CD_REGS_V_BASEPRI": f.REGS_V_BASEPRI,
-        "CD_REGS_V_SPLIM": f.REGS_V_SPLIM,
+        "CD_CAP_FPU": wire.CAP_FPU, "CD_ERASE_F_FORCE": wire.ERASE_F_FORCE,
+        "CD_RING_MAGIC": dumpfile.RING_MAGIC, "CD_RING_VERSION": dumpfile.RING_VERSION,
+        "CD_RING_HDR_CRC_LEN": dumpfile.RING_HDR_CRC_LEN,
+        "CD_DUMP_MAGIC": dumpfile.DUMP_MAGIC, "CD_DUMP_VERSION": dumpfile.DUMP_VERSION,
+        "CD_DUMP_HDR_CRC_LEN": dumpfile.DUMP_HDR_CRC_LEN, "CD_CRASH_MAGIC": wire.CRASH_MAGIC,
+        "offsetof(cd_crash_record_t,crc)": wire.CRASH_RECORD_CRC_LEN,
+        "CD_LOCATOR_MAGIC": dumpfile.LOCATOR_MAGIC, "CD_LOCATOR_SLOTS": dumpfile.LOCATOR_SLOTS,
+        "offsetof(cd_dump_locator_t,crc)": dumpfile.LOCATOR_CRC_LEN,
+        "CD_DUMP_F_TRUNCATED": dumpfile.DUMP_F_TRUNCATED, "CD_DUMP_F_NESTED": dumpfile.DUMP_F_NESTED,
+        "CD_DUMP_F_BAD_SP": dumpfile.DUMP_F_BAD_SP, "CD_DUMP_F_FPU": dumpfile.DUMP_F_FPU,
+        "CD_SEC_F_TRUNCATED": dumpfile.SEC_F_TRUNCATED, "CD_SEC_F_SELF": dumpfile.SEC_F_SELF,
+        "CD_SEC_F_INTERRUPTED": dumpfile.SEC_F_INTERRUPTED,
+        "CD_THREAD_F_CURRENT": dumpfile.THREAD_F_CURRENT, "CD_THREAD_F_SP_OUT": dumpfile.THREAD_F_SP_OUT,
+        "CD_REGS_V_FRAME": dumpfile.REGS_V_FRAME, "CD_REGS_V_CALLEE": dumpfile.REGS_V_CALLEE,
+        "CD_REGS_V_SPECIAL": dumpfile.REGS_V_SPECIAL, "CD_REGS_V_BASEPRI": dumpfile.REGS_V_BASEPRI,
+        "CD_REGS_V_SPLIM": dumpfile.REGS_V_SPLIM,
     }
-    for prefix, enum_type in (("CD_CMD_", f.DumpCmd), ("CD_SLOT_", f.SlotState),
-                              ("CD_REASON_", f.Reason), ("CD_ARCH_", f.Arch),
-                              ("CD_SEC_", f.SecType), ("CD_FAULT_", f.FaultKind),
-                              ("CD_CTX_", f.ContextLayout)):
+    for prefix, enum_type in (("CD_CMD_", wire.DumpCmd), ("CD_SLOT_", wire.SlotState),
+                              ("CD_REASON_", dumpfile.Reason), ("CD_ARCH_", dumpfile.Arch),
+                              ("CD_SEC_", dumpfile.SecType), ("CD_FAULT_", wire.FaultKind),
+                              ("CD_CTX_", dumpfile.ContextLayout)):
         consts.update({prefix + m.name: int(m) for m in enum_type})
     return consts
 
@@ -94,8 +94,8 @@ def test_every_dump_constant_in_the_header_is_known() -> None:
                             text))
     assert len(names) > 40
     missing = names - set(dump_constants())
-    assert not missing, f"cd_format.h constants missing in formats.py: {sorted(missing)}"
-    assert set(formats.FaultKind) == set(formats.FAULT_KIND_HELP), "a fault kind lacks help text"
+    assert not missing, f"cd_format.h constants missing in wire.py or dumpfile/format.py: {sorted(missing)}"
+    assert set(wire.FaultKind) == set(wire.FAULT_KIND_HELP), "a fault kind lacks help text"
 
 
 def test_bugcheck_assert_code_matches_crashdump_h() -> None:
@@ -112,8 +112,8 @@ def test_every_command_and_capability_in_the_header_is_known() -> None:
     c_caps = set(re.findall(r"#define\s+(CD_CAP_\w+)\b", text))
     known = set(c_constants())
     assert c_cmds and c_caps
-    assert c_cmds <= known, f"commands missing in formats.Cmd: {sorted(c_cmds - known)}"
-    assert c_caps <= known, f"capabilities missing in formats.Caps: {sorted(c_caps - known)}"
+    assert c_cmds <= known, f"commands missing in wire.Cmd: {sorted(c_cmds - known)}"
+    assert c_caps <= known, f"capabilities missing in wire.Caps: {sorted(c_caps - known)}"
 
 
 def c_program() -> str:
@@ -147,7 +147,7 @@ def c_layout(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Tuple[int, .
 
 
 @pytest.mark.parametrize("struct", ALL_STRUCTS, ids=lambda s: s.c_name)
-def test_struct_layout_matches_cd_format_h(struct: formats.WireStruct,
+def test_struct_layout_matches_cd_format_h(struct: wire.WireStruct,
                                            c_layout: Dict[str, Tuple[int, ...]]) -> None:
     assert c_layout[struct.c_name] == (struct.size,)
     for name, _ in struct.fields:

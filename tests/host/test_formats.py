@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from crashdump import formats as f
 from crashdump.errors import ProtocolError
+from crashdump.protocol import wire
 
 # Sizes stated in docs/protocol.md.
 DOCUMENTED_SIZES = {"cd_wire_info_t": 112, "cd_wire_create_t": 40, "cd_wire_source_t": 52,
@@ -17,10 +17,10 @@ DOCUMENTED_SIZES = {"cd_wire_info_t": 112, "cd_wire_create_t": 40, "cd_wire_sour
 
 
 def test_struct_sizes_match_protocol_doc() -> None:
-    assert {s.c_name: s.size for s in f.WIRE_STRUCTS} == DOCUMENTED_SIZES
-    assert f.INFO.offsets["self_guid"] == 28
-    assert f.INFO.offsets["build_id"] == 60
-    assert f.INFO.offsets["name"] == 80
+    assert {s.c_name: s.size for s in wire.WIRE_STRUCTS} == DOCUMENTED_SIZES
+    assert wire.INFO.offsets["self_guid"] == 28
+    assert wire.INFO.offsets["build_id"] == 60
+    assert wire.INFO.offsets["name"] == 80
 
 
 def info_payload(version: int = 1, build_id_len: int = 4, name: bytes = b"demo") -> bytes:
@@ -30,9 +30,9 @@ def info_payload(version: int = 1, build_id_len: int = 4, name: bytes = b"demo")
 
 
 def test_parse_info() -> None:
-    info = f.parse_info(info_payload())
+    info = wire.parse_info(info_payload())
     assert info.frame_max == 1024
-    assert info.caps == f.Caps.SOURCES | f.Caps.RESET
+    assert info.caps == wire.Caps.SOURCES | wire.Caps.RESET
     assert info.self_guid == uuid.UUID(int=0x1234)
     assert info.build_id == b"\xde\xad\xbe\xef"
     assert info.name == "demo"
@@ -41,26 +41,26 @@ def test_parse_info() -> None:
 
 def test_parse_info_rejects_other_version_and_length() -> None:
     with pytest.raises(ProtocolError, match="version 2"):
-        f.parse_info(info_payload(version=2))
+        wire.parse_info(info_payload(version=2))
     with pytest.raises(ProtocolError, match="111 bytes, expected 112"):
-        f.parse_info(info_payload()[:-1])
+        wire.parse_info(info_payload()[:-1])
 
 
 def test_build_create_layout_and_label() -> None:
     g = uuid.UUID("00112233-4455-6677-8899-aabbccddeeff")
-    raw = f.build_create(g, "a-label-longer-than-16", 32, 9)
+    raw = wire.build_create(g, "a-label-longer-than-16", 32, 9)
     assert raw[:16] == bytes.fromhex("00112233445566778899aabbccddeeff")
     assert raw[16:32] == b"a-label-longer-t"
     assert raw[32:] == struct.pack("<HHI", 32, 0, 9)
-    assert f.build_create(g, "ab", 1, 1)[16:32] == b"ab" + bytes(14)
+    assert wire.build_create(g, "ab", 1, 1)[16:32] == b"ab" + bytes(14)
     with pytest.raises(ValueError):
-        f.build_create(g, "x", 70000, 1)
+        wire.build_create(g, "x", 70000, 1)
 
 
 def test_build_capture_flags() -> None:
     g = uuid.UUID(int=1)
-    assert f.build_capture(g)[16:] == struct.pack("<II", 0, 0)
-    assert f.build_capture(g, 5)[16:] == struct.pack("<II", 5, f.CAPTURE_F_FROM)
+    assert wire.build_capture(g)[16:] == struct.pack("<II", 0, 0)
+    assert wire.build_capture(g, 5)[16:] == struct.pack("<II", 5, wire.CAPTURE_F_FROM)
 
 
 def items(first: int, records: list, extra: bytes = b"", n: int = -1) -> bytes:
@@ -70,7 +70,7 @@ def items(first: int, records: list, extra: bytes = b"", n: int = -1) -> bytes:
 
 
 def test_parse_items() -> None:
-    reply = f.parse_items(items(0xFFFFFFFF, [b"a", b"", b"ccc"]))
+    reply = wire.parse_items(items(0xFFFFFFFF, [b"a", b"", b"ccc"]))
     assert [(r.seq, r.data) for r in reply.records] == [(0xFFFFFFFF, b"a"), (0, b""), (1, b"ccc")]
     assert reply.lost == 2
 
@@ -83,29 +83,29 @@ def test_parse_items() -> None:
 ])
 def test_parse_items_rejects_bad_lengths(payload: bytes, match: str) -> None:
     with pytest.raises(ProtocolError, match=match):
-        f.parse_items(payload)
+        wire.parse_items(payload)
 
 
 def test_parse_source_and_flags() -> None:
     raw = struct.pack("<16s16sHHIIII", uuid.UUID(int=7).bytes, b"sixteen-byte-lbl", 32,
-                      f.SRC_F_REATTACHED | f.SRC_F_SELF, 8, 2, 0xFFFFFFFE, 1)
-    s = f.parse_source(raw)
+                      wire.SRC_F_REATTACHED | wire.SRC_F_SELF, 8, 2, 0xFFFFFFFE, 1)
+    s = wire.parse_source(raw)
     assert s.label == "sixteen-byte-lbl"
     assert s.reattached and s.is_self
     assert s.held == 4  # wraps around 2^32
     with pytest.raises(ProtocolError):
-        f.parse_source(raw + b"\x00")
+        wire.parse_source(raw + b"\x00")
 
 
 def test_parse_list_checks_entry_count() -> None:
     entry = struct.pack("<II", 0x20000000, 16)
-    total, ranges = f.parse_range_list(struct.pack("<HH", 3, 1) + entry)
-    assert total == 3 and ranges == [f.Range(0x20000000, 16)]
+    total, ranges = wire.parse_range_list(struct.pack("<HH", 3, 1) + entry)
+    assert total == 3 and ranges == [wire.Range(0x20000000, 16)]
     with pytest.raises(ProtocolError):
-        f.parse_range_list(struct.pack("<HH", 3, 2) + entry)
+        wire.parse_range_list(struct.pack("<HH", 3, 2) + entry)
 
 
 def test_ring_stride_and_seq_diff() -> None:
-    assert [f.ring_stride(n) for n in (1, 4, 5, 32)] == [8, 8, 12, 36]
-    assert f.seq_diff(1, 0xFFFFFFFF) == 2
-    assert f.decode_text(b"ab\x00cd") == "ab"
+    assert [wire.ring_stride(n) for n in (1, 4, 5, 32)] == [8, 8, 12, 36]
+    assert wire.seq_diff(1, 0xFFFFFFFF) == 2
+    assert wire.decode_text(b"ab\x00cd") == "ab"

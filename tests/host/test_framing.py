@@ -8,8 +8,9 @@ import zlib
 import pytest
 
 from crashdump.errors import ProtocolError
-from crashdump.framing import (Frame, FrameDecoder, cobs_decode, cobs_encode, cobs_max_encoded,
-                               decode_frame, encode_frame, frame_bytes, parse_frame)
+from crashdump.protocol.framing import (Frame, FrameDecoder, cobs_decode, cobs_encode,
+                                        cobs_max_encoded, decode_frame, encode_frame, frame_bytes,
+                                        parse_frame)
 
 R = bytes(range(1, 256))  # 01..FF
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Property-based fuzzing of the host's frame layer (crashdump.framing) with
+"""Property-based fuzzing of the host's frame layer (crashdump.protocol.framing) with
 hypothesis: round trips, hostile byte streams, and the salvage search's
 result and work bound against a brute-force reference."""
 from __future__ import annotations
@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crashdump.errors import CrashdumpError, ProtocolError
-from crashdump.framing import (Frame, FrameDecoder, cobs_decode, cobs_encode, decode_frame,
-                               encode_frame, salvage_offsets)
+from crashdump.protocol.framing import (Frame, FrameDecoder, cobs_decode, cobs_encode, decode_frame,
+                                        encode_frame, salvage_offsets)
 
 # 300 examples per property in CI; scripts/bench.sh sets CRASHDUMP_FUZZ_EXAMPLES higher.
 SETTINGS = settings(max_examples=int(os.environ.get("CRASHDUMP_FUZZ_EXAMPLES", "300")),

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """crashdump gdbserver: the target model (registers, memory) and the RSP loop,
-with dumps built by crashdump.dump_build; the CLI through --pipe and --port as
+with dumps built by crashdump.dumpfile.build; the CLI through --pipe and --port as
 a real subprocess. GDB itself is exercised in tests/e2e/test_gdb.py."""
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 from crashdump import rsp
-from crashdump.dump import FaultRegs, Fpu, MemBlock, Regs, parse_dump
-from crashdump.dump_build import build_dump, build_ring
-from crashdump.formats import (REGS_V_BASEPRI, REGS_V_CALLEE, REGS_V_FRAME, REGS_V_SPECIAL,
-                               SEC_F_SELF, Arch, Reason)
+from crashdump.dumpfile.build import build_dump, build_ring
+from crashdump.dumpfile.format import (REGS_V_BASEPRI, REGS_V_CALLEE, REGS_V_FRAME, REGS_V_SPECIAL,
+                                       SEC_F_SELF, Arch, Reason)
+from crashdump.dumpfile.parse import FaultRegs, Fpu, MemBlock, Regs, parse_dump
 from crashdump.gdbserver import RspServer, Target
 from crashdump.gdbserver.target import SIGABRT, SIGALRM, SIGBUS, SIGFPE, SIGSEGV
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from crashdump.guid import (NAMESPACE, SourceRef, guid_from_name, label_from_name, parse_guid,
-                            resolve_source)
+from crashdump.protocol.guid import (NAMESPACE, SourceRef, guid_from_name, label_from_name,
+                                     parse_guid, resolve_source)
 
 SPEC_NAMESPACE = "3d5b3f6c-0c51-4b7e-9a55-6b2f4e0c8d21"  # docs/protocol.md
 

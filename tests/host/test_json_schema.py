@@ -20,9 +20,9 @@ from typing import Any, Callable, Dict, List, Tuple
 import pytest
 
 from crashdump.cli import build_parser, main
-from crashdump.dump import Additional, MemBlock, Regs
-from crashdump.dump_build import build_dump
-from crashdump.emulate import BOARDS
+from crashdump.dumpfile.build import build_dump
+from crashdump.dumpfile.parse import Additional, MemBlock, Regs
+from crashdump.harness.emulate import BOARDS
 
 from .fake_device import FakeDevice, FakeServer
 from .test_cli_errors import leaf_commands

@@ -14,7 +14,7 @@ from serial.tools import list_ports_common
 
 from crashdump import TransportError
 from crashdump.cli import commands, main
-from crashdump.transport import likely_device, list_ports, open_transport
+from crashdump.protocol.transport import likely_device, list_ports, open_transport
 
 from .fake_device import FakeServer
 

@@ -10,11 +10,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
-from crashdump.dump import MemBlock, Regs, crc32
-from crashdump.dump_build import build_dump
-from crashdump.emulate import DEMO_ELF
+from crashdump.dumpfile.build import build_dump
+from crashdump.dumpfile.format import DUMP_LOCATOR, LOCATOR_CRC_LEN, LOCATOR_MAGIC
+from crashdump.dumpfile.parse import MemBlock, Regs, crc32
 from crashdump.errors import ProbeError
-from crashdump.formats import DUMP_LOCATOR, LOCATOR_CRC_LEN, LOCATOR_MAGIC
+from crashdump.harness.emulate import DEMO_ELF
 from crashdump.probe.locate import (BOARD_PARTITIONS, BoardPartition, Layout, locate,
                                     parse_locator, read_dumps)
 

@@ -130,7 +130,7 @@ class _SilentEmulator:
 
 def test_a_silent_firmware_is_read_through_the_gdb_stub(monkeypatch: pytest.MonkeyPatch,
                                                         tmp_path: Path) -> None:
-    from crashdump.collect import Collector
+    from crashdump.harness.collect import Collector
     from crashdump.pytest_plugin import CrashdumpDevice
     probed = []
     monkeypatch.setattr(Collector, "from_probe",

@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import pytest
 
 from crashdump.cli.parser import build_parser
-from crashdump.formats import FaultKind
+from crashdump.protocol.wire import FaultKind
 
 ROOT = Path(__file__).resolve().parents[2]
 RENODE_VERSION = "1.16.1"  # what CI pins (.github/workflows/renode.yml)

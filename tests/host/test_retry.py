@@ -15,11 +15,11 @@ from typing import Callable, List, Optional
 
 import pytest
 
-from crashdump.client import Client, may_repeat
 from crashdump.errors import CrashdumpError, TransportTimeoutError
-from crashdump.formats import Caps, Cmd, DumpCmd
-from crashdump.framing import decode_frame
-from crashdump.transport import Transport
+from crashdump.protocol.client import Client, may_repeat
+from crashdump.protocol.framing import decode_frame
+from crashdump.protocol.transport import Transport
+from crashdump.protocol.wire import Caps, Cmd, DumpCmd
 
 from .fake_device import FakeDevice, FakeTransport
 

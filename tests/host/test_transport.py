@@ -9,7 +9,7 @@ from typing import Iterator, List, Tuple
 import pytest
 
 from crashdump import Client, TransportError, TransportTimeoutError
-from crashdump.transport import open_transport
+from crashdump.protocol.transport import open_transport
 
 from .fake_device import FakeDevice, FakeServer
 

@@ -16,58 +16,14 @@ import os
 import sys
 from typing import Any, Dict, Optional, Sequence
 
-from ..client import DEFAULT_TIMEOUT
-from ..errors import (CrashdumpError, DeviceError, DumpFormatError, EmulatorError, ProbeError,
-                      ProtocolError, TransportError, TransportTimeoutError)
-from ..guid import resolve_source
-from .commands import UsageError, err, open_client, print_json, print_result
+from ..errors import CrashdumpError, DeviceError
+from ..protocol.client import DEFAULT_TIMEOUT
+from ..protocol.guid import resolve_source
+from .commands import UsageError, err, hint_for, open_client, print_json, print_result
 from .dump_commands import parse_kind
 from .parser import _Parser, build_parser
 
 __all__ = ["main", "build_parser", "UsageError"]
-
-_STATUS_HINTS = {
-    "UNKNOWN_SOURCE": "`crashdump source list` shows the device's sources; "
-                      "`crashdump source create NAME --item-size N --count N` makes one",
-    "SOURCE_LIMIT": "destroy one you no longer need: `crashdump source list`, "
-                    "`crashdump source destroy NAME`",
-    "RING_TOO_LARGE": "count x (4 + item size rounded up to 4) must not exceed the ring "
-                      "limit that `crashdump info` shows",
-    "ITEM_TOO_LARGE": "`crashdump source open NAME` shows the item size; `crashdump info` "
-                      "shows the largest item size a source may have",
-    "GEOMETRY": "`crashdump source open NAME` shows its item size and count; destroy it "
-                "first to change them",
-    "INVAL": "GUIDs must not be all zero; item size, count and data must not be empty",
-    "UNKNOWN_CMD": "the firmware does not know this command; is it older than this tool?",
-    "UNSUPPORTED": "the firmware was built without this command",
-    "MALFORMED": "the host tool and the firmware disagree on the protocol; compare "
-                 "`crashdump info` with this tool's version",
-}
-
-
-def _hint(e: BaseException) -> Optional[str]:
-    if isinstance(e, (UsageError, ProbeError)):
-        return e.hint
-    if isinstance(e, DeviceError):
-        return _STATUS_HINTS.get(e.name)
-    if isinstance(e, TransportTimeoutError):
-        return (f"is the device on {e.port} running crashdump firmware, and does --baud match? "
-                "--timeout waits longer; --trace shows the traffic")
-    if isinstance(e, TransportError):
-        return ("--port takes a serial device (/dev/ttyACM0, COM3), socket://HOST:PORT "
-                "(e.g. from `crashdump emulate`) or rfc2217://HOST:PORT")
-    if isinstance(e, ProtocolError):
-        return "--trace shows the traffic"
-    if isinstance(e, DumpFormatError):
-        return ("give a dump file as `crashdump dump pull` writes it; a damaged copy can be "
-                "pulled again while the device still holds the dump")
-    if isinstance(e, EmulatorError) and e.hint:
-        return e.hint
-    if isinstance(e, EmulatorError) and e.returncode in (134, -6):
-        return ("is --elf built for this board? debug it with --gdb-port N --paused and "
-                "`gdb-multiarch ELF -ex 'target remote :N'`")
-    return None
-
 
 _DEFAULTS: Dict[str, Any] = {"port": None, "baud": None, "timeout": DEFAULT_TIMEOUT,
                              "json": False, "debug": False, "trace": False, "dtr": None,
@@ -185,7 +141,7 @@ def _report(e: Exception, args: argparse.Namespace) -> int:
     err(f"error: {what}: {lines[0]}", *lines[1:])
     if isinstance(e, CrashdumpError):
         path = " ".join(x for x in (args.command, getattr(args, "subcommand", None)) if x)
-        hint = _hint(e) or f"`crashdump {path} --help` shows what it takes"
+        hint = hint_for(e) or f"`crashdump {path} --help` shows what it takes"
     else:
         hint = "this is a bug in crashdump; run again with --debug and report the traceback"
     if hint:

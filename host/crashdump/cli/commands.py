@@ -13,18 +13,20 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, TextIO, Tuple
 
-from .. import render
-from ..client import Capture, Client
-from ..errors import CrashdumpError
-from ..formats import LABEL_LEN
-from ..guid import SourceRef, label_from_name, parse_guid, resolve_source
-from ..transport import DEFAULT_BAUD, PortInfo, list_ports
+from ..errors import (CrashdumpError, DeviceError, DumpFormatError, EmulatorError, ProbeError,
+                      ProtocolError, TransportError, TransportTimeoutError)
+from ..protocol import render
+from ..protocol.client import Capture, Client
+from ..protocol.guid import SourceRef, label_from_name, parse_guid, resolve_source
+from ..protocol.transport import DEFAULT_BAUD, PortInfo, list_ports
+from ..protocol.wire import LABEL_LEN
 
 if TYPE_CHECKING:
     from ..decode.elf import Elf
-    from ..dump import Dump
+    from ..dumpfile.parse import Dump
+    from ..pull import DumpSource, Offered, Pulled
 
 PORT_ENV = "CRASHDUMP_PORT"
 BAUD_ENV = "CRASHDUMP_BAUD"
@@ -41,6 +43,50 @@ class UsageError(CrashdumpError):
 
 
 # ---------------------------------------------------------------- helpers
+
+
+_STATUS_HINTS = {
+    "UNKNOWN_SOURCE": "`crashdump source list` shows the device's sources; "
+                      "`crashdump source create NAME --item-size N --count N` makes one",
+    "SOURCE_LIMIT": "destroy one you no longer need: `crashdump source list`, "
+                    "`crashdump source destroy NAME`",
+    "RING_TOO_LARGE": "count x (4 + item size rounded up to 4) must not exceed the ring "
+                      "limit that `crashdump info` shows",
+    "ITEM_TOO_LARGE": "`crashdump source open NAME` shows the item size; `crashdump info` "
+                      "shows the largest item size a source may have",
+    "GEOMETRY": "`crashdump source open NAME` shows its item size and count; destroy it "
+                "first to change them",
+    "INVAL": "GUIDs must not be all zero; item size, count and data must not be empty",
+    "UNKNOWN_CMD": "the firmware does not know this command; is it older than this tool?",
+    "UNSUPPORTED": "the firmware was built without this command",
+    "MALFORMED": "the host tool and the firmware disagree on the protocol; compare "
+                 "`crashdump info` with this tool's version",
+}
+
+
+def hint_for(e: BaseException) -> Optional[str]:
+    """What the user can do about `e`, if the CLI knows."""
+    if isinstance(e, (UsageError, ProbeError)):
+        return e.hint
+    if isinstance(e, DeviceError):
+        return _STATUS_HINTS.get(e.name)
+    if isinstance(e, TransportTimeoutError):
+        return (f"is the device on {e.port} running crashdump firmware, and does --baud match? "
+                "--timeout waits longer; --trace shows the traffic")
+    if isinstance(e, TransportError):
+        return ("--port takes a serial device (/dev/ttyACM0, COM3), socket://HOST:PORT "
+                "(e.g. from `crashdump emulate`) or rfc2217://HOST:PORT")
+    if isinstance(e, ProtocolError):
+        return "--trace shows the traffic"
+    if isinstance(e, DumpFormatError):
+        return ("give a dump file as `crashdump dump pull` writes it; a damaged copy can be "
+                "pulled again while the device still holds the dump")
+    if isinstance(e, EmulatorError) and e.hint:
+        return e.hint
+    if isinstance(e, EmulatorError) and e.returncode in (134, -6):
+        return ("is --elf built for this board? debug it with --gdb-port N --paused and "
+                "`gdb-multiarch ELF -ex 'target remote :N'`")
+    return None
 
 
 def err(*lines: str) -> None:
@@ -70,10 +116,30 @@ class _ProgressBar:
             self.stream.flush()
 
 
+def pull_files(source: "DumpSource", slots: List["Offered"], output: Path,
+               progress: bool = False) -> Iterator["Pulled"]:
+    """Pulls each of `slots` from `source` into its file (pull.slot_path), with a
+    progress bar per slot if asked."""
+    from ..pull import slot_path
+    for slot in slots:
+        path = slot_path(output, slot.slot, len(slots))
+        bar = _ProgressBar(f"slot {slot.slot}", sys.stderr)
+        try:
+            yield source.pull(slot, path, progress=bar if progress else None)
+        except CrashdumpError as e:
+            if e.operation is None:
+                e.operation = f"dump pull slot {slot.slot}"
+            raise
+        except OSError as e:
+            raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+        finally:
+            bar.close()
+
+
 def read_dump_file(path: str, operation: str, salvage: bool = False) -> "Dump":
     """A dump file parsed and checked, for commands that take one (salvage:
-    see crashdump.dump.parse_dump)."""
-    from ..dump import parse_dump
+    see crashdump.dumpfile.parse.parse_dump)."""
+    from ..dumpfile.parse import parse_dump
     try:
         data = Path(path).read_bytes()
     except OSError as e:
@@ -423,7 +489,7 @@ def _raise_stop(signum: int, frame: object) -> None:
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
-    from ..emulate import Emulator
+    from ..harness.emulate import Emulator
     emu = Emulator(args.board, elf=args.elf, serial_port=args.serial_port,
                    gdb_port=args.gdb_port, build=args.build, paused=args.paused,
                    on_status=lambda msg: err(msg))

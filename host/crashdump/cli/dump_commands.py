@@ -4,33 +4,33 @@
 Device commands follow commands.py: (args, Client) -> (JSON document, text).
 `decode` and `fault --list` need no device: they print themselves and return
 an exit code. Pulled files: one dump pulled -> FILE; several -> FILE with -slotN
-before its extension (dumps.slot_path).
+before its extension (pull.slot_path).
 """
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-from ..client import Client
 from ..errors import CrashdumpError, DumpFormatError
-from ..formats import FAULT_KIND_HELP, FaultKind, Reason, SlotState
-from ..render import hex_u32
-from ..status import describe
+from ..protocol.client import Client
+from ..protocol.render import hex_u32
+from ..protocol.status import describe
+from ..protocol.wire import FAULT_KIND_HELP, FaultKind, SlotState
 from . import probe_commands
-from .commands import (ElfChooser, Result, UsageError, _ProgressBar, elf_options, err,
-                       open_client, print_json, print_result, read_dump_file)
+from .commands import (ElfChooser, Result, UsageError, elf_options, err, hint_for, open_client,
+                       print_json, print_result, pull_files, read_dump_file)
 
 if TYPE_CHECKING:
-    from .. import dumps
     from ..decode.report import Report
+    from ..protocol.slots import SlotInfo
 
 # ---------------------------------------------------------------- dump status
 
 
 def _reason(reason: int) -> str:
+    from ..dumpfile.format import Reason  # on use: device commands start without dumpfile
     try:
         return Reason(reason).name.lower()
     except ValueError:
@@ -72,7 +72,7 @@ def cmd_dump_status(args: argparse.Namespace, dev: Client) -> Result:
     return doc, "\n".join(lines)
 
 
-def _slot_json(s: "dumps.SlotInfo") -> Dict[str, Any]:
+def _slot_json(s: "SlotInfo") -> Dict[str, Any]:
     """A slot of `dump status`; what describes a dump is null unless it holds one."""
     valid = s.state == SlotState.VALID
     return {"slot": s.index, "state": s.state.name.lower(),
@@ -87,52 +87,50 @@ def _slot_json(s: "dumps.SlotInfo") -> Dict[str, Any]:
 # ---------------------------------------------------------------- dump pull
 
 
-def cmd_dump_pull(args: argparse.Namespace, dev: Client) -> Result:
-    from .. import dumps
-    st = dev.dump_status()
+def cmd_dump_pull(args: argparse.Namespace) -> int:
+    """`dump pull`: through a probe with --probe, else over the serial port."""
+    if args.probe:
+        doc, text = probe_commands.probe_pull(args)
+    else:
+        for opt in ("target", "pack", "board"):
+            if getattr(args, opt):
+                raise UsageError(f"--{opt} needs --probe")
+        with open_client(args, other=", or give --probe UID to read the dumps from flash "
+                                     "through a debug probe (`crashdump probes` lists them)"
+                         ) as dev:
+            doc, text = serial_pull(args, dev)
+    print_result(args, doc, text)
+    return 0
+
+
+def serial_pull(args: argparse.Namespace, dev: Client) -> Result:
+    from ..pull.serial import SerialSource, offered
+    source = SerialSource(dev)
     if args.slot is not None:
+        st = dev.dump_status()
         if args.slot >= len(st.slots):
             raise UsageError(f"slot {args.slot} does not exist (the device has "
                              f"{len(st.slots)})")
-        chosen = [st.slots[args.slot]]
-        if chosen[0].state != SlotState.VALID:
-            raise CrashdumpError(f"slot {args.slot} is {chosen[0].state.name.lower()}, "
+        slot = st.slots[args.slot]
+        if slot.state != SlotState.VALID:
+            raise CrashdumpError(f"slot {args.slot} is {slot.state.name.lower()}, "
                                  f"not a valid dump")
+        chosen = [offered(slot)]
     else:
-        chosen = [s for s in st.slots if s.state == SlotState.VALID]
+        chosen = source.slots()
         if not chosen:
             return {"pulled": []}, "no dumps on the device"
-    base = Path(args.output)
     docs: List[Dict[str, Any]] = []
     lines: List[str] = []
-    for slot in chosen:
-        path = dumps.slot_path(base, slot.index, len(chosen))
-        bar = _ProgressBar(f"slot {slot.index}", sys.stderr)
-        try:
-            pulled = dev_pull(dev, slot, path, bar)
-        finally:
-            bar.close()
+    for pulled in pull_files(source, chosen, Path(args.output), progress=True):
         rate = pulled.size / pulled.seconds / 1024 if pulled.seconds > 0 else 0.0
         resumed = f", resumed at byte {pulled.resumed_from}" if pulled.resumed_from else ""
-        lines.append(f"slot {slot.index}: {pulled.size} bytes in {pulled.seconds:.2f} s "
-                     f"({rate:.1f} KiB/s{resumed}), verified, written to {path}")
-        docs.append({"slot": slot.index, "file": str(path), "bytes": pulled.size,
+        lines.append(f"slot {pulled.slot}: {pulled.size} bytes in {pulled.seconds:.2f} s "
+                     f"({rate:.1f} KiB/s{resumed}), verified, written to {pulled.path}")
+        docs.append({"slot": pulled.slot, "file": str(pulled.path), "bytes": pulled.size,
                      "seconds": round(pulled.seconds, 3), "resumed_from": pulled.resumed_from,
                      "body_crc": hex_u32(pulled.dump.header.body_crc)})
     return {"pulled": docs}, "\n".join(lines)
-
-
-def dev_pull(dev: Client, slot: dumps.SlotInfo, path: Path, bar: Callable[[int, int], None]
-             ) -> dumps.Pulled:
-    from .. import dumps
-    try:
-        return dumps.pull_slot(dev, slot, path, progress=bar)
-    except CrashdumpError as e:
-        if e.operation is None:
-            e.operation = f"dump pull slot {slot.index}"
-        raise
-    except OSError as e:
-        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 # ---------------------------------------------------------------- dump erase
@@ -181,9 +179,9 @@ def cmd_dump_erase(args: argparse.Namespace, dev: Client) -> Result:
 
 def _verified_crc(path: str) -> int:
     """The body CRC of a pulled dump file, after checking the whole file."""
-    from .. import dumps
+    from ..dumpfile.parse import parse_dump
     try:
-        return dumps.verified_body_crc(Path(path))
+        return parse_dump(Path(path).read_bytes()).header.body_crc
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror or e}") from None
     except CrashdumpError as e:
@@ -228,7 +226,7 @@ def parse_records(text: str) -> Optional[int]:
 def dump_files(paths: List[str]) -> List[Path]:
     """The files `decode` was given; a directory gives the dump files in it
     (those starting with the dump magic, no `.part` leftovers), sorted."""
-    from ..dump import has_magic
+    from ..dumpfile.parse import has_magic
     out: List[Path] = []
     for given in paths:
         path = Path(given)
@@ -314,9 +312,8 @@ def _decode_file(path: Path, chooser: ElfChooser, operation: str) -> "Report":
 
 def _file_error(e: CrashdumpError, operation: str) -> None:
     """One dump's error, as the CLI prints errors, while the others go on."""
-    from . import _hint
     err(f"error: {operation}: {e}")
-    hint = _hint(e)
+    hint = hint_for(e)
     if hint:
         err(f"hint: {hint}")
 
@@ -361,7 +358,7 @@ def add_commands(cmds: Any, leaf: Callable[..., argparse.ArgumentParser]) -> Non
                            description="Crash dumps stored on the device.")
     dcmds = dump.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
     leaf(dcmds, "status", cmd_dump_status, "list the dump slots and the last crash record")
-    p = leaf(dcmds, "pull", probe_commands.cmd_dump_pull_any,
+    p = leaf(dcmds, "pull", cmd_dump_pull,
              "copy valid dumps to files, verified: over the serial port (resumes from "
              "FILE.part) or through a debug probe (--probe)")
     p.add_argument("-o", "--output", metavar="FILE", required=True,

@@ -6,9 +6,9 @@ import argparse
 import sys
 from typing import Any, Callable, NoReturn, Optional, Tuple
 
-from ..client import DEFAULT_TIMEOUT
-from ..emulate import BOARDS
-from ..transport import DEFAULT_BAUD
+from ..harness.emulate import BOARDS
+from ..protocol.client import DEFAULT_TIMEOUT
+from ..protocol.transport import DEFAULT_BAUD
 from . import commands, dump_commands, gdb_commands
 from .commands import BAUD_ENV, PORT_ENV
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """CLI handlers that use a debug probe through pyOCD: `probes` and
-`dump pull --probe` (the serial `dump pull` lives in dump_commands.py).
+`dump pull --probe` (dump_commands.py's `dump pull` calls it).
 
 pyOCD is imported only when one of these runs, so the serial commands stay fast.
 """
@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from ..errors import ProbeError
-from ..render import hex_u32
-from .commands import Result, UsageError, _ProgressBar, open_elf, print_result
+from ..protocol.render import hex_u32
+from .commands import Result, UsageError, _ProgressBar, open_elf, print_result, pull_files
 
 
 def _quiet_pyocd(args: argparse.Namespace) -> None:
@@ -44,9 +44,8 @@ def cmd_probes(args: argparse.Namespace) -> int:
 
 def probe_pull(args: argparse.Namespace) -> Result:
     """dump pull --probe: read every valid dump from flash and write the files."""
-    from .. import dumps
-    from ..probe.locate import BOARD_PARTITIONS, CountingReader, locate, read_dumps
-    from ..probe.session import ProbeSession
+    from ..probe.locate import BOARD_PARTITIONS
+    from ..pull.probe import ProbeSource
     _quiet_pyocd(args)
     board = None
     if args.board:
@@ -57,7 +56,6 @@ def probe_pull(args: argparse.Namespace) -> Result:
     if args.slot is not None:
         raise UsageError("--slot is for serial pulls; --probe reads every valid dump")
     elf = open_elf(args.elf) if args.elf else None
-    target = args.target or (board.target if board else None)
     bars: Dict[str, _ProgressBar] = {}
 
     def progress(label: str, done: int, total: int) -> None:
@@ -66,18 +64,15 @@ def probe_pull(args: argparse.Namespace) -> Result:
         if done >= total:
             bar.close()
 
-    with ProbeSession(args.probe, target=target, packs=args.pack or ()) as session:
-        regions = session.flash_regions() if elf is None and board is None else None
-        read = CountingReader(session.read)
-        with session.reading():
-            layouts = locate(read, elf, board, regions)
-            got = read_dumps(read, layouts, progress)
-        state = "running" if session.was_running else "halted"
+    source = ProbeSource(args.probe, elf, board, args.target, args.pack or (), progress)
+    slots = source.slots()
     for bar in bars.values():
         bar.close()
-    where = "; ".join(f"{lay.source}: 0x{lay.base:08x}+0x{lay.size:x}" for lay in layouts)
+    got, state = source.retrieved, source.target_state
+    assert got is not None
+    where = "; ".join(f"{lay.source}: 0x{lay.base:08x}+0x{lay.size:x}" for lay in got.layouts)
     skipped = [{"addr": hex_u32(s.address), "reason": s.reason} for s in got.skipped]
-    if not got.found:
+    if not slots:
         if got.skipped:
             raise ProbeError(f"no valid dump; {len(got.skipped)} corrupt: "
                              + "; ".join(f"0x{s.address:08x}: {s.reason}" for s in got.skipped),
@@ -85,19 +80,14 @@ def probe_pull(args: argparse.Namespace) -> Result:
         return ({"pulled": [], "skipped": skipped, "partition": where,
                  "bytes_read": got.bytes_read, "target_state": state},
                 f"no dumps ({where}; read {got.bytes_read} bytes)")
-    base = Path(args.output)
     docs: List[Dict[str, Any]] = []
     lines: List[str] = []
-    for f in got.found:
-        path = dumps.slot_path(base, f.index, len(got.found))
-        try:
-            path.write_bytes(f.data)
-        except OSError as e:
-            raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
-        docs.append({"slot": f.index, "addr": hex_u32(f.address), "file": str(path),
-                     "bytes": len(f.data), "body_crc": hex_u32(f.dump.header.body_crc)})
-        lines.append(f"dump at 0x{f.address:08x} (slot {f.index}): {len(f.data)} bytes, "
-                     f"verified, written to {path}")
+    for slot, pulled in zip(slots, pull_files(source, slots, Path(args.output))):
+        docs.append({"slot": slot.slot, "addr": hex_u32(slot.address or 0),
+                     "file": str(pulled.path), "bytes": pulled.size,
+                     "body_crc": hex_u32(pulled.dump.header.body_crc)})
+        lines.append(f"dump at 0x{slot.address or 0:08x} (slot {slot.slot}): {pulled.size} "
+                     f"bytes, verified, written to {pulled.path}")
     for s in got.skipped:
         lines.append(f"skipped 0x{s.address:08x}: {s.reason}")
     rate = got.dump_bytes / got.seconds / 1024 if got.seconds > 0 else 0.0
@@ -106,23 +96,6 @@ def probe_pull(args: argparse.Namespace) -> Result:
     return ({"pulled": docs, "skipped": skipped, "partition": where,
              "bytes_read": got.bytes_read, "dump_bytes": got.dump_bytes,
              "seconds": round(got.seconds, 4), "target_state": state}, "\n".join(lines))
-
-
-def cmd_dump_pull_any(args: argparse.Namespace) -> int:
-    """`dump pull`: through a probe with --probe, else over the serial port."""
-    from .commands import open_client
-    from .dump_commands import cmd_dump_pull
-    if args.probe:
-        doc, text = probe_pull(args)
-    else:
-        for opt in ("target", "pack", "board"):
-            if getattr(args, opt):
-                raise UsageError(f"--{opt} needs --probe")
-        with open_client(args, other=", or give --probe UID to read the dumps from flash "
-                                     "through a debug probe (`crashdump probes` lists them)"
-                         ) as dev:
-            doc, text = cmd_dump_pull(args, dev)
-    return _print(args, doc, text)
 
 
 def add_pull_options(p: argparse.ArgumentParser) -> None:
@@ -141,4 +114,4 @@ def add_pull_options(p: argparse.ArgumentParser) -> None:
                    help="without --elf: the board whose dump partition to scan")
 
 
-__all__ = ["add_pull_options", "cmd_dump_pull_any", "cmd_probes", "probe_pull"]
+__all__ = ["add_pull_options", "cmd_probes", "probe_pull"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Callable, List, Optional, Tuple
 
-from ..dump import Dump
-from ..formats import (DUMP_F_BAD_SP, DUMP_F_NESTED, DUMP_F_TRUNCATED, REGS_V_SPLIM, Arch,
-                       Reason)
+from ..dumpfile.format import (DUMP_F_BAD_SP, DUMP_F_NESTED, DUMP_F_TRUNCATED, REGS_V_SPLIM, Arch,
+                               Reason)
+from ..dumpfile.parse import Dump
 
 BUGCHECK_ASSERT = 0xA55E0000  # CD_BUGCHECK_ASSERT (crashdump.h)
 BUGCHECK_STACK_OVERFLOW = 0x57AC0F00  # CD_BUGCHECK_STACK_OVERFLOW

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """A decoded crash: the Report the CLI prints (text) or dumps (to_json()).
 
-build_report() combines the dump (crashdump.dump), the fault decoder, the
+build_report() combines the dump (crashdump.dumpfile), the fault decoder, the
 unwinder and, when given, the firmware ELF. It never raises for missing or
 poor debug information: what could not be done becomes a warning.
 """
@@ -12,10 +12,10 @@ import string
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Protocol, Sequence
 
-from ..dump import Damage, Dump, Ring, Thread
-from ..formats import REGS_V_BASEPRI, REGS_V_SPECIAL, REGS_V_SPLIM, Reason
-from ..render import plural, record_lines
-from ..status import describe
+from ..dumpfile.format import REGS_V_BASEPRI, REGS_V_SPECIAL, REGS_V_SPLIM, Reason
+from ..dumpfile.parse import Damage, Dump, Ring, Thread
+from ..protocol.render import plural, record_lines
+from ..protocol.status import describe
 from . import fault
 from .elf import Elf, Symbol
 from .elf_index import elf_problems

@@ -31,8 +31,8 @@ import struct
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
-from ..dump import Dump, MemBlock, Regs, Thread
-from ..formats import REGS_V_SPECIAL, ContextLayout
+from ..dumpfile.format import REGS_V_SPECIAL, ContextLayout
+from ..dumpfile.parse import Dump, MemBlock, Regs, Thread
 from .elf import Elf, LineInfo
 
 MAX_FRAMES = 48

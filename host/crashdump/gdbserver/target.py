@@ -33,9 +33,9 @@ import dataclasses
 from ..decode.elf import Elf
 from ..decode.fault import has_status_registers
 from ..decode.unwind import saved_context
-from ..dump import Dump, Thread
-from ..formats import (REGS_V_BASEPRI, REGS_V_CALLEE, REGS_V_FRAME, REGS_V_SPECIAL,
-                       REGS_V_SPLIM, Reason)
+from ..dumpfile.format import (REGS_V_BASEPRI, REGS_V_CALLEE, REGS_V_FRAME, REGS_V_SPECIAL,
+                               REGS_V_SPLIM, Reason)
+from ..dumpfile.parse import Dump, Thread
 
 # GDB's signal numbers (include/gdb/signals.def), as a stop reply carries them.
 SIGINT, SIGILL, SIGABRT, SIGFPE, SIGBUS, SIGSEGV, SIGALRM = 2, 4, 6, 8, 10, 11, 14

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 from ..decode.elf import Elf
-from ..dump import Dump, crc32, parse_dump, parse_header
+from ..dumpfile.format import (DUMP_HDR, DUMP_LOCATOR, DUMP_MAGIC, LOCATOR_CRC_LEN, LOCATOR_MAGIC,
+                               LOCATOR_SLOTS)
+from ..dumpfile.parse import Dump, crc32, parse_dump, parse_header
 from ..errors import DumpFormatError, ProbeError
-from ..formats import (DUMP_HDR, DUMP_LOCATOR, DUMP_MAGIC, LOCATOR_CRC_LEN, LOCATOR_MAGIC,
-                       LOCATOR_SLOTS)
 
 ReadFn = Callable[[int, int], bytes]
 # progress(label, bytes done, bytes total) for the dump being read

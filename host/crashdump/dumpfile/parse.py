@@ -19,7 +19,7 @@ the header is intact: a section whose CRC does not match is not decoded and is
 listed in Dump.damage, as is a body CRC mismatch no section explains and a
 truncated file; the other sections are decoded as usual. Commands that must
 trust every byte (pull, erase) keep the default.
-build_dump() and build_ring() (valid dumps from dataclasses) live in dump_build.
+build_dump() and build_ring() (valid dumps from dataclasses) live in build.py.
 """
 from __future__ import annotations
 
@@ -30,13 +30,14 @@ import zlib
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
-from .errors import DumpFormatError
-from .formats import (DUMP_F_FPU, DUMP_HDR, DUMP_HDR_CRC_LEN, DUMP_MAGIC, DUMP_MEM, DUMP_REGS,
-                      DUMP_RING, DUMP_SECTION, DUMP_THREAD, DUMP_VERSION, DUMP_FAULT, DUMP_FPU,
-                      GUID_LEN, RING_HDR, RING_HDR_CRC_LEN, RING_MAGIC, RING_VERSION,
-                      SEC_F_INTERRUPTED, SEC_F_SELF, SEC_F_TRUNCATED, SEQ_MASK, SLOT_HDR_LEN,
-                      THREAD_F_CURRENT, THREAD_F_SP_OUT, Arch, Reason, Record, SecType,
-                      decode_text, ring_stride, seq_diff)
+from ..errors import DumpFormatError
+from ..protocol.wire import (GUID_LEN, SEQ_MASK, SLOT_HDR_LEN, Record, decode_text, ring_stride,
+                             seq_diff)
+from .format import (DUMP_F_FPU, DUMP_HDR, DUMP_HDR_CRC_LEN, DUMP_MAGIC, DUMP_MEM, DUMP_REGS,
+                     DUMP_RING, DUMP_SECTION, DUMP_THREAD, DUMP_VERSION, DUMP_FAULT, DUMP_FPU,
+                     RING_HDR, RING_HDR_CRC_LEN, RING_MAGIC, RING_VERSION, SEC_F_INTERRUPTED,
+                     SEC_F_SELF, SEC_F_TRUNCATED, THREAD_F_CURRENT, THREAD_F_SP_OUT, Arch, Reason,
+                     SecType)
 
 HDR_LEN = DUMP_HDR.size          # 128
 SECTION_HDR_LEN = DUMP_SECTION.size  # 12

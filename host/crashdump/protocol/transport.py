@@ -16,7 +16,7 @@ from typing import Callable, List, Optional
 
 import serial
 
-from .errors import TransportError
+from ..errors import TransportError
 
 # Called with ("tx" | "rx", bytes) for every chunk written or read.
 TraceHook = Callable[[str, bytes], None]

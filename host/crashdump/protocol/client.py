@@ -22,21 +22,19 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import Callable, Iterator, List, Optional, Tuple, TypeVar, Union
 
-from .errors import CrashdumpError, DeviceError, ProtocolError, TransportTimeoutError
-from .formats import (CMD_RESPONSE, FRAME_DELIM, FRAME_OVERHEAD, Caps, Cmd, DeviceInfo,
-                      DumpCmd, Range, Record,
-                      SourceInfo, build_capture, build_create, build_page, build_read,
-                      parse_info, parse_items, parse_range_list, parse_seq, parse_source,
-                      parse_source_list, seq_diff)
+from ..errors import CrashdumpError, DeviceError, ProtocolError, TransportTimeoutError
 from .framing import Frame, FrameDecoder, encode_frame
 from .guid import SourceRef, resolve_source
+from .slots import DumpStatus, parse_dump_status
 from .status import describe
 from .transport import DEFAULT_BAUD, TraceHook, Transport, open_transport
-
-if TYPE_CHECKING:
-    from . import dumps
+from .wire import (CMD_RESPONSE, ERASE_F_FORCE, FRAME_DELIM, FRAME_OVERHEAD, WIRE_DUMP_ERASE,
+                   WIRE_DUMP_READ, WIRE_FAULT, Caps, Cmd, DeviceInfo, DumpCmd, Range, Record,
+                   SourceInfo, build_capture, build_create, build_page, build_read, parse_info,
+                   parse_items, parse_range_list, parse_seq, parse_source, parse_source_list,
+                   seq_diff)
 
 DEFAULT_TIMEOUT = 2.0
 
@@ -382,30 +380,46 @@ class Client:
                 raise ProtocolError(f"list page at index {len(entries)} is empty though the "
                                     f"device reports {total} entries")
 
-    # ------------------------------------------------------------ crash dumps (dumps.py)
-    # dumps is imported here, not at the top: it imports this module, and the
-    # commands that need no dump start faster without it.
+    # ------------------------------------------------------------ crash dumps
 
-    def dump_status(self) -> "dumps.DumpStatus":
+    def dump_status(self) -> DumpStatus:
         """The dump partition: slots, dropped crashes, the last crash record."""
         with _naming("dump status"):
-            from . import dumps
-            return dumps.dump_status(self)
+            return parse_dump_status(self.request(DumpCmd.DUMP_STATUS))
+
+    def dump_chunk(self) -> int:
+        """The most dump bytes one DUMP_READ reply can carry."""
+        frame_max = self.frame_max or self.info().frame_max
+        return max(16, frame_max - FRAME_OVERHEAD)
 
     def dump_read(self, slot: int, offset: int, length: int) -> bytes:
         """Up to `length` bytes of a slot from `offset` (fewer at the end)."""
         with _naming(f"dump read slot {slot}"):
-            from . import dumps
-            return dumps.dump_read(self, slot, offset, length)
+            payload = self.request(DumpCmd.DUMP_READ,
+                                   WIRE_DUMP_READ.pack(slot=slot, offset=offset, len=length))
+            if len(payload) > length:
+                raise ProtocolError(f"asked for {length} bytes at offset {offset}, "
+                                    f"got {len(payload)}")
+            return payload
 
     def dump_erase(self, slot: int, body_crc: int, force: bool = False) -> None:
         """Erases a slot; without force only if body_crc matches its dump."""
         with _naming(f"dump erase slot {slot}"):
-            from . import dumps
-            dumps.dump_erase(self, slot, body_crc, force)
+            self._expect_empty(self.request(DumpCmd.DUMP_ERASE, WIRE_DUMP_ERASE.pack(
+                slot=slot, flags=ERASE_F_FORCE if force else 0, body_crc=body_crc)),
+                "DUMP_ERASE")
 
     def fault(self, kind: int, wait: float = 10.0) -> float:
-        """Injects a fault (test firmware) and waits until the device answers again."""
+        """Injects a fault (test firmware) and waits until the device answers
+        again. The device may answer OK first or crash without answering;
+        either way, polls INFO until it answers again (after its reset) and
+        returns the seconds that took."""
         with _naming(f"fault {kind}"):
-            from . import dumps
-            return dumps.inject_fault(self, kind, wait)
+            start = time.monotonic()
+            try:
+                self.request(DumpCmd.FAULT, WIRE_FAULT.pack(kind=kind), timeout=0.5)
+            except TransportTimeoutError:
+                pass  # expected: the device crashed before answering
+            self._decoder.reset()  # drop partial frames from before the crash
+            self._wait_ready(start + wait)
+            return time.monotonic() - start

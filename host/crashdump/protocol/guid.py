@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from .formats import LABEL_LEN
+from .wire import LABEL_LEN
 
 NAMESPACE = uuid.UUID("3d5b3f6c-0c51-4b7e-9a55-6b2f4e0c8d21")
 

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Wire formats, mirroring firmware/include/crashdump/cd_format.h.
+"""The wire protocol's formats, mirroring firmware/include/crashdump/cd_format.h
+(frames, commands, request and reply structs; the dump file's structs are in
+dumpfile/format.py).
 
 cd_format.h is the one source of truth. Each struct here lists its fields under
 their C names, so tests/host/test_format_sync.py can compile a C program that
@@ -17,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from .errors import ProtocolError
+from ..errors import ProtocolError
 
 # ---------------------------------------------------------------- constants
 
@@ -354,10 +356,8 @@ def parse_range_list(payload: bytes) -> Tuple[int, List[Range]]:
     return total, [Range(**e) for e in entries]
 
 
-# ================================================================ crash dumps
-# cd_format.h, "crash dumps" and the dump/fault commands (docs/dump-format.md).
-# Arrays of integers are listed as byte strings ("52s" for uint32_t r[13]) so that
-# WireStruct keeps one value per field; dump.py unpacks them.
+# ---------------------------------------------------------------- dump commands
+# The crash dump and fault commands (cd_format.h, "crash dumps"; docs/dump-format.md).
 
 
 class DumpCmd(enum.IntEnum):
@@ -369,87 +369,12 @@ class DumpCmd(enum.IntEnum):
     FAULT = 0x50
 
 
-CAP_FPU = 1 << 5              # CD_CAP_FPU
-ERASE_F_FORCE = 1 << 0        # CD_ERASE_F_FORCE
-
-RING_MAGIC = 0x47524443       # CD_RING_MAGIC "CDRG"
-RING_VERSION = 1              # CD_RING_VERSION
-RING_HDR_CRC_LEN = 48         # CD_RING_HDR_CRC_LEN
-
-DUMP_MAGIC = 0x504D4443       # CD_DUMP_MAGIC "CDMP"
-DUMP_VERSION = 1              # CD_DUMP_VERSION
-DUMP_HDR_CRC_LEN = 124        # CD_DUMP_HDR_CRC_LEN
-CRASH_MAGIC = 0x52434443      # CD_CRASH_MAGIC "CDCR"
-CRASH_RECORD_CRC_LEN = 40
-LOCATOR_MAGIC = 0x434F4C43    # CD_LOCATOR_MAGIC "CLOC"
-LOCATOR_CRC_LEN = 52
-LOCATOR_SLOTS = 8              # CD_LOCATOR_SLOTS
-
-DUMP_F_TRUNCATED = 1 << 0     # CD_DUMP_F_TRUNCATED
-DUMP_F_NESTED = 1 << 1        # CD_DUMP_F_NESTED
-DUMP_F_BAD_SP = 1 << 2        # CD_DUMP_F_BAD_SP
-DUMP_F_FPU = 1 << 3           # CD_DUMP_F_FPU
-
-SEC_F_TRUNCATED = 1 << 0      # CD_SEC_F_TRUNCATED
-SEC_F_SELF = 1 << 1           # CD_SEC_F_SELF
-SEC_F_INTERRUPTED = 1 << 2    # CD_SEC_F_INTERRUPTED
-
-THREAD_F_CURRENT = 1 << 0     # CD_THREAD_F_CURRENT
-THREAD_F_SP_OUT = 1 << 1      # CD_THREAD_F_SP_OUT
-
-REGS_V_FRAME = 1 << 0         # CD_REGS_V_FRAME
-REGS_V_CALLEE = 1 << 1        # CD_REGS_V_CALLEE
-REGS_V_SPECIAL = 1 << 2       # CD_REGS_V_SPECIAL
-REGS_V_BASEPRI = 1 << 3       # CD_REGS_V_BASEPRI
-REGS_V_SPLIM = 1 << 4         # CD_REGS_V_SPLIM
-
-
 class SlotState(enum.IntEnum):
     """cd_wire_slot_t.state (CD_SLOT_*)."""
 
     EMPTY = 0
     VALID = 1
     INVALID = 2
-
-
-class Reason(enum.IntEnum):
-    """cd_dump_hdr_t.reason (CD_REASON_*)."""
-
-    FAULT = 1
-    BUGCHECK = 2
-    WATCHDOG = 3
-
-
-class Arch(enum.IntEnum):
-    """cd_dump_hdr_t.arch (CD_ARCH_*)."""
-
-    V6M = 1
-    V7M = 2
-    V7EM = 3
-    V8MBASE = 4
-    V8MMAIN = 5
-
-
-class SecType(enum.IntEnum):
-    """cd_dump_section_t.type (CD_SEC_*)."""
-
-    REGS = 1
-    FAULT = 2
-    FPU = 3
-    STACK = 4
-    RING = 5
-    TRIAGE = 6
-    ADDITIONAL = 7
-    THREAD = 8
-
-
-class ContextLayout(enum.IntEnum):
-    """cd_dump_thread_t.context (CD_CTX_*): a switched-out thread's saved words."""
-
-    NONE = 0
-    R4_R11_LR = 1
-    R4_R11 = 2
-    PSPLIM_LR_R4_R11 = 3
 
 
 class FaultKind(enum.IntEnum):
@@ -484,34 +409,12 @@ FAULT_KIND_HELP: Dict[FaultKind, str] = {
     FaultKind.NESTED: "a fault inside the fault path (triage callback faults)",
 }
 
-RING_HDR = WireStruct("cd_ring_hdr_t", [
-    ("magic", "I"), ("version", "H"), ("item_size", "H"), ("count", "I"), ("stride", "I"),
-    ("guid", "16s"), ("label", "16s"), ("hdr_crc", "I"), ("head", "I"), ("tail", "I"),
-    ("lost", "I"), ("idx", "I"),
-])
-DUMP_HDR = WireStruct("cd_dump_hdr_t", [
-    ("magic", "I"), ("version", "H"), ("hdr_len", "H"), ("total_len", "I"), ("body_crc", "I"),
-    ("crash_count", "I"), ("boot_count", "I"), ("reason", "I"), ("code", "I"),
-    ("param", "16s"), ("flags", "I"), ("stage", "I"), ("cpuid", "I"), ("arch", "B"),
-    ("build_id_len", "B"), ("n_sections", "H"), ("build_id", "20s"), ("component", "32s"),
-    ("reserved", "8s"), ("hdr_crc", "I"),
-])
-DUMP_SECTION = WireStruct("cd_dump_section_t", [
-    ("type", "H"), ("flags", "H"), ("len", "I"), ("crc", "I"),
-])
-DUMP_REGS = WireStruct("cd_dump_regs_t", [
-    ("r", "52s"), ("sp", "I"), ("lr", "I"), ("pc", "I"), ("xpsr", "I"), ("msp", "I"),
-    ("psp", "I"), ("exc_return", "I"), ("control", "I"), ("primask", "I"), ("basepri", "I"),
-    ("faultmask", "I"), ("msplim", "I"), ("psplim", "I"), ("valid", "I"),
-])
-DUMP_FAULT = WireStruct("cd_dump_fault_t", [
-    ("cfsr", "I"), ("hfsr", "I"), ("dfsr", "I"), ("mmfar", "I"), ("bfar", "I"), ("afsr", "I"),
-    ("shcsr", "I"), ("ccr", "I"), ("sfsr", "I"), ("sfar", "I"),
-])
-DUMP_FPU = WireStruct("cd_dump_fpu_t", [("s", "128s"), ("fpscr", "I")])
-DUMP_MEM = WireStruct("cd_dump_mem_t", [
-    ("addr", "I"), ("len", "I"), ("status", "i"), ("reserved", "I"),
-])
+
+CAP_FPU = 1 << 5              # CD_CAP_FPU
+ERASE_F_FORCE = 1 << 0        # CD_ERASE_F_FORCE
+CRASH_MAGIC = 0x52434443      # CD_CRASH_MAGIC "CDCR"
+CRASH_RECORD_CRC_LEN = 40
+
 CRASH_RECORD = WireStruct("cd_crash_record_t", [
     ("magic", "I"), ("crash_count", "I"), ("consecutive", "I"), ("reason", "I"), ("code", "I"),
     ("pc", "I"), ("lr", "I"), ("stage", "I"), ("result", "i"), ("slot", "I"), ("crc", "I"),
@@ -531,17 +434,6 @@ WIRE_DUMP_ERASE = WireStruct("cd_wire_dump_erase_t", [
     ("slot", "H"), ("flags", "H"), ("body_crc", "I"),
 ])
 WIRE_FAULT = WireStruct("cd_wire_fault_t", [("kind", "I")])
-DUMP_RING = WireStruct("cd_dump_ring_t", [("addr", "I"), ("reserved", "I")])
-DUMP_THREAD = WireStruct("cd_dump_thread_t", [
-    ("id", "I"), ("name", "16s"), ("stack_lo", "I"), ("stack_hi", "I"), ("sp", "I"),
-    ("flags", "I"), ("context", "B"), ("reserved", "3s"), ("addr", "I"), ("len", "I"),
-])
-DUMP_LOCATOR = WireStruct("cd_dump_locator_t", [
-    ("magic", "I"), ("partition_base", "I"), ("slot_size", "I"), ("n_slots", "I"),
-    ("erase_size", "I"), ("dump_len", "32s"), ("crc", "I"),
-])
 
-DUMP_STRUCTS: Tuple[WireStruct, ...] = (RING_HDR, DUMP_HDR, DUMP_SECTION, DUMP_REGS, DUMP_FAULT,
-                                        DUMP_FPU, DUMP_MEM, CRASH_RECORD, WIRE_SLOT,
-                                        WIRE_DUMP_STATUS, WIRE_DUMP_READ, WIRE_DUMP_ERASE,
-                                        WIRE_FAULT, DUMP_LOCATOR, DUMP_RING, DUMP_THREAD)
+DUMP_WIRE_STRUCTS: Tuple[WireStruct, ...] = (CRASH_RECORD, WIRE_SLOT, WIRE_DUMP_STATUS,
+                                             WIRE_DUMP_READ, WIRE_DUMP_ERASE, WIRE_FAULT)

@@ -12,8 +12,8 @@ import zlib
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from .errors import ProtocolError
-from .formats import CMD_RESPONSE, FRAME_CRC_LEN, FRAME_DELIM, FRAME_HDR_LEN, FRAME_OVERHEAD
+from ..errors import ProtocolError
+from .wire import CMD_RESPONSE, FRAME_CRC_LEN, FRAME_DELIM, FRAME_HDR_LEN, FRAME_OVERHEAD
 
 _HDR = struct.Struct("<BBh")
 _CRC = struct.Struct("<I")

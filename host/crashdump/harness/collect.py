@@ -21,18 +21,17 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Callable, List, Optional, Set, Tuple, Union
 
-from . import dumps
-from .dump import Dump
-from .errors import CrashdumpError
-from .formats import SlotState
-from .render import document
+from ..dumpfile.parse import Dump
+from ..errors import CrashdumpError
+from ..protocol.render import document
 
 if TYPE_CHECKING:
-    from .client import Client
-    from .decode.elf import Elf
-    from .decode.report import Report
+    from ..decode.elf import Elf
+    from ..decode.report import Report
+    from ..protocol.client import Client
+    from ..pull import DumpSource
 
 PathLike = Union[str, Path]
 
@@ -84,7 +83,7 @@ class Collector:
         if self.elf_path is None:
             return None
         if self._elf is None:
-            from .decode.elf import Elf
+            from ..decode.elf import Elf
             if not self.elf_path.is_file():
                 raise CrashdumpError(f"ELF {self.elf_path} does not exist",
                                      operation="decode crash dumps")
@@ -97,29 +96,19 @@ class Collector:
         """Pulls every valid dump the device holds that this collector has not
         reported yet. With erase, each slot pulled (and verified) is erased
         afterwards, proven by its body CRC, so the next check starts clean."""
-        status = client.dump_status()
-        crashes = []
-        for slot in status.slots:
-            if slot.state != SlotState.VALID or (slot.crash_count, slot.body_crc) in self.seen:
-                continue
-            path = self._free_path(name, slot.index)
-            try:
-                pulled = dumps.pull_slot(client, slot, path)
-            except CrashdumpError as e:
-                e.operation = e.operation or f"dump pull slot {slot.index}"
-                raise
-            crashes.append(self._decoded(slot.index, path, pulled.dump))
-            if erase:
-                client.dump_erase(slot.index, pulled.dump.header.body_crc)
-        return crashes
+        from ..pull.serial import SerialSource
+
+        def erase_slot(crash: Crash) -> None:
+            client.dump_erase(crash.slot, crash.dump.header.body_crc)
+        return self.from_source(SerialSource(client), name, erase_slot if erase else None)
 
     def from_probe(self, probe: str, name: str, board: Optional[str] = None,
                    target: Optional[str] = None) -> List[Crash]:
         """Reads every valid dump from flash through a pyOCD probe (a unique ID,
         or gdbrsp:HOST:PORT for QEMU's or Renode's GDB server). The ELF's
         cd_dump_locator, else `board`'s partition, says where they are."""
-        from .probe.locate import BOARD_PARTITIONS, CountingReader, locate, read_dumps
-        from .probe.session import ProbeSession
+        from ..probe.locate import BOARD_PARTITIONS
+        from ..pull.probe import ProbeSource
         partition = None
         if board is not None:
             partition = BOARD_PARTITIONS.get(board)
@@ -127,21 +116,25 @@ class Collector:
                 raise CrashdumpError(f"unknown board {board!r} (known: "
                                      f"{', '.join(sorted(BOARD_PARTITIONS))})",
                                      operation="dump pull")
-        elf = self.elf()
-        target = target or (partition.target if partition else None)
-        with ProbeSession(probe, target=target) as session:
-            regions = session.flash_regions() if elf is None and partition is None else None
-            read = CountingReader(session.read)
-            with session.reading():
-                got = read_dumps(read, locate(read, elf, partition, regions))
+        return self.from_source(ProbeSource(probe, self.elf(), partition, target), name)
+
+    def from_source(self, source: "DumpSource", name: str,
+                    then: Optional[Callable[[Crash], None]] = None) -> List[Crash]:
+        """Pulls every valid dump `source` offers that this collector has not
+        reported yet, decodes it and calls `then` with it."""
         crashes = []
-        for found in got.found:
-            h = found.dump.header
-            if (h.crash_count, h.body_crc) in self.seen:
+        for slot in source.slots():
+            if (slot.crash_count, slot.body_crc) in self.seen:
                 continue
-            path = self._free_path(name, found.index)
-            path.write_bytes(found.data)
-            crashes.append(self._decoded(found.index, path, found.dump))
+            path = self._free_path(name, slot.slot)
+            try:
+                pulled = source.pull(slot, path)
+            except CrashdumpError as e:
+                e.operation = e.operation or f"dump pull slot {slot.slot}"
+                raise
+            crashes.append(self._decoded(slot.slot, path, pulled.dump))
+            if then:
+                then(crashes[-1])
         return crashes
 
     # ------------------------------------------------------------ helpers
@@ -156,7 +149,7 @@ class Collector:
         return path
 
     def _decoded(self, slot: int, path: Path, dump: Dump) -> Crash:
-        from .decode.report import build_report
+        from ..decode.report import build_report
         report = build_report(dump, self.elf())
         text_path, json_path = path.with_suffix(".txt"), path.with_suffix(".json")
         text_path.write_text(report.text() + "\n")

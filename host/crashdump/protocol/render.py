@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List, Optional
 
 from .client import Capture, Gap, ReadResult
-from .formats import Caps, DeviceInfo, Range, Record, SourceInfo, ring_stride
+from .wire import Caps, DeviceInfo, Range, Record, SourceInfo, ring_stride
 
 HEX_WIDTH = 16  # bytes per hex-dump line
 

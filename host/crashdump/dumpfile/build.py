@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """Building crash dumps and ring images from dataclasses: the inverse of
-crashdump.dump's parser, for tests and tools. Produces what the firmware's dump
+parse.py's parser, for tests and tools. Produces what the firmware's dump
 writer (firmware/src/cd_dump.c) writes: header last-programmed but first in
 the file, sections in the firmware's order.
 """
@@ -10,11 +10,12 @@ import struct
 import uuid
 from typing import List, Optional, Sequence, Tuple, Union
 
-from .dump import (HDR_LEN, Additional, FaultRegs, Fpu, MemBlock, Regs, _pad4, crc32)
-from .formats import (DUMP_F_FPU, DUMP_FAULT, DUMP_RING, DUMP_FPU, DUMP_HDR, DUMP_HDR_CRC_LEN, DUMP_MAGIC,
-                      DUMP_MEM, DUMP_REGS, DUMP_SECTION, DUMP_VERSION, RING_HDR,
-                      RING_HDR_CRC_LEN, RING_MAGIC, RING_VERSION, SEC_F_TRUNCATED, SEQ_MASK,
-                      SLOT_HDR_LEN, Arch, Reason, SecType, encode_label, ring_stride)
+from ..protocol.wire import SEQ_MASK, SLOT_HDR_LEN, encode_label, ring_stride
+from .format import (DUMP_F_FPU, DUMP_FAULT, DUMP_RING, DUMP_FPU, DUMP_HDR, DUMP_HDR_CRC_LEN,
+                     DUMP_MAGIC, DUMP_MEM, DUMP_REGS, DUMP_SECTION, DUMP_VERSION, RING_HDR,
+                     RING_HDR_CRC_LEN, RING_MAGIC, RING_VERSION, SEC_F_TRUNCATED, Arch, Reason,
+                     SecType)
+from .parse import HDR_LEN, Additional, FaultRegs, Fpu, MemBlock, Regs, _pad4, crc32
 
 
 # ---------------------------------------------------------------- building
