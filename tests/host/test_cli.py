@@ -5,7 +5,7 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Any, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -265,13 +265,32 @@ def test_device_commands_load_no_dump_decoder_probe_or_gdb_server() -> None:
     import subprocess
     import sys
     heavy = ("pyocd", "crashdump.dumpfile", "crashdump.decode", "crashdump.gdbserver",
-             "crashdump.probe", "crashdump.pull", "crashdump.harness.collect",
+             "crashdump.probe", "crashdump.pull", "crashdump.harness", "crashdump.protocol.slots",
              "subprocess", "importlib.metadata")
     code = ("import sys; from crashdump.cli import build_parser; "
-            "build_parser().parse_args(['--port', 'loop://', 'info']); "
+            "argv = ['--port', 'loop://', 'info']; build_parser(argv).parse_args(argv); "
             "print('\\n'.join(sys.modules))")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "host")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env).stdout.split()
     assert "crashdump.protocol.client" in out
     assert [m for m in out if m.startswith(heavy)] == []
+
+
+def test_a_command_line_builds_only_its_commands() -> None:
+    """build_parser(argv) gives the commands argv names the same arguments as
+    the full parser, and leaves the others out; COMMANDS lists them all."""
+    import argparse
+    from crashdump.cli.parser import COMMANDS, build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> Dict[str, argparse.ArgumentParser]:
+        return next(a for a in parser._actions
+                    if isinstance(a, argparse._SubParsersAction)).choices
+
+    full = commands(build_parser())
+    assert tuple(full) == COMMANDS
+    assert tuple(commands(build_parser(["--json", "bogus"]))) == COMMANDS
+    for name in COMMANDS:
+        alone = commands(build_parser(["-p", "x", name, "--help"]))
+        assert list(alone) == [name]
+        assert alone[name].format_help() == full[name].format_help()

@@ -182,7 +182,7 @@ def test_broken_pipe_from_elsewhere_is_still_reported(capsys: pytest.CaptureFixt
         def parse_args(self, argv: object = None) -> argparse.Namespace:
             return argparse.Namespace(command="emulate", func=broken, device=False)
 
-    monkeypatch.setattr(cli, "build_parser", Parser)
+    monkeypatch.setattr(cli, "build_parser", lambda argv=None: Parser())
     monkeypatch.setattr(cli, "_stdout_gone", lambda: False)
     code = main(["emulate"])
     err = capsys.readouterr().err

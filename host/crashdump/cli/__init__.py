@@ -11,7 +11,6 @@ exits quietly, as Unix tools do.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any, Dict, Optional, Sequence
@@ -96,8 +95,8 @@ def _silence_stdout() -> None:
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
-    parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words)
     _Parser.last_error = None
     try:
         args = parser.parse_args(words)

@@ -7,7 +7,6 @@ prints. From here only the progress bar and --trace go to stderr, except for
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -249,6 +248,7 @@ def elf_options(p: argparse.ArgumentParser) -> None:
 
 def print_json(doc: Dict[str, Any], line: bool = False) -> None:
     """Prints a --json document (docs/json.md), indented or as one line."""
+    import json  # on use: text output starts faster without it
     print(json.dumps(render.document(doc), indent=None if line else 2), flush=True)
 
 
@@ -343,6 +343,7 @@ def _save(path: str, capture: Capture, raw: bool) -> None:
         if raw:
             Path(path).write_bytes(b"".join(r.data for r in capture.records))
         else:
+            import json
             Path(path).write_text(json.dumps(render.document(render.capture_json(capture)),
                                              indent=2) + "\n")
     except OSError as e:

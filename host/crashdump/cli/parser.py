@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable, NoReturn, Optional, Tuple
+from typing import Any, Callable, NoReturn, Optional, Sequence, Tuple
 
-from ..harness.emulate import BOARDS
 from ..protocol.client import DEFAULT_TIMEOUT
 from ..protocol.transport import DEFAULT_BAUD
 from . import commands, dump_commands, gdb_commands
@@ -74,7 +73,33 @@ def _uint(bits: int) -> Callable[[str], int]:
     return parse
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The top-level commands, in the order `crashdump --help` lists them.
+COMMANDS = ("info", "reset", "source", "self", "ports", "triage", "emulate", "dump", "probes",
+            "decode", "fault", "gdbserver")
+
+
+class _Skipped:
+    """Stands in for the parser of a command not on the command line: whatever
+    is added to it is dropped (building every command's arguments would be a
+    good part of a command's start-up time)."""
+
+    def __getattr__(self, name: str) -> Callable[..., "_Skipped"]:
+        return lambda *args, **kwargs: self
+
+
+class _Commands:
+    """The top-level subparsers action, adding only the commands in `words`."""
+
+    def __init__(self, action: Any, words: Sequence[str]) -> None:
+        self.action, self.words = action, words
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        return self.action.add_parser(name, **kwargs) if name in self.words else _Skipped()
+
+
+def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
+    """The parser for `crashdump ARGV`: with argv, only the commands named in
+    it get their arguments (all of them when none is, for help and errors)."""
     # Options are accepted before and after the command; SUPPRESS keeps a
     # subcommand's unset copy from overwriting a value given before it. Device
     # options are offered only by commands that open a device port.
@@ -106,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Talk to a device running crashdump firmware, or run one in QEMU. "
                     "Device options apply to the commands that talk to a device.")
     parser.add_argument("--version", action=_Version, help="show the version and exit")
-    cmds = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    cmds: Any = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    if argv is not None and set(argv) & set(COMMANDS):
+        cmds = _Commands(cmds, argv)
 
     def leaf(sub: Any, name: str, func: Callable[..., Any], help: str, *,
              port: bool = True) -> argparse.ArgumentParser:
@@ -183,6 +210,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = leaf(cmds, "emulate", commands.cmd_emulate,
              "run a board's firmware in QEMU with its UART on a local TCP port", port=False)
+    if not isinstance(p, _Skipped):
+        _emulate_arguments(p)
+    p.set_defaults(device=False)
+    dump_commands.add_commands(cmds, leaf)
+    gdb_commands.add_commands(cmds, leaf)
+    return parser
+
+
+def _emulate_arguments(p: argparse.ArgumentParser) -> None:
+    from ..harness.emulate import BOARDS  # only for `emulate`: the others start faster
     p.add_argument("board", metavar="BOARD", choices=sorted(BOARDS),
                    help=f"one of: {', '.join(sorted(BOARDS))}")
     p.add_argument("--elf", metavar="PATH",
@@ -195,7 +232,3 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild the demo firmware even if it exists")
     p.add_argument("--paused", action="store_true",
                    help="start with the CPU halted, for a debugger (QEMU -S)")
-    p.set_defaults(device=False)
-    dump_commands.add_commands(cmds, leaf)
-    gdb_commands.add_commands(cmds, leaf)
-    return parser

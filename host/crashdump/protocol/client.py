@@ -22,12 +22,11 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from ..errors import CrashdumpError, DeviceError, ProtocolError, TransportTimeoutError
 from .framing import Frame, FrameDecoder, encode_frame
 from .guid import SourceRef, resolve_source
-from .slots import DumpStatus, parse_dump_status
 from .status import describe
 from .transport import DEFAULT_BAUD, TraceHook, Transport, open_transport
 from .wire import (CMD_RESPONSE, ERASE_F_FORCE, FRAME_DELIM, FRAME_OVERHEAD, WIRE_DUMP_ERASE,
@@ -35,6 +34,9 @@ from .wire import (CMD_RESPONSE, ERASE_F_FORCE, FRAME_DELIM, FRAME_OVERHEAD, WIR
                    SourceInfo, build_capture, build_create, build_page, build_read, parse_info,
                    parse_items, parse_range_list, parse_seq, parse_source, parse_source_list,
                    seq_diff)
+
+if TYPE_CHECKING:
+    from .slots import DumpStatus
 
 DEFAULT_TIMEOUT = 2.0
 
@@ -382,8 +384,9 @@ class Client:
 
     # ------------------------------------------------------------ crash dumps
 
-    def dump_status(self) -> DumpStatus:
+    def dump_status(self) -> "DumpStatus":
         """The dump partition: slots, dropped crashes, the last crash record."""
+        from .slots import parse_dump_status  # on use: most commands need no dump
         with _naming("dump status"):
             return parse_dump_status(self.request(DumpCmd.DUMP_STATUS))
 
