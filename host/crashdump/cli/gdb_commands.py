@@ -88,6 +88,8 @@ def cmd_gdbserver(args: argparse.Namespace) -> int:
                 err(f"GDB session from {peer} ended" +
                     ("; waiting for the next (Ctrl-C stops)" if args.persist else ""))
 
+        if args.persist:
+            _stop_on_signals()
         try:
             serve_tcp(target, sock, trace, persist=args.persist, on_session=on_session)
         except KeyboardInterrupt:
@@ -95,6 +97,18 @@ def cmd_gdbserver(args: argparse.Namespace) -> int:
                 raise
             err("stopped")  # the way a persistent server ends: not an error
     return 0
+
+
+def _stop_on_signals() -> None:
+    """A persistent server ends on Ctrl-C (SIGINT) or SIGTERM, also when it
+    was started with SIGINT ignored (a background job of a script)."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
 
 
 DEFAULT_BIND = "127.0.0.1"
