@@ -58,6 +58,46 @@ class Bus:
         return self.words.get(address, FILL)
 
 
+class Int64:
+    """What Renode binds a peripheral's `size` to: a System.Int64, which
+    IronPython 2.7 adds, subtracts and compares like an int, but will not
+    repeat a sequence by or slice with (a TypeError that stops Renode)."""
+
+    def __init__(self, value: int) -> None:
+        self.value = int(value)
+
+    def __int__(self) -> int:
+        return self.value
+
+    def __add__(self, other: object) -> "Int64":
+        return Int64(self.value + int(other))  # type: ignore[call-overload]
+
+    __radd__ = __add__
+
+    def __sub__(self, other: object) -> "Int64":
+        return Int64(self.value - int(other))  # type: ignore[call-overload]
+
+    def __rsub__(self, other: object) -> "Int64":
+        return Int64(int(other) - self.value)  # type: ignore[call-overload]
+
+    def __lt__(self, other: object) -> bool:
+        return self.value < int(other)  # type: ignore[call-overload]
+
+    def __gt__(self, other: object) -> bool:
+        return self.value > int(other)  # type: ignore[call-overload]
+
+    def __le__(self, other: object) -> bool:
+        return self.value <= int(other)  # type: ignore[call-overload]
+
+    def __ge__(self, other: object) -> bool:
+        return self.value >= int(other)  # type: ignore[call-overload]
+
+    def __eq__(self, other: object) -> bool:
+        return self.value == int(other)  # type: ignore[call-overload]
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class Machine:
     def __init__(self) -> None:
         self.SystemBus = Bus()  # noqa: N815 - Renode's name
@@ -85,7 +125,8 @@ class PyDev:
             def Log(self, level, message):  # noqa: N802 - Renode's name
                 me.log.append((level, message))
 
-        self.scope: Dict[str, object] = {"self": Self(), "size": size, "LogLevel": LogLevel}
+        self.scope: Dict[str, object] = {"self": Self(), "size": Int64(size),
+                                         "LogLevel": LogLevel}
         if name:
             machine.peripherals[f"sysbus.{name}"] = self
         self.init()

@@ -95,7 +95,10 @@ An Undefined Instruction Is Dumped And Decoded
     Fault Is Dumped And Decoded    undef    undefined instruction
 
 A Branch Without The Thumb Bit Is Dumped And Decoded
-    Fault Is Dumped And Decoded    bad_branch    invalid state
+    # Renode 1.16.0 and later raise INVSTATE (tlib arch/arm/helper.c); 1.15.3's
+    # tlib (4b9687eb) defines the fault but never raises it, and a BX to an
+    # even address there is an undefined instruction (run on 1.15.3 locally).
+    Fault Is Dumped And Decoded    bad_branch    invalid state|undefined instruction
 
 A Bug Check Is Dumped And Decoded
     Fault Is Dumped And Decoded    bugcheck    bug check
@@ -118,14 +121,19 @@ Crashes In A Row Keep The First And The Newest Dump
     Should Be Equal As Integers    ${counts}[0]    1
     Should Be Equal As Integers    ${counts}[-1]    4
     ${kept}=    Get Length    ${counts}
-    Should Be Equal As Integers    ${status}[dropped]    ${{4 - $kept}}
+    Should Be Equal As Integers    ${status}[crashes_dropped]    ${{4 - $kept}}
     Crashdump    dump    pull    -o    ${DUMP_DIR}/in-a-row.cdmp
     Flash Was Used Like Flash
 
 Pyocd Commander Reads Memory Through The GDB Server
     ${base}=    Set Variable    ${FLASH_BASES}[${BOARD}]
     ${out}=    Pyocd Commander    -c    read32 ${base} 8
-    ${words}=    Evaluate    [int(w, 16) for line in $out.splitlines() if line.startswith("%08x:" % int($base, 0)) for w in line.split()[1:3]]
+    # (no Robot variable inside the comprehension's condition: before Python
+    # 3.12 a comprehension's own scope cannot see Robot's $variables there)
+    ${prefix}=    Evaluate    "%08x:" % int($base, 0)
+    ${lines}=    Evaluate    [line for line in $out.splitlines()]
+    ${lines}=    Evaluate    list(filter(lambda line, p=$prefix: line.startswith(p), $lines))
+    ${words}=    Evaluate    [int(w, 16) for line in $lines for w in line.split()[1:3]]
     # what Renode's own bus holds there: the initial SP and the reset vector
     ${sp}=    Execute Command    sysbus ReadDoubleWord ${base}
     ${pc}=    Execute Command    sysbus ReadDoubleWord ${{hex(int($base, 0) + 4)}}
@@ -137,7 +145,7 @@ Pyocd Commander Reads Memory Through The GDB Server
     Pyocd Commander    -O    resume_on_disconnect\=false    -c    halt
     ${paused}=    Execute Command    cpu IsPaused
     Should Contain    ${paused}    True    values=False
-    Pyocd Commander    -c    resume
+    Pyocd Commander    -c    go
     ${paused}=    Execute Command    cpu IsPaused
     Should Contain    ${paused}    False    values=False
     Device Still Runs
@@ -159,7 +167,7 @@ Fault Is Dumped And Decoded
     ${report}=    Decode Json    ${serial}    --elf    ${ELF}
     Log    ${report}[summary]
     ${said}=    Evaluate    (" ".join($report["causes"]) + " " + $report["summary"]).lower()
-    Should Contain    ${said}    ${cause}
+    Should Match Regexp    ${said}    ${cause}
     ${functions}=    Evaluate    [f["function"] for f in $report["backtrace"]][:2]
     Should Contain    ${functions}    cd_fault_do_${kind}
     Flash Was Used Like Flash

@@ -41,12 +41,16 @@ VIOLATIONS = 4
 # repository", not in the changelog).
 NEW_NAMES = hasattr(request, "IsInit")
 VALUE = "Value" if NEW_NAMES else "value"
-OFFSET = request.Offset if NEW_NAMES else request.offset
+OFFSET = int(request.Offset if NEW_NAMES else request.offset)
+# int(): Renode binds `size` (and the request's numbers) as System.Int64, which
+# IronPython 2.7 does arithmetic with but will not repeat a bytes object by
+# (TypeError, and Renode stops; seen on Renode 1.15.3).
+SIZE = int(size)
 
 try:
     flash  # the contents outlive the init that a machine reset runs again
 except NameError:
-    flash = bytearray(b"\xff" * size)
+    flash = bytearray(b"\xff" * SIZE)
     violations = 0
 
 if (request.IsInit if NEW_NAMES else request.isInit):
@@ -58,9 +62,9 @@ elif (request.IsUser if NEW_NAMES else request.isUser):
         program_enabled = argument != 0
     elif OFFSET == ERASE_LENGTH:
         erase_length = argument
-    elif OFFSET == ERASE_AT and 0 <= argument < size and erase_length > 0:
+    elif OFFSET == ERASE_AT and 0 <= argument < SIZE and erase_length > 0:
         start = argument - argument % erase_length
-        end = min(start + erase_length, size)
+        end = min(start + erase_length, SIZE)
         flash[start:end] = b"\xff" * (end - start)
     elif OFFSET == VIOLATIONS:
         setattr(request, VALUE, violations)
