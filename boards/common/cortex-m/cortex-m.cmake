@@ -65,6 +65,27 @@ endfunction()
 #                      FLASH <driver> [INCLUDE_DIRS <dirs>])
 # crashdump-demo for a board: the shared demo app (boards/common/demo) plus the
 # board's own port and drivers. The calling folder supplies board.h.
+# crashdump-rtos (boards/common/rtos): the threaded test fixture, in test
+# builds only (it drives the fault injector), with its threads registered
+# with crashdump and the FreeRTOS adapter's hooks. DEFINITIONS: the thread
+# settings for the library (CD_THREAD_MAX, CD_THREAD_GUARD_REGION).
+function(cd_add_rtos_firmware)
+    cmake_parse_arguments(PARSE_ARGV 0 RTOS "" "LINKER_SCRIPT;FLASH"
+                          "SOURCES;INCLUDE_DIRS;DEFINITIONS")
+    if(NOT CRASHDUMP_FAULT_CMDS)
+        return()
+    endif()
+    set(common ${CM_COMMON_DIR}/..)
+    target_compile_definitions(crashdump PUBLIC ${RTOS_DEFINITIONS})
+    cd_add_board_firmware(crashdump-rtos
+        LINKER_SCRIPT ${RTOS_LINKER_SCRIPT}
+        FLASH ${RTOS_FLASH}
+        SOURCES ${common}/rtos/rtos_demo.c ${common}/rtos/sched.c ${common}/rtos/sched_switch.S
+                ${CMAKE_SOURCE_DIR}/firmware/rtos/freertos/cd_freertos.c ${RTOS_SOURCES}
+        INCLUDE_DIRS ${common}/demo ${common}/rtos ${RTOS_INCLUDE_DIRS}
+    )
+endfunction()
+
 function(cd_add_demo_firmware)
     cmake_parse_arguments(PARSE_ARGV 0 DEMO "" "LINKER_SCRIPT;FLASH" "SOURCES;INCLUDE_DIRS")
     set(common ${CM_COMMON_DIR}/..)

@@ -17,21 +17,14 @@ function(nrf5_add_demo linker_script)
     )
 endfunction()
 
-# crashdump-rtos (boards/common/rtos): the threaded test fixture, in test
-# builds only (it drives the fault injector). No stack guard on ARMv6-M: the
-# scheduler's switch-time stack check calls the stack-overflow hook.
+# crashdump-rtos on ARMv6-M: no stack guard; the scheduler's switch-time
+# stack check calls the stack-overflow hook.
 function(nrf5_add_rtos linker_script)
-    if(NOT CRASHDUMP_FAULT_CMDS)
-        return()
-    endif()
-    set(rtos ${NRF5_COMMON_DIR}/../rtos)
-    target_compile_definitions(crashdump PUBLIC CD_THREAD_MAX=8)
-    cd_add_board_firmware(crashdump-rtos
+    cd_add_rtos_firmware(
         LINKER_SCRIPT ${linker_script}
         FLASH nvmc
-        SOURCES ${rtos}/rtos_demo.c ${rtos}/sched.c ${rtos}/sched_switch.S
-                ${NRF5_COMMON_DIR}/nrf5_port.c ${NRF5_COMMON_DIR}/nrf5_uart.c
-                ${CMAKE_SOURCE_DIR}/firmware/rtos/freertos/cd_freertos.c
-        INCLUDE_DIRS ${NRF5_COMMON_DIR} ${NRF5_COMMON_DIR}/../demo ${rtos}
+        SOURCES ${NRF5_COMMON_DIR}/nrf5_port.c ${NRF5_COMMON_DIR}/nrf5_uart.c
+        INCLUDE_DIRS ${NRF5_COMMON_DIR}
+        DEFINITIONS CD_THREAD_MAX=8
     )
 endfunction()
