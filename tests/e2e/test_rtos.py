@@ -9,13 +9,14 @@ its entry function with file:line, and every other thread's backtrace is
 recovered from the context it was switched out with."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -62,23 +63,38 @@ def crash(board: str, tmp_path: Path, where: int, kind: int) -> Dict[str, Any]:
     return crash_dump(board, tmp_path, where, kind)[0]
 
 
-def crash_dump(board: str, tmp_path: Path, where: int, kind: int):
+@contextlib.contextmanager
+def crashed(board: str, command: bytes) -> Iterator[Tuple[Emulator, str, int]]:
+    """Runs the fixture, crashes it as asked and yields (emulator, serial URL,
+    boot count before the crash) once it has restarted. command: a record for
+    the worker's "ctl" source, or bytes([0, kind]) for the FAULT command of
+    that kind (in the protocol thread)."""
     elf = rtos_elf(board)
     with Emulator(board, elf=elf) as emu:
         url = emu.serial_url
         with Client.open(url, timeout=5.0) as dev:
             boot = dev.info().boot_count
-            if where == 0:
-                dev.fault(kind)
+            if command[0] == 0:
+                dev.fault(command[1])
             else:
                 dev.source_create("ctl", item_size=8, count=4)
-                dev.source_write("ctl", bytes([where, kind]))
-        if where != 0:
+                dev.source_write("ctl", command)
+        if command[0] != 0:
             wait_boot(url, boot)  # one connection at a time: after closing ours
-        out = tmp_path / "crash.cdmp"
-        run(CLI + ["--port", url, "dump", "pull", "-o", str(out)])
-        status = json.loads(run(CLI + ["--port", url, "--json", "dump", "status"]).stdout)
+        yield emu, url, boot
     assert not emu.locked_up, emu.output
+
+
+def dump_status(url: str) -> Dict[str, Any]:
+    return json.loads(run(CLI + ["--port", url, "--json", "dump", "status"]).stdout)
+
+
+def crash_dump(board: str, tmp_path: Path, where: int, kind: int):
+    elf = rtos_elf(board)
+    out = tmp_path / "crash.cdmp"
+    with crashed(board, bytes([where, kind])) as (_, url, _):
+        run(CLI + ["--port", url, "dump", "pull", "-o", str(out)])
+        status = dump_status(url)
     # The crash record agrees with the flash: a dump that verifies, written OK.
     assert status["last_crash"]["result"] == 0, status
     report = json.loads(run(CLI + ["decode", str(out), "--elf", str(elf), "--json"]).stdout)
@@ -88,17 +104,8 @@ def crash_dump(board: str, tmp_path: Path, where: int, kind: int):
 def crash_status(board: str, where: int, kind: int) -> Dict[str, Any]:
     """Crashes the fixture from the worker thread; `dump status --json`
     after the restart."""
-    elf = rtos_elf(board)
-    with Emulator(board, elf=elf) as emu:
-        url = emu.serial_url
-        with Client.open(url, timeout=5.0) as dev:
-            boot = dev.info().boot_count
-            dev.source_create("ctl", item_size=8, count=4)
-            dev.source_write("ctl", bytes([where, kind]))
-        wait_boot(url, boot)
-        status = json.loads(run(CLI + ["--port", url, "--json", "dump", "status"]).stdout)
-    assert not emu.locked_up, emu.output
-    return status
+    with crashed(board, bytes([where, kind])) as (_, url, _):
+        return dump_status(url)
 
 
 def names(frames: List[Dict[str, Any]]) -> List[str]:
@@ -268,22 +275,15 @@ def test_overwritten_library_state_leaves_a_record(board: str, tmp_path: Path, t
     cannot trust, but still a crash record that says so, and restarts."""
     if target != "g_cd" and board not in MATRIX_BOARDS:
         pytest.skip(f"every target runs on {', '.join(sorted(MATRIX_BOARDS))}")
-    elf = rtos_elf(board)
-    addr, size = symbol(elf, target)
+    addr, size = symbol(rtos_elf(board), target)
     assert 0 < size < 0x10000
-    with Emulator(board, elf=elf) as emu:
-        url = emu.serial_url
-        with Client.open(url, timeout=5.0) as dev:
-            boot = dev.info().boot_count
-            dev.source_create("ctl", item_size=8, count=4)
-            dev.source_write("ctl", bytes([WHERE_SMASH, FaultKind.BAD_READ]) +
-                             size.to_bytes(2, "little") + addr.to_bytes(4, "little"))
-        wait_boot(url, boot)
-        status = json.loads(run(CLI + ["--port", url, "--json", "dump", "status"]).stdout)
+    smash = bytes([WHERE_SMASH, FaultKind.BAD_READ]) + size.to_bytes(2, "little") + \
+        addr.to_bytes(4, "little")
+    with crashed(board, smash) as (emu, url, boot):
+        status = dump_status(url)
         text = run(CLI + ["--port", url, "dump", "status"]).stdout
         with Client.open(url, timeout=5.0) as dev:  # alive, and crashdump is again
             assert dev.info().boot_count == boot + 1, (text, emu.output)
-    assert not emu.locked_up, emu.output
     last = status["last_crash"]
     assert last["result"] == -20, status
     assert "crashdump's own state was overwritten" in text, text
