@@ -17,7 +17,9 @@ Test Setup        Start Board
 # - bad_read, bad_write, triage_unmapped, nested: Renode reads unmapped
 #   addresses as 0 and drops writes to them (a warning in its log), no bus fault;
 # - stack_overflow: the demo's stack grows down to 0x20000000, below which
-#   nothing is mapped, so the runaway recursion never faults;
+#   nothing is mapped, so the runaway recursion never faults (a thread's
+#   overflow in the RTOS fixture does: tlib models the ARMv7-M MPU, whose
+#   guard region faults; see the rtos-tagged tests);
 # - div0 and unaligned: tlib, Renode's CPU core, returns 0 for a divide by zero
 #   (arch/arm/helper.c, HELPER(sdiv)/HELPER(udiv): `if(den == 0) return 0;`, tlib
 #   4b9687eb in 1.15.3, 3073bbde in 1.16.0, d50c868f in 1.16.1) and never raises
@@ -57,9 +59,16 @@ A Crash Is Dumped, Pulled Over Serial And Through GDB, And Decoded
     ${serial}=    Set Variable    ${DUMP_DIR}/serial.cdmp
     ${probe}=    Set Variable    ${DUMP_DIR}/probe.cdmp
     Remove Files    ${serial}    ${serial}.part    ${probe}
+    ${t0}=    Evaluate    time.monotonic()    modules=time
     Crashdump    dump    pull    -o    ${serial}
+    ${t1}=    Evaluate    time.monotonic()    modules=time
     ${pull}=    Crashdump Json    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB}    --elf    ${ELF}    -o    ${probe}
+    ${t2}=    Evaluate    time.monotonic()    modules=time
     Should Be Equal    ${pull}[target_state]    running
+    # a figure, not a check: the same dump pulled both ways (each time
+    # includes starting the CLI)
+    ${size}=    Get File Size    ${serial}
+    Log To Console    \n${BOARD}: ${size}-byte dump pulled over serial in ${{round($t1 - $t0, 1)}} s, through the GDB server in ${{round($t2 - $t1, 1)}} s
     Device Still Runs
     ${serial_bytes}=    Get Binary File    ${serial}
     ${probe_bytes}=    Get Binary File    ${probe}
@@ -151,6 +160,41 @@ Pyocd Commander Reads Memory Through The GDB Server
     Device Still Runs
     Flash Was Used Like Flash
 
+A Fault In An RTOS Thread Is Dumped And Decoded
+    [Tags]    rtos
+    [Documentation]    The threaded fixture (a PendSV scheduler with the FreeRTOS
+    ...                adapter's hooks): the worker thread runs an undefined
+    ...                instruction; the dump names that thread and holds every thread
+    ...                with a backtrace to its entry function.
+    [Setup]    Start Board    ${RTOS_ELF}    banner=${EMPTY}
+    # the worker's command record: where 1 (in the worker thread), kind 3 (undef)
+    ${report}=    RTOS Crash Is Dumped And Decoded    0103    undef
+    Should Be Equal    ${report}[context]    thread 'worker'
+    Should Match Regexp    ${report}[summary]    undefined instruction
+    ${functions}=    Evaluate    [f["function"] for f in $report["backtrace"]]
+    Should Contain    ${functions}    worker_thread
+    ${threads}=    Evaluate    [t["name"] for t in $report["threads"]]
+    Should Be Equal    ${threads}[0]    worker
+    FOR    ${name}    IN    proto    fpu    idle
+        Should Contain    ${threads}    ${name}
+    END
+    # the others' backtraces, from their saved contexts, reach their entry functions
+    ${entries}=    Evaluate    {t["name"]: [f["function"] for f in t["backtrace"]] for t in $report["threads"]}
+    Should Contain    ${entries}[proto]    proto_thread
+    Should Contain    ${entries}[fpu]    fpu_thread
+
+A Thread Stack Overflow Hits The MPU Guard And Is Dumped
+    [Tags]    rtos
+    [Documentation]    The worker writes down its stack past the bottom: the MPU
+    ...                guard (region 7; tlib models the ARMv7-M MPU) faults at the
+    ...                first write below it, and the dump says so and names the thread.
+    [Setup]    Start Board    ${RTOS_ELF}    banner=${EMPTY}
+    # where 4: the worker overruns its own stack
+    ${report}=    RTOS Crash Is Dumped And Decoded    0400    overrun
+    Should Match Regexp    ${report}[summary]
+    ...    ^MemManage: stack overflow \\(hit the stack guard at 0x[0-9a-f]+\\) in overrun\\(\\), thread 'worker'$
+    Should Be Equal    ${report}[context]    thread 'worker'
+
 *** Keywords ***
 Fault Is Dumped And Decoded
     [Arguments]    ${kind}    ${cause}
@@ -171,3 +215,31 @@ Fault Is Dumped And Decoded
     ${functions}=    Evaluate    [f["function"] for f in $report["backtrace"]][:2]
     Should Contain    ${functions}    cd_fault_do_${kind}
     Flash Was Used Like Flash
+
+RTOS Crash Is Dumped And Decoded
+    [Arguments]    ${record}    ${name}
+    [Documentation]    Has the RTOS fixture's worker thread obey RECORD (hex, written
+    ...                to its "ctl" data source), waits for the reboot after the
+    ...                crash, pulls the dump over serial and through the GDB server
+    ...                (the same bytes), and returns the decoded report.
+    ${info}=    Crashdump Json    info
+    Should Be Equal    ${info}[name]    crashdump-rtos
+    Crashdump    source    create    ctl    --item-size    8    --count    4
+    Crashdump    source    write    ctl    ${record}
+    Wait For Boot    2
+    ${status}=    Crashdump Json    dump    status
+    Should Be Equal As Integers    ${status}[last_crash][result]    0
+    ${serial}=    Set Variable    ${DUMP_DIR}/rtos-${name}-serial.cdmp
+    ${probe}=    Set Variable    ${DUMP_DIR}/rtos-${name}-probe.cdmp
+    Remove Files    ${serial}    ${serial}.part    ${probe}
+    Crashdump    dump    pull    -o    ${serial}
+    ${pull}=    Crashdump Json    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB}    --elf    ${RTOS_ELF}    -o    ${probe}
+    Should Be Equal    ${pull}[target_state]    running
+    Device Still Runs    crashdump-rtos
+    ${serial_bytes}=    Get Binary File    ${serial}
+    ${probe_bytes}=    Get Binary File    ${probe}
+    Should Be Equal    ${serial_bytes}    ${probe_bytes}    values=False
+    ${report}=    Decode Json    ${serial}    --elf    ${RTOS_ELF}
+    Log    ${report}[summary]
+    Flash Was Used Like Flash
+    RETURN    ${report}

@@ -22,10 +22,6 @@
 
 #define TICK_HZ 10u              /* one self-ring record per tick */
 #define HEALTHY_AFTER_TICKS (5u * TICK_HZ)
-/* Boards whose erase unit is large (STM32F4: 128 KiB sectors) set fewer. */
-#ifndef DEMO_DUMP_SLOTS
-#define DEMO_DUMP_SLOTS 3u
-#endif
 #define STACK_DUMP_BYTES 1024u
 #define CRASH_LOOP_LIMIT 10u
 #define UNMAPPED_RANGE_LEN 64u

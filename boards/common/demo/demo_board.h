@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What the shared demo application (demo.c) needs from a board. Each board
- * provides these services in its port (e.g. boards/common/mps2/mps2_port.c)
- * and the constants below in its own board.h:
+ * What the shared demo application (demo.c) and the threaded fixture
+ * (boards/common/rtos) need from a board. Each board provides these services
+ * in its port (e.g. boards/common/mps2/mps2_port.c) and the constants below
+ * in its own board.h:
  *
  *   BOARD_CPU_HZ            SysTick clock (processor clock), Hz
  *   DEMO_SELF_ITEM_SIZE     self ring: bytes per record
@@ -23,6 +24,11 @@
 #include <stdint.h>
 
 #include "board.h"
+
+/* Boards whose erase unit is large (STM32F4: 128 KiB sectors) set fewer. */
+#ifndef DEMO_DUMP_SLOTS
+#define DEMO_DUMP_SLOTS 3u
+#endif
 
 /* Set to 1 by the UART RX interrupt after it fed bytes to the protocol parser.
  * The main loop clears it with interrupts masked before deciding to sleep. */

@@ -17,14 +17,16 @@ function(nrf5_add_demo linker_script)
     )
 endfunction()
 
-# crashdump-rtos on ARMv6-M: no stack guard; the scheduler's switch-time
-# stack check calls the stack-overflow hook.
+# crashdump-rtos; extra arguments are thread settings for the library. On
+# ARMv6-M there is no stack guard: the scheduler's switch-time stack check
+# calls the stack-overflow hook. An ARMv7-M part passes
+# CD_THREAD_GUARD_REGION=7 for the MPU guard.
 function(nrf5_add_rtos linker_script)
     cd_add_rtos_firmware(
         LINKER_SCRIPT ${linker_script}
         FLASH nvmc
         SOURCES ${NRF5_COMMON_DIR}/nrf5_port.c ${NRF5_COMMON_DIR}/nrf5_uart.c
         INCLUDE_DIRS ${NRF5_COMMON_DIR}
-        DEFINITIONS CD_THREAD_MAX=8
+        DEFINITIONS CD_THREAD_MAX=8 ${ARGN}
     )
 endfunction()

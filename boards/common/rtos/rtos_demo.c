@@ -210,7 +210,7 @@ int main(void)
         .source_count = DEMO_SOURCE_COUNT,
         .source_max_bytes = DEMO_SOURCE_MAX_BYTES,
         .triage_count = DEMO_TRIAGE_COUNT,
-        .dump_slots = 3,
+        .dump_slots = DEMO_DUMP_SLOTS,
         .stack_dump_bytes = 1024,
         .storage = storage,
         .storage_size = sizeof storage,
