@@ -38,6 +38,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from boardlist import ci_boards  # noqa: E402
 FW = ROOT / "firmware"
 
 # name -> compiler flags for the core (CPU, FPU, float ABI)
@@ -263,12 +265,7 @@ def per_core(cores: list[str]) -> None:
 
 def boards() -> list[str]:
     """QEMU_BOARDS and BUILD_ONLY_BOARDS from scripts/boards.sh, in order."""
-    text = (ROOT / "scripts" / "boards.sh").read_text()
-    found = []
-    for var in ("QEMU_BOARDS", "BUILD_ONLY_BOARDS"):
-        m = re.search(var + r"=\(([^)]*)\)", text)
-        found += m.group(1).split() if m else []
-    return found
+    return ci_boards()
 
 
 def noinit_bytes(board: str) -> int | None:

@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
+from boardlist import ci_boards  # tests/ is on sys.path: tests/host is a package
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def build_only_boards() -> list[str]:
-    text = (ROOT / "scripts" / "boards.sh").read_text()
-    m = re.search(r"^BUILD_ONLY_BOARDS=\(([^)]*)\)", text, re.M)
-    return m.group(1).split() if m else []
+    return ci_boards("BUILD_ONLY_BOARDS")
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,18 @@ someone (here the port's UART handler, and the library's watchdog alias)
 defined it. That is the mechanism an application uses to add a handler."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
 
+from boardlist import ci_boards  # tests/ is on sys.path: tests/host is a package
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def boards() -> list[str]:
-    text = (ROOT / "scripts" / "boards.sh").read_text()
-    return [b for var in ("QEMU_BOARDS", "BUILD_ONLY_BOARDS")
-            for m in [re.search(rf"^{var}=\(([^)]*)\)", text, re.M)] if m for b in m.group(1).split()]
+    return ci_boards()
 
 
 @pytest.fixture(params=boards())
