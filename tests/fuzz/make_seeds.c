@@ -4,7 +4,8 @@
  * storage blocks after rings were created, written, overrun and partly read
  * (plus the crash area after a crash), and dump partitions after real crash
  * loops. Usage: make_seeds OUTDIR (creates OUTDIR/init and OUTDIR/slots files;
- * the directories must exist). Built and run by tests/fuzz/run_store.sh seeds.
+ * the directories must exist). Built by tests/fuzz/CMakeLists.txt beside the
+ * targets (build/fuzz/make_seeds after scripts/fuzz.sh).
  *
  * The configurations here are the harnesses' own (keep them in step).
  */
