@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""examples/renode-ci cannot run here (no Renode), so Robot's dry run checks it:
-the library imports with the suite's arguments, and every keyword it calls
-exists and takes the arguments given (Renode's own keywords from a stub of
-their names, tests/host/data/renode_stub.resource)."""
+"""examples/renode-ci and the project's own Renode suites (tests/renode) cannot
+run here (no Renode), so Robot's dry run checks them: the library imports with
+the suite's arguments, and every keyword called exists and takes the arguments
+given (Renode's own keywords from a stub of their names,
+tests/host/data/renode_stub.resource)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,3 +40,10 @@ def test_the_dry_run_catches_a_misspelt_keyword(tmp_path: Path) -> None:
     results = dry_run(broken, tmp_path)
     status, message = results["A Hang Ends In A Watchdog Dump"]
     assert status == "FAIL" and "No keyword with name 'Expect Crashes' found" in message
+
+
+@pytest.mark.parametrize("name", ["crashdump.robot", "library.robot"])
+def test_the_project_suites_pass_a_dry_run(name: str, tmp_path: Path) -> None:
+    results = dry_run(ROOT / "tests/renode" / name, tmp_path)
+    assert results and {n: status for n, (status, _) in results.items()} == \
+        {n: "PASS" for n in results}, results

@@ -29,10 +29,14 @@ KNOWN_VERSIONS = ("1.15.3", "1.16.0", "1.16.1")
 KNOWN_TEXT = f"Renode {KNOWN_VERSIONS[0]}, {KNOWN_VERSIONS[1]} and {KNOWN_VERSIONS[2]}"
 BOARDS = sorted(p.parent.name for p in ROOT.glob("boards/*/renode") if p.parent.name != "common")
 SUITE = ROOT / "tests" / "renode" / "crashdump.robot"
+# the keyword library's suite (crashdump.robot.CrashdumpLibrary in a real Renode)
+LIBRARY_SUITE = ROOT / "tests" / "renode" / "library.robot"
+SUITES = (SUITE, LIBRARY_SUITE)
+SUITE_NAMES = [p.relative_to(ROOT).as_posix() for p in SUITES]
 RESOURCE = ROOT / "tests" / "renode" / "crashdump.resource"
 WORKFLOWS = ROOT / ".github" / "workflows"
 RENODE_FILES = sorted(p for b in BOARDS + ["common"] for p in (ROOT / "boards" / b / "renode").iterdir()) \
-    + [SUITE, RESOURCE]
+    + [*SUITES, RESOURCE]
 
 # board -> (UART peripheral in the .repl, header constant of its base, of its IRQ)
 UARTS = {"nrf52840dk": ("uart0", "BOARD_UART0_BASE", "BOARD_UART0_IRQN"),
@@ -225,7 +229,7 @@ def cli_calls() -> List[Tuple[str, List[str]]]:
     with Robot variables replaced by a placeholder that any argument accepts;
     the keywords' own pass-through of @{args} is not a call."""
     calls = []
-    for path in (SUITE, RESOURCE):
+    for path in (*SUITES, RESOURCE):
         for n, line in enumerate(path.read_text().splitlines(), 1):
             cells = re.split(r"\s{2,}|\t", line.strip())
             for i, cell in enumerate(cells):
@@ -292,22 +296,26 @@ def test_every_fault_kind_is_tested_or_said_to_be_impossible_in_renode():
     assert "reads unmapped addresses as zero" in readme and "divide by zero" in readme
 
 
-def suite_blocks(section: str) -> Dict[str, str]:
-    """The test cases (or keywords) of the suite: name -> body."""
-    text = SUITE.read_text().split(f"*** {section} ***")[1].split("\n*** ")[0]
+def suite_blocks(section: str, path: Path = SUITE) -> Dict[str, str]:
+    """The test cases (or keywords) of a suite file: name -> body."""
+    parts = path.read_text().split(f"*** {section} ***")
+    if len(parts) < 2:
+        return {}
+    text = parts[1].split("\n*** ")[0]
     return {b.splitlines()[0]: b for b in re.split(r"\n(?=\S)", text.strip()) if b}
 
 
-def test_every_suite_test_checks_the_flash_and_asks_the_device_after_the_probe():
-    keywords = suite_blocks("Keywords")
-    for name, body in suite_blocks("Test Cases").items():
+@pytest.mark.parametrize("suite", SUITES, ids=lambda p: p.name)
+def test_every_suite_test_checks_the_flash_and_asks_the_device_after_the_probe(suite):
+    keywords = suite_blocks("Keywords", suite)
+    for name, body in suite_blocks("Test Cases", suite).items():
         # a keyword called as a step, or for its value (${x}=    Keyword)
         calls = body + "".join(keywords[k] for k in keywords
                                if re.search(rf"^\s+(\S+=\s+)?{re.escape(k)}\b", body, re.M))
         assert "Flash Was Used Like Flash" in calls, f"{name}: no NOR flash check"
         lines = calls.splitlines()
         for i, line in enumerate(lines):
-            if "--probe" in line or "Pyocd Commander" in line:
+            if "--probe" in line or "probe=" in line or "Pyocd Commander" in line:
                 assert any("Device Still Runs" in later or "IsPaused" in later
                            for later in lines[i + 1:]), f"{name}: nothing asks the device after {line.strip()}"
 
@@ -340,6 +348,10 @@ def test_qemu_workflow_runs_the_readme_test_command():
     assert any(s.get("run") == "bash .ci/run" for s in steps)
 
 
+def test_every_renode_suite_is_known():
+    assert sorted((ROOT / "tests" / "renode").glob("*.robot")) == sorted(SUITES)
+
+
 def test_renode_workflow_runs_the_suite_for_every_board():
     path = WORKFLOWS / "renode.yml"
     text = path.read_text()
@@ -349,11 +361,12 @@ def test_renode_workflow_runs_the_suite_for_every_board():
         assert sorted(b.strip() for b in boards.split(",")) == BOARDS
         for needed in ("uses: antmicro/renode-test-action@v5",
                        f"renode-revision: v{RENODE_VERSION}",
-                       "tests-to-run: tests/renode/crashdump.robot",
+                       "tests-to-run: " + " ".join(SUITE_NAMES),
                        "renode-arguments: --variable BOARD:${{ matrix.board }} --variable "
                        "DUMP_DIR:${{ github.workspace }}/renode-results/dumps/${{ matrix.board }}",
                        "uses: actions/upload-artifact@v4",
-                       "-DBOARD=${{ matrix.board }}", ".venv/bin/pip install"):
+                       "-DBOARD=${{ matrix.board }}", ".venv/bin/pip install",
+                       "python3 -m pip install"):
             assert needed in text, needed
         return
     job = doc["jobs"]["renode"]
@@ -361,7 +374,9 @@ def test_renode_workflow_runs_the_suite_for_every_board():
     steps = job["steps"]
     action = next(s for s in steps if str(s.get("uses", "")).startswith("antmicro/renode-test-action@"))
     assert action["with"]["renode-revision"] == f"v{RENODE_VERSION}"
-    assert action["with"]["tests-to-run"] == "tests/renode/crashdump.robot"
+    # every suite; the keyword library's imports crashdump in renode-test's Python
+    assert action["with"]["tests-to-run"].split() == SUITE_NAMES
+    assert any("python3 -m pip install" in str(s.get("run", "")) for s in steps[:steps.index(action)])
     assert action["with"]["renode-arguments"] == (
         "--variable BOARD:${{ matrix.board }} --variable "
         "DUMP_DIR:${{ github.workspace }}/renode-results/dumps/${{ matrix.board }}")

@@ -17,9 +17,14 @@ Test Setup        Start Board
 # - bad_read, bad_write, triage_unmapped, nested: Renode reads unmapped
 #   addresses as 0 and drops writes to them (a warning in its log), no bus fault;
 # - stack_overflow: the demo's stack grows down to 0x20000000, below which
-#   nothing is mapped, so the runaway recursion never faults (a thread's
-#   overflow in the RTOS fixture does: tlib models the ARMv7-M MPU, whose
-#   guard region faults; see the rtos-tagged tests);
+#   nothing is mapped, so the runaway recursion never faults. A thread's
+#   overflow in the RTOS fixture does fault (the rtos-tagged tests): Renode
+#   models the ARMv7-M MPU. NVIC.cs takes MPU_CTRL (mpuControlRegister:
+#   renode-infrastructure 9736cf57 line 682 in 1.15.3, 7edd96dc line 1010 in
+#   1.16.0, add012af line 1135 in 1.16.1) and tlib checks every access against
+#   the regions and pends MemManage (arch/arm/helper.c get_phys_addr_mpu and
+#   ARMV7M_EXCP_MEM: 4b9687eb lines 1558/988, 3073bbde 1992/1249, d50c868f
+#   2016/1273).
 # - div0 and unaligned: tlib, Renode's CPU core, returns 0 for a divide by zero
 #   (arch/arm/helper.c, HELPER(sdiv)/HELPER(udiv): `if(den == 0) return 0;`, tlib
 #   4b9687eb in 1.15.3, 3073bbde in 1.16.0, d50c868f in 1.16.1) and never raises
