@@ -16,7 +16,7 @@ from crashdump.decode.report import build_report, name_range
 from crashdump.decode.unwind import unwind
 from crashdump.dumpfile.build import build_dump
 from crashdump.dumpfile.format import DUMP_F_BAD_SP, DUMP_F_NESTED, Arch, Reason
-from crashdump.dumpfile.parse import FaultRegs, MemBlock, Regs, parse_dump
+from crashdump.dumpfile.parse import FaultRegs, Fpu, MemBlock, Regs, parse_dump
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,6 +126,24 @@ def test_report_without_elf_or_regs_still_works() -> None:
     report = build_report(parse_dump(build_dump()), None)
     assert report.backtrace == [] and any("no ELF" in w for w in report.warnings)
     assert report.to_json()["summary"].startswith("HardFault")
+
+
+def test_fpu_registers_in_text_and_json() -> None:
+    s = [0] * 32
+    s[1], s[2], s[31] = 0x3F800000, 0xC0490FDB, 0x7FC00000  # 1.0, -pi, NaN
+    report = build_report(parse_dump(fault_dump()), None)
+    assert report.fpu is None and report.to_json()["fpu"] is None
+    assert "fpu:" not in report.text()
+    report = build_report(parse_dump(fault_dump(fpu=Fpu(s=tuple(s), fpscr=0x03000010))), None)
+    doc = report.to_json()["fpu"]
+    assert doc["fpscr"] == "0x03000010" and len(doc["s"]) == 32
+    assert doc["s"][1] == "0x3f800000" and doc["s"][31] == "0x7fc00000"
+    lines = report.text(sections=["registers"]).splitlines()
+    fpu = lines.index("  fpu: fpscr 03000010")
+    assert lines[fpu + 1].split() == ["s0", "00000000", "0", "s1", "3f800000", "1",
+                                      "s2", "c0490fdb", "-3.14159", "s3", "00000000", "0"]
+    assert lines[fpu + 8].split()[-2:] == ["7fc00000", "nan"]
+    assert len(lines) == fpu + 9
 
 
 # ---------------------------------------------------------------- real ELF

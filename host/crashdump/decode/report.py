@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import string
+import struct
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Protocol, Sequence
 
 from ..dumpfile.format import REGS_V_BASEPRI, REGS_V_SPECIAL, REGS_V_SPLIM, Reason
-from ..dumpfile.parse import Damage, Dump, Ring, Thread
+from ..dumpfile.parse import Damage, Dump, Fpu, Ring, Thread
 from ..protocol.render import plural, record_lines
 from ..protocol.status import describe
 from . import fault
@@ -125,11 +126,14 @@ class Report:
     threads: List[ThreadItem] = field(default_factory=list)
     damage: List[Damage] = field(default_factory=list)   # parts not decoded (salvaged dump)
     signature: Optional[Signature] = None
+    fpu: Optional[Fpu] = None          # s0-s31 and FPSCR, where the crash saved them
 
     def to_json(self) -> Dict[str, Any]:
         return {
             "summary": self.summary, "header": self.header, "causes": self.causes,
             "registers": {k: f"0x{v:08x}" for k, v in self.registers.items()},
+            "fpu": {"s": [f"0x{v:08x}" for v in self.fpu.s],
+                    "fpscr": f"0x{self.fpu.fpscr:08x}"} if self.fpu else None,
             "backtrace": [_frame_json(f) for f in self.backtrace],
             "backtrace_notes": self.backtrace_notes,
             "context": self.context, "threads": [t.to_json() for t in self.threads],
@@ -211,8 +215,14 @@ class Report:
         if not self.registers:
             return []
         items = list(self.registers.items())
-        return ["registers:"] + ["  " + "  ".join(f"{k:>10} {v:08x}" for k, v in items[i:i + 4])
-                                 for i in range(0, len(items), 4)]
+        out = ["registers:"] + ["  " + "  ".join(f"{k:>10} {v:08x}" for k, v in items[i:i + 4])
+                                for i in range(0, len(items), 4)]
+        if self.fpu:
+            out.append(f"  fpu: fpscr {self.fpu.fpscr:08x}")
+            out += ["  " + "  ".join(f"{f's{n}':>4} {self.fpu.s[n]:08x} {_as_float(self.fpu.s[n]):<10}"
+                                     for n in range(i, i + 4)).rstrip()
+                    for i in range(0, len(self.fpu.s), 4)]
+        return out
 
     def _rings_lines(self, sections: Sequence[str], records: Optional[int]) -> List[str]:
         out: List[str] = []
@@ -301,6 +311,11 @@ def name_range(symbols: Optional[SymbolTable], addr: int, length: int) -> str:
     return f"{label} ({sym.kind}, 0x{addr:08x}, {length} bytes{extra})"
 
 
+def _as_float(bits: int) -> str:
+    """A single-precision register's bits as the float they hold."""
+    return f"{struct.unpack('<f', struct.pack('<I', bits))[0]:.6g}"
+
+
 def _registers(dump: Dump) -> Dict[str, int]:
     regs = dump.regs
     if regs is None:
@@ -385,7 +400,7 @@ def build_report(dump: Dump, elf: Optional[Elf] = None,
                   registers=_registers(dump), backtrace=backtrace.frames,
                   backtrace_notes=backtrace.notes, rings=dump.rings, triage=triage,
                   additional=additional, warnings=warnings, context=context, threads=threads,
-                  damage=list(dump.damage),
+                  damage=list(dump.damage), fpu=dump.fpu,
                   signature=crash_signature(dump, backtrace, string_at))
 
 
