@@ -70,10 +70,27 @@ def test_unexpected_crash_fails_with_summaries_and_logs_links(
             assert f'href="{link}"' in html
             assert (tmp_path / link).is_file()
         assert "<pre>crash: " in html
-    # the dumps are still on the device, but already reported
-    start_test(lib, ctx, "Next")
+    # still on the device: reported in this test already
     lib.check_for_crashes()
     assert len(ctx.logged) == 2
+    # a new test may be a fresh emulation that crashed the same way: reported again
+    start_test(lib, ctx, "Next")
+    with pytest.raises(AssertionError, match="^unexpected 2 crashes:"):
+        lib.check_for_crashes()
+    assert len(ctx.logged) == 4
+
+
+def test_dedupe_suite_reports_a_dump_once_per_run(server: FakeServer, ctx: FakeContext) -> None:
+    lib = library(ctx, port=server.url, dedupe="suite")
+    assert len(lib.pull_crash_dumps()) == 2
+    start_test(lib, ctx, "Next")
+    lib.check_for_crashes()  # the same dumps, still in flash: not new
+    assert len(ctx.logged) == 2
+
+
+def test_dedupe_must_be_test_or_suite(ctx: FakeContext) -> None:
+    with pytest.raises(ValueError, match="dedupe='run': give test or suite"):
+        library(ctx, port="socket://127.0.0.1:1", dedupe="run")
 
 
 def test_links_are_relative_to_the_log_file(server: FakeServer, ctx: FakeContext,
@@ -100,7 +117,7 @@ def test_renode_test_writes_next_to_its_output_file(server: FakeServer, ctx: Fak
 
 
 def test_expected_crashes(server: FakeServer, ctx: FakeContext) -> None:
-    lib = library(ctx, port=server.url)
+    lib = library(ctx, port=server.url, dedupe="suite")  # the fake keeps its dumps
     lib.expect_crash(2)
     lib.check_for_crashes()  # both dumps, both expected
     start_test(lib, ctx, "Second")

@@ -48,7 +48,8 @@ class RobotContext:
 
 
 class _Listener:
-    """Forgets the last test's crashes and expectations when a test starts."""
+    """Forgets the last test's crashes and expectations when a test starts
+    (and which dumps were reported, unless dedupe is "suite")."""
 
     ROBOT_LISTENER_API_VERSION = 2
 
@@ -58,6 +59,8 @@ class _Listener:
     def start_test(self, name: str, attrs: Dict[str, Any]) -> None:
         self.library._expected = None  # noqa: SLF001
         self.library._pulled = 0  # noqa: SLF001
+        if self.library.dedupe == "test":
+            self.library._collector.seen.clear()  # noqa: SLF001
 
 
 class CrashdumpLibrary:
@@ -87,8 +90,14 @@ class CrashdumpLibrary:
       FILE}``'s, which under renode-test is its results folder):
       ``SUITE-TEST-slotN.cdmp`` plus ``.txt`` and ``.json`` reports.
 
-    A dump is reported once: a later check ignores dumps already reported,
-    even through the other path.
+    - ``dedupe``: how long a reported dump stays reported, so that a later
+      check (or a read through the other path) ignores it. ``test`` (the
+      default): within the test. Each test that starts its own emulation, as
+      Renode suites do, can then crash exactly as an earlier one did (an
+      emulation is deterministic: the same crash leaves the same dump) and
+      still be caught. ``suite``: for the whole run, for a device that keeps
+      its flash from test to test (one emulation for the suite, or hardware);
+      ``erase`` is the other way to start each test clean.
     """
 
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
@@ -96,7 +105,10 @@ class CrashdumpLibrary:
     def __init__(self, elf: Optional[str] = None, port: Optional[str] = None,
                  probe: Optional[str] = None, board: Optional[str] = None,
                  target: Optional[str] = None, timeout: float = 10.0, erase: bool = False,
-                 folder: str = "crashdumps") -> None:
+                 folder: str = "crashdumps", dedupe: str = "test") -> None:
+        if dedupe not in ("test", "suite"):
+            raise ValueError(f"dedupe={dedupe!r}: give test or suite")
+        self.dedupe = dedupe
         self.port, self.probe, self.board, self.target = port, probe, board, target
         self.timeout, self.erase, self.folder = float(timeout), erase, folder
         self._collector = Collector(folder, elf)
