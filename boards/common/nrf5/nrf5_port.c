@@ -81,7 +81,10 @@ void cd_port_tx(const uint8_t *buf, size_t len)
 void cd_port_reset(void)
 {
     /* What the host sends from now on waits in QEMU's socket for the rebooted
-     * firmware; TX is already drained (nrf5_uart_write waits for TXDRDY). */
+     * firmware; Renode's UART drops it (as real hardware would), and the host
+     * repeats a request that got no answer (docs/protocol.md, "Retries and
+     * duplicates"). TX is already drained (nrf5_uart_write waits for
+     * TXDRDY). */
     nrf5_uart_rx_stop(&uart0);
     cm_system_reset();
 }
