@@ -61,24 +61,7 @@ A Crash Is Dumped, Pulled Over Serial And Through GDB, And Decoded
     ${valid}=    Evaluate    [s for s in $status["slots"] if s["state"] == "valid"]
     Length Should Be    ${valid}    1
 
-    ${serial}=    Set Variable    ${DUMP_DIR}/serial.cdmp
-    ${probe}=    Set Variable    ${DUMP_DIR}/probe.cdmp
-    Remove Files    ${serial}    ${serial}.part    ${probe}
-    ${t0}=    Evaluate    time.monotonic()    modules=time
-    Crashdump    dump    pull    -o    ${serial}
-    ${t1}=    Evaluate    time.monotonic()    modules=time
-    ${pull}=    Crashdump Json    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB}    --elf    ${ELF}    -o    ${probe}
-    ${t2}=    Evaluate    time.monotonic()    modules=time
-    Should Be Equal    ${pull}[target_state]    running
-    # a figure, not a check: the same dump pulled both ways (each time
-    # includes starting the CLI)
-    ${size}=    Get File Size    ${serial}
-    Log To Console    \n${BOARD}: ${size}-byte dump pulled over serial in ${{round($t1 - $t0, 1)}} s, through the GDB server in ${{round($t2 - $t1, 1)}} s
-    Device Still Runs
-    ${serial_bytes}=    Get Binary File    ${serial}
-    ${probe_bytes}=    Get Binary File    ${probe}
-    Should Be Equal    ${serial_bytes}    ${probe_bytes}
-    ...    the dump read through the GDB server differs from the serial pull    values=False
+    ${serial}=    Pulled Over Serial And Through GDB    crash
 
     ${report}=    Decode Json    ${serial}    --elf    ${ELF}
     Log    ${report}[summary]
@@ -93,16 +76,7 @@ A Crash Is Dumped, Pulled Over Serial And Through GDB, And Decoded
 A Probe Pull By Board Without The ELF Finds The Same Dump
     Crashdump    fault    bugcheck
     Wait For Line On Uart    crashdump-demo boot 2 (last crash
-    ${serial}=    Set Variable    ${DUMP_DIR}/board-serial.cdmp
-    ${probe}=    Set Variable    ${DUMP_DIR}/board-probe.cdmp
-    Remove Files    ${serial}    ${serial}.part    ${probe}
-    Crashdump    dump    pull    -o    ${serial}
-    ${pull}=    Crashdump Json    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB}    --board    ${BOARD}    -o    ${probe}
-    Should Be Equal    ${pull}[target_state]    running
-    Device Still Runs
-    ${serial_bytes}=    Get Binary File    ${serial}
-    ${probe_bytes}=    Get Binary File    ${probe}
-    Should Be Equal    ${serial_bytes}    ${probe_bytes}    values=False
+    Pulled Over Serial And Through GDB    board    by_board=${BOARD}
     Flash Was Used Like Flash
 
 An Undefined Instruction Is Dumped And Decoded
@@ -208,11 +182,7 @@ Fault Is Dumped And Decoded
     ...                the cause and the injector's function must be named.
     Crashdump    fault    ${kind}
     Wait For Line On Uart    crashdump-demo boot 2 (last crash
-    ${serial}=    Set Variable    ${DUMP_DIR}/${kind}.cdmp
-    Remove Files    ${serial}    ${serial}.part    ${DUMP_DIR}/${kind}-probe.cdmp*
-    Crashdump    dump    pull    -o    ${serial}
-    Crashdump    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB}    --elf    ${ELF}    -o    ${DUMP_DIR}/${kind}-probe.cdmp
-    Device Still Runs
+    ${serial}=    Pulled Over Serial And Through GDB    ${kind}
     ${report}=    Decode Json    ${serial}    --elf    ${ELF}
     Log    ${report}[summary]
     ${said}=    Evaluate    (" ".join($report["causes"]) + " " + $report["summary"]).lower()
@@ -234,17 +204,43 @@ RTOS Crash Is Dumped And Decoded
     Wait For Boot    2
     ${status}=    Crashdump Json    dump    status
     Should Be Equal As Integers    ${status}[last_crash][result]    0
-    ${serial}=    Set Variable    ${DUMP_DIR}/rtos-${name}-serial.cdmp
-    ${probe}=    Set Variable    ${DUMP_DIR}/rtos-${name}-probe.cdmp
-    Remove Files    ${serial}    ${serial}.part    ${probe}
-    Crashdump    dump    pull    -o    ${serial}
-    ${pull}=    Crashdump Json    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB}    --elf    ${RTOS_ELF}    -o    ${probe}
-    Should Be Equal    ${pull}[target_state]    running
-    Device Still Runs    crashdump-rtos
-    ${serial_bytes}=    Get Binary File    ${serial}
-    ${probe_bytes}=    Get Binary File    ${probe}
-    Should Be Equal    ${serial_bytes}    ${probe_bytes}    values=False
+    ${serial}=    Pulled Over Serial And Through GDB    rtos-${name}    firmware_elf=${RTOS_ELF}
+    ...    firmware=crashdump-rtos
     ${report}=    Decode Json    ${serial}    --elf    ${RTOS_ELF}
     Log    ${report}[summary]
     Flash Was Used Like Flash
     RETURN    ${report}
+
+Pulled Over Serial And Through GDB
+    [Arguments]    ${stem}    ${firmware_elf}=${ELF}    ${by_board}=${EMPTY}    ${firmware}=crashdump-demo
+    [Documentation]    Pulls the device's dump over serial into ${DUMP_DIR}/STEM-serial.cdmp,
+    ...                then through Renode's GDB server (pyOCD and the gdbrsp probe,
+    ...                the partition from FIRMWARE_ELF's locator, or BY_BOARD's when
+    ...                given; argument names differ from ${ELF} and ${BOARD}, which
+    ...                Robot would otherwise hide, its names being case-blind)
+    ...                into STEM-probe.cdmp. The probe must leave the target running
+    ...                and FIRMWARE answering, and both files must hold the same
+    ...                bytes. Prints both pull times. Returns the serial file.
+    ${serial}=    Set Variable    ${DUMP_DIR}/${stem}-serial.cdmp
+    ${probe}=    Set Variable    ${DUMP_DIR}/${stem}-probe.cdmp
+    Remove Files    ${serial}    ${serial}.part    ${probe}
+    ${t0}=    Evaluate    time.monotonic()    modules=time
+    Crashdump    dump    pull    -o    ${serial}
+    ${t1}=    Evaluate    time.monotonic()    modules=time
+    IF    $by_board
+        ${pull}=    Crashdump Json    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB}    --board    ${by_board}    -o    ${probe}
+    ELSE
+        ${pull}=    Crashdump Json    dump    pull    --probe    gdbrsp:127.0.0.1:${GDB}    --elf    ${firmware_elf}    -o    ${probe}
+    END
+    ${t2}=    Evaluate    time.monotonic()    modules=time
+    Should Be Equal    ${pull}[target_state]    running
+    # a figure, not a check: the same dump pulled both ways (each time
+    # includes starting the CLI)
+    ${size}=    Get File Size    ${serial}
+    Log To Console    \n${BOARD} ${stem}: ${size}-byte dump pulled over serial in ${{round($t1 - $t0, 1)}} s, through the GDB server in ${{round($t2 - $t1, 1)}} s
+    Device Still Runs    ${firmware}
+    ${serial_bytes}=    Get Binary File    ${serial}
+    ${probe_bytes}=    Get Binary File    ${probe}
+    Should Be Equal    ${serial_bytes}    ${probe_bytes}
+    ...    the dump read through the GDB server differs from the serial pull    values=False
+    RETURN    ${serial}
